@@ -1,0 +1,310 @@
+"""The policysearch command: a thin click layer over the library.
+
+Exit codes (as grep): 0 something matched or the command did its work, 1 nothing matched or some
+files failed, 2 an error. Errors are one line on stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+
+import click
+
+from . import render
+from .errors import PolicySearchError
+from .index import META_FILE, Index
+
+INDEX_HELP = "index folder (default ./index, or $POLICYSEARCH_INDEX)"
+CORPUS_HELP = "folder of reports (default ./corpus, or $POLICYSEARCH_CORPUS)"
+
+
+def fail(message: str, code: int = 2):
+    click.echo(f"policysearch: {message}", err=True)
+    sys.exit(code)
+
+
+def guarded(command):
+    """No traceback reaches the user: our errors are one line, anything else too."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except PolicySearchError as e:
+            fail(f"error: {e}")
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+        except OSError as e:
+            fail(f"error: {e.filename + ': ' if e.filename else ''}{e.strerror or e}")
+        except Exception as e:  # a bug: still one line; POLICYSEARCH_DEBUG=1 shows the traceback
+            if os.environ.get("POLICYSEARCH_DEBUG"):
+                raise
+            fail(f"internal error: {type(e).__name__}: {e}")
+    return run
+
+
+def index_option(f):
+    return click.option("--index", "index_path", envvar="POLICYSEARCH_INDEX", default="index",
+                        show_envvar=True, help=INDEX_HELP)(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="print JSON")(f)
+
+
+def quiet_option(f):
+    return click.option("--quiet", "-q", is_flag=True, help="no progress bar")(f)
+
+
+def painter(color: str) -> render.Painter:
+    if color == "always":
+        return render.Painter(True)
+    if color == "never" or os.environ.get("NO_COLOR"):
+        return render.Painter(False)
+    return render.Painter(sys.stdout.isatty())
+
+
+def progress_bar(quiet: bool, what: str):
+    """A tqdm bar on stderr, hidden when stderr is not a terminal or with --quiet."""
+    from tqdm import tqdm
+    return lambda items: tqdm(items, desc=what, unit="file", file=sys.stderr,
+                              disable=quiet or not sys.stderr.isatty(), leave=False)
+
+
+def waiting(message: str):
+    click.echo(f"policysearch: {message}", err=True)
+
+
+def open_index(index_path: str, corpus: str | None = None, quiet: bool = False) -> Index:
+    """Open the index; when there is none yet and a corpus is named, build it first."""
+    if corpus is not None and not os.path.exists(os.path.join(index_path, META_FILE)):
+        if not os.path.isdir(corpus):
+            raise PolicySearchError(f"no index at {index_path} and no corpus folder {corpus} to build it from")
+        click.echo(f"policysearch: building the index {index_path} from {corpus} (first use)…", err=True)
+        ix = Index(index_path)
+        report_run(ix.build(corpus, progress=progress_bar(quiet, "indexing"), on_wait=waiting), quiet=True)
+        return ix
+    if not os.path.exists(os.path.join(index_path, META_FILE)):
+        raise PolicySearchError(f"no index at {index_path}: run `policysearch build` first")
+    return Index(index_path)
+
+
+def report_run(summary, quiet: bool = False) -> int:
+    """One line per file that was not simply added (and per added one unless quiet)."""
+    for o in summary.outcomes:
+        if o.status == "failed":
+            click.echo(f"policysearch: {o.message}", err=True)
+        elif o.status == "skipped":
+            click.echo(f"skipped   {o.path}: {o.message}", err=True)
+        elif not quiet:
+            click.echo(f"{o.status:<9} {render.report_line(o.report)}" + (f"  ({o.message})" if o.message else ""))
+    return 1 if summary.failed else 0
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="policysearch")
+def main():
+    """Search Chinese local-government policy documents: exact phrases, facets, highlights.
+
+    \b
+    policysearch query "城中村改造"            find paragraphs (builds ./index from ./corpus on first use)
+    policysearch query '"城中村" town:车墩镇 year:2022-2025 section:plan'
+    policysearch add new-report.pdf           index one more report
+    policysearch inspect report.txt           see how a file is read
+    """
+
+
+@main.command()
+@click.argument("query")
+@click.option("--town", help="only this town (镇/乡/街道)")
+@click.option("--district", help="only this district (区/县)")
+@click.option("--year", help="a year or a range: 2024, 2022-2025")
+@click.option("--section", help="section type: preamble review problems goals plan closing glossary other")
+@click.option("--type", "doc_type", help="document type, e.g. 政府工作报告, 工作要点")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=0), help="hits to show (0 = all)")
+@click.option("--offset", default=0, type=click.IntRange(min=0), help="hits to skip")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--facets", is_flag=True, help="counts per town, district, year, section type, doc type")
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="print CSV, one row per hit")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@index_option
+@click.option("--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True, help=CORPUS_HELP)
+@quiet_option
+@guarded
+def query(query, town, district, year, section, doc_type, limit, offset, sort, facets, as_json, as_csv,
+          color, index_path, corpus, quiet):
+    """Find paragraphs. QUERY: words, "exact phrases", OR, NOT/-, ( ), and filters town: district:
+    year: section: type: heading: ."""
+    ix = open_index(index_path, corpus, quiet)
+    results = ix.search(query, town=town, district=district, year=year, section=section, doc_type=doc_type,
+                        limit=limit or None, offset=offset, sort=sort)
+    if as_json:
+        click.echo(render.results_json(results))
+    elif as_csv:
+        click.echo(render.results_csv(results), nl=False)
+    else:
+        click.echo(render.results_text(results, painter(color), facets, offset))
+    sys.exit(0 if results.total else 1)
+
+
+@main.command()
+@click.argument("paragraph_id")
+@click.option("--context", "-C", default=0, type=click.IntRange(min=0), help="paragraphs to show around it")
+@json_option
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@index_option
+@guarded
+def show(paragraph_id, context, as_json, color, index_path):
+    """Show a whole paragraph with its report's metadata and heading path."""
+    ix = open_index(index_path)
+    doc = ix.paragraph(paragraph_id)
+    if doc is None or doc.get("kind") != "p":
+        fail(f"no paragraph {paragraph_id} in {ix.path}", 1)
+    report = ix.report(doc["doc_id"]) or {}
+    paragraphs = ix.paragraphs(doc["doc_id"])
+    at = doc["position"]
+    around = [p for p in paragraphs if abs(p.position - at) <= context]
+    if as_json:
+        click.echo(render.to_json({"report": report, "paragraph": doc["id"], "paragraphs": [
+            {"id": p.id, "section": p.section, "section_type": p.section_type, "text": p.text} for p in around]}))
+        return
+    paint = painter(color)
+    facts = [report.get("title"), report.get("town"), report.get("district"), report.get("date") or report.get("year"),
+             report.get("doc_type")]
+    click.echo(paint("bold", " · ".join(str(f) for f in facts if f)))
+    click.echo(paint("dim", f"{report.get('source', '')}"))
+    for p in around:
+        mark = paint("match", "▶") if p.id == doc["id"] else " "
+        click.echo(f"\n{mark} {paint('head', ' › '.join(p.section) or '(preamble)')} [{p.section_type}] {paint('dim', p.id)}")
+        click.echo(f"  {p.text}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@guarded
+def inspect(file, as_json, color):
+    """Show how a file is read: metadata, outline of parts with their types, warnings."""
+    from .report import read_report
+    report = read_report(file)
+    click.echo(render.report_json(report) if as_json else render.report_text(report, painter(color)))
+
+
+def metadata_options(f):
+    for name, help_ in reversed([("town", "town of every file named"), ("district", "district"),
+                                 ("year", "year"), ("date", "date, YYYY-MM-DD"), ("type", "document type"),
+                                 ("title", "title")]):
+        f = click.option(f"--{name}", f"meta_{name}", help=help_)(f)
+    return f
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@metadata_options
+@index_option
+@quiet_option
+@guarded
+def add(paths, meta_town, meta_district, meta_year, meta_date, meta_type, meta_title, index_path, quiet):
+    """Add report files or folders (txt, md, pdf, docx, html) to the index."""
+    overrides = {"town": meta_town, "district": meta_district, "year": meta_year, "date": meta_date,
+                 "doc_type": meta_type, "title": meta_title}
+    missing = [p for p in paths if not os.path.exists(p)]
+    for p in missing:
+        click.echo(f"policysearch: {p}: no such file or folder", err=True)
+    ix = Index(index_path)
+    summary = ix.add_files([p for p in paths if p not in missing], overrides, progress_bar(quiet, "adding"), waiting)
+    code = report_run(summary)
+    sys.exit(1 if missing or code else 0)
+
+
+@main.command()
+@click.argument("report_ids", nargs=-1)
+@click.option("--source", "sources", multiple=True, type=click.Path(), help="remove the report read from this file")
+@index_option
+@guarded
+def remove(report_ids, sources, index_path):
+    """Remove reports (by id, or by --source file) and all their paragraphs."""
+    if not report_ids and not sources:
+        raise click.UsageError("name report ids or --source files")
+    ix = open_index(index_path)
+    by_source = {r["source"]: r["id"] for r in ix.reports()}
+    ids = list(report_ids)
+    code = 0
+    for s in sources:
+        rid = by_source.get(os.path.abspath(s))
+        if rid is None:
+            click.echo(f"policysearch: no report from {s} in the index", err=True)
+            code = 1
+        else:
+            ids.append(rid)
+    for rid in ids:
+        if ix.remove(rid):
+            click.echo(f"removed {rid}")
+        else:
+            click.echo(f"policysearch: no report {rid} in the index", err=True)
+            code = 1
+    sys.exit(code)
+
+
+LIST_KEYS = ("id", "source", "town", "district", "year", "date", "doc_type", "title", "paragraphs", "added", "missing")
+
+
+@main.command(name="list")
+@json_option
+@index_option
+@guarded
+def list_reports(as_json, index_path):
+    """List the reports in the index; a source file that has vanished is marked."""
+    reports = open_index(index_path).reports()
+    if as_json:
+        click.echo(render.to_json([{k: r.get(k) for k in LIST_KEYS} for r in reports]))
+        return
+    for r in reports:
+        facts = " · ".join(str(r.get(k) or "—") for k in ("town", "district", "year", "doc_type"))
+        gone = "  [source missing]" if r["missing"] else ""
+        click.echo(f"{r['id']}  {facts}  {r['paragraphs']} paragraphs  {r['source']}{gone}")
+    click.echo(f"{len(reports)} report{'s' if len(reports) != 1 else ''}")
+
+
+@main.command()
+@json_option
+@index_option
+@guarded
+def stats(as_json, index_path):
+    """Reports, paragraphs, towns, years, index size, and what built the index."""
+    s = open_index(index_path).stats()
+    if as_json:
+        click.echo(render.to_json(s))
+        return
+    years = f"{s['years'][0]}–{s['years'][-1]}" if s["years"] else "—"
+    click.echo(f"index      {s['path']}\nreports    {s['reports']}\nparagraphs {s['paragraphs']}\n"
+               f"towns      {s['towns']}\nyears      {years}\nsize       {s['size_bytes'] / 1e6:.1f} MB\n"
+               f"built by   policysearch {s['built_by']} (schema {s['schema']}, analyzer {s['analyzer']})")
+
+
+@main.command()
+@click.argument("corpus", required=False, envvar="POLICYSEARCH_CORPUS")
+@index_option
+@quiet_option
+@guarded
+def build(corpus, index_path, quiet):
+    """(Re)build the index from a folder (default ./corpus) plus the files added since."""
+    corpus = corpus or "corpus"
+    ix = Index(index_path)
+    summary = ix.build(corpus, progress=progress_bar(quiet, "indexing"), on_wait=waiting)
+    code = report_run(summary, quiet=True)
+    added = sum(1 for o in summary.outcomes if o.status == "added")
+    paragraphs = sum(len(o.report.paragraphs) for o in summary.outcomes if o.status == "added")
+    click.echo(f"built {ix.path}: {added} reports, {paragraphs} paragraphs"
+               + (f", {len(summary.failed)} failed" if summary.failed else ""))
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

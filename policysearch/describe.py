@@ -1,0 +1,218 @@
+"""Describe a report: title, doc type, date, year, town, district, issuer, document number.
+
+Detection reads the places a document names itself: the title lines, the date line, the red
+header and the sign-off (the 'frame'), then the body. User-supplied metadata always wins.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import lru_cache
+from importlib import resources
+
+HAN = r"\u4e00-\u9fff"
+# Kinds of document by the word a title ends with; the first that fits wins, longer words first.
+KINDS = [
+    ("政府工作报告", "政府工作报告"), ("工作报告", "工作报告"), ("工作要点", "工作要点"), ("要点", "工作要点"),
+    ("工作总结", "工作总结"), ("总结", "工作总结"), ("行动计划", "行动计划"), ("工作计划", "工作计划"),
+    ("计划", "工作计划"), ("实施意见", "实施意见"), ("指导意见", "意见"), ("若干意见", "意见"),
+    ("实施方案", "实施方案"), ("工作方案", "工作方案"), ("行动方案", "行动方案"), ("方案", "方案"),
+    ("实施细则", "细则"), ("细则", "细则"), ("规划纲要", "规划"), ("规划", "规划"), ("纲要", "规划"),
+    ("办法", "办法"), ("规定", "规定"), ("条例", "条例"), ("通知", "通知"), ("通报", "通报"),
+    ("公告", "公告"), ("通告", "通告"), ("决定", "决定"), ("决议", "决议"), ("批复", "批复"),
+    ("意见", "意见"), ("报告", "报告"), ("纪要", "纪要"), ("函", "函"), ("公报", "公报"),
+]
+TITLE_TAIL = re.compile(r"[（(【\[](?:试行|暂行|草案|征求意见稿|送审稿|修订|修正|\d{4}年?修订|全文)[）)】\]]$")
+DATE_PATTERNS = [
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+    re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"),
+]
+CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
+DOC_NUMBER = re.compile(rf"[{HAN}]{{1,12}}\s*[〔\[［【(（]\s*(\d{{4}})\s*[〕\]］】)）]\s*第?\s*\d+\s*号")
+YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
+ORG_END = r"(?:人民政府|人民代表大会|人大常委会|政府|党委|党工委|工作委员会|委员会|办事处|办公室|办公厅)"
+TOWN = rf"[{HAN}]{{1,7}}?(?:镇|乡|街道)"
+CITY_ISSUER = re.compile(rf"^(?:中共)?[{HAN}]{{2,8}}?(?:省|自治区|市)(?:人民政府|委员会|人大常委会|政府|办公厅|[{HAN}]{{0,12}}(?:局|厅|委|办))")
+SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}{ORG_END}$")
+FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件)[:：]?|文件$")
+ADDRESS = re.compile(r"^各位代表|^同志们")
+
+
+@lru_cache(maxsize=1)
+def places() -> dict:
+    with resources.files("policysearch").joinpath("data/places.json").open(encoding="utf-8") as f:
+        data = json.load(f)
+    town_district = {t: d for d, towns in data["shanghai"].items() for t in towns}
+    counties = set(data["counties"]) | set(data.get("former_counties", {}))
+    # Two-character names (丰县, 城区, 新县) are too often plain words to be spotted in running text.
+    names = sorted((c for c in counties if len(c) > 2), key=len, reverse=True)
+    return {"town_district": town_district, "counties": counties,
+            "county_re": re.compile("|".join(map(re.escape, names)))}
+
+
+def kind_of(title: str | None) -> str | None:
+    if not title:
+        return None
+    t = TITLE_TAIL.sub("", re.sub(r"\s+", "", title)).rstrip("。．.")
+    t = re.sub(r"[》」』”\"]+$", "", t)
+    return next((kind for word, kind in KINDS if t.endswith(word)), None)
+
+
+def find_date(text: str) -> str | None:
+    for pattern in DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            d = valid_date(*(int(g) for g in m.groups()))
+            if d:
+                return d
+    m = CN_DATE.search(text)
+    if m:
+        y = int("".join(str(CN_DIGITS[c]) for c in m.group(1)))
+        return valid_date(y, cn_number(m.group(2)), cn_number(m.group(3)))
+    return None
+
+
+def cn_number(s: str) -> int:
+    if s == "十":
+        return 10
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
+    return CN_DIGITS[s]
+
+
+def valid_date(y: int, m: int, d: int) -> str | None:
+    if 1949 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31:
+        return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[str]]:
+    """The head of a document (title, red header, date line, salutation, before the first part)
+    and its foot (sign-off lines after the last sentence)."""
+    head = []
+    for line in lines[:12]:
+        if line == first_heading:
+            break
+        head.append(line[:200])
+    foot = []
+    for line in reversed(lines[-8:]):
+        if len(line) > 60 or line.endswith(("。", "！", "!")) and not line.startswith("以上报告"):
+            break
+        foot.insert(0, line)
+    return head, foot
+
+
+def find_title(head: list[str]) -> str | None:
+    """The first short line of the head that names a kind of document, else the first short line."""
+    candidates = []
+    for i, line in enumerate(head):
+        if len(line) > 80 or FRAME_SKIP.search(line) or ADDRESS.match(line) or line.startswith(("——", "—")):
+            continue
+        if find_date(line) and not kind_of(line) or DOC_NUMBER.search(line) and len(line) < 30:
+            continue
+        if re.search(r"[。；;！!]$|[:：]$", line):
+            break
+        # A title broken over two lines: '关于印发…' + '的通知'.
+        if i + 1 < len(head) and not kind_of(line) and kind_of(head[i + 1]) and len(head[i + 1]) < 30:
+            line += head[i + 1]
+        candidates.append(line)
+    return next((c for c in candidates if kind_of(c)), candidates[0] if candidates else None)
+
+
+def frame_districts(text: str) -> list[str]:
+    return places()["county_re"].findall(text)
+
+
+def best_suffix(candidate: str, suffix: str, text: str) -> str:
+    """'代表车墩镇' -> '车墩镇': a shorter tail of a captured name replaces a longer one when the
+    text uses it at least twice as often, so words glued in front of a town name fall away."""
+    best, best_count = candidate, 0
+    for start in range(len(candidate) - len(suffix)):
+        name = candidate[start:]
+        count = text.count(name)
+        if count >= 2 * best_count:
+            best, best_count = name, count
+    return best
+
+
+def find_place(head: list[str], foot: list[str], title: str | None, text: str) -> tuple[str | None, str | None]:
+    """-> (town, district). The frame decides; only a document whose frame names no place at all
+    falls back to the Shanghai towns its body mentions most."""
+    p = places()
+    framed = "\n".join(([title] if title else []) + head + foot)
+    towns: Counter = Counter()
+    districts: Counter = Counter()
+    # '松江区车墩镇': a district (from the national list) immediately followed by a town.
+    for m in re.finditer(rf"({p['county_re'].pattern})({TOWN})", framed):
+        districts[m.group(1)] += 5
+        towns[best_suffix(m.group(2), "镇", text)] += 5
+    # '车墩镇人民政府', '长征镇政府工作报告', title or line starting with a town.
+    for m in re.finditer(rf"([{HAN}]{{2,8}}?(?:镇|乡|街道))(?={ORG_END}|镇长|乡长|\s*\d{{4}}\s*年|政府工作报告|工作)", framed):
+        name = m.group(1)
+        suffix = "街道" if name.endswith("街道") else name[-1]
+        name = best_suffix(name, suffix, text)
+        if len(name) > len(suffix) + 1 and name not in ("乡镇", "城镇", "全镇", "本镇", "各街镇"):
+            towns[name] += 3
+    for name in frame_districts(framed):
+        districts[name] += 2
+    if not towns and not districts and not any(CITY_ISSUER.match(line) for line in head + foot):
+        for town, district in p["town_district"].items():
+            n = text.count(town)
+            if n >= 3:
+                towns[town] += n
+    town = towns.most_common(1)[0][0] if towns else None
+    district = None
+    if town and town in p["town_district"]:
+        district = p["town_district"][town]
+    elif districts:
+        district = districts.most_common(1)[0][0]
+    return town, district
+
+
+def find_year(date: str | None, doc_number: str | None, title: str | None,
+              sections: list[tuple[str, str]]) -> int | None:
+    if date:
+        return int(date[:4])
+    if doc_number:
+        m = DOC_NUMBER.search(doc_number)
+        if m:
+            return int(m.group(1))
+    m = YEAR_IN.search(title or "")
+    if m:
+        return int(m.group(1))
+    for wanted, shift in (("plan", 0), ("goals", 0), ("review", 1)):
+        for heading, type_ in sections:
+            m = YEAR_IN.search(heading)
+            if type_ == wanted and m:
+                return int(m.group(1)) + shift
+    return None
+
+
+def find_issuer(head: list[str], foot: list[str], text: str) -> str | None:
+    for line in head:
+        if line.endswith("文件") and len(line) <= 30:
+            return line[:-2].strip()
+    orgs = [line for line in foot if SIGN_OFF_ORG.match(line)]
+    if orgs:
+        return "、".join(orgs)
+    m = re.search(rf"我代表([{HAN}]{{2,20}}?人民政府)", text[:3000])
+    return m.group(1) if m else None
+
+
+def describe(lines: list[str], first_heading: str | None, text: str) -> dict:
+    """Metadata detected from a report's repaired lines (blocks); `year` is left to find_year,
+    which needs the outline."""
+    head, foot = frame(lines, first_heading)
+    title = find_title(head)
+    kind = kind_of(title)
+    if kind is None and re.search(r"各位代表", text) and re.search(r"工作回顾|报告工作|请予审议|主要工作|工作安排", text):
+        kind = "政府工作报告"
+    m = DOC_NUMBER.search("\n".join(head[:8]))
+    doc_number = m.group(0).strip() if m else None
+    date = find_date("\n".join(l for l in head if len(l) <= 80 or l.startswith(("——", "（", "(")))) \
+        or find_date("\n".join(foot))
+    town, district = find_place(head, foot, title, text)
+    return {"title": title, "doc_type": kind, "date": date, "doc_number": doc_number,
+            "town": town, "district": district, "issuer": find_issuer(head, foot, text)}

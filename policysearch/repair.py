@@ -1,0 +1,156 @@
+"""Undo what PDF and web extraction did to a report: hard wraps, page breaks, page-foot notes,
+run-together parts, markdown markup and stray spaces. Text in, a list of blocks out: each block is
+one heading or one paragraph as the printed report had it, with the page-foot notes that explain it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Numbering that starts a heading or a numbered item: 一、 （一） (一) 1. 1、 （1） 第一章 【1】 # markdown
+CN_NUM = "一二三四五六七八九十百零〇"
+MARKER = re.compile(
+    rf"^(?:#{{1,6}}\s|[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|\d{{1,2}}[.．、](?!\d)|[（(]\d{{1,2}}[）)]"
+    rf"|第[{CN_NUM}\d]+[章节部分篇]|【\d+】)"
+)
+FOOTNOTE = re.compile(r"^([¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*(\S.*)$")
+PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,3})$")
+TERMINAL = set("。！？!?；;：:…")
+CLOSERS = set("”’」』）)】》\"'")
+SENTENCE_PUNCT = re.compile(r"[，,、。；;]")
+# Characters between which a space is an extraction artifact: Han, CJK and full-width punctuation.
+CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026\u2014\u00b7"
+CJK_GAP = re.compile(rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[,.;:!?)(])|(?<=[,;:!?)(])[ \t\u00a0\u3000]+(?=[{CJK}])")
+RUN_TOGETHER = 1000       # a line this long is several paragraphs that lost their breaks (web copies)
+# Whole lines that are web-page furniture, not the document.
+DEBRIS = re.compile(r"^(?:关联信息|相关链接|附件下载|分享到|扫一扫|打印本页|关闭窗口|返回顶部|【?字体[:：]?\s*[大中小\s]+】?"
+                    r"|上一篇|下一篇|责任编辑|浏览次数|打印|关闭|收藏)[:：]?.{0,30}$")
+MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]+)\]\([^)]*\)")
+
+
+@dataclass
+class Block:
+    text: str
+    notes: list[str] = field(default_factory=list)
+    heading: bool = False      # a markdown '#' line, or a heading split off its first sentence
+
+
+def width(s: str) -> int:
+    """Display width: CJK counts two columns, so wrap widths compare across scripts."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def ends_sentence(s: str) -> bool:
+    s = s.rstrip()
+    while s and s[-1] in CLOSERS:
+        s = s[:-1]
+    return bool(s) and s[-1] in TERMINAL
+
+
+def clean_spaces(s: str) -> str:
+    """Drop spaces between Chinese characters (letter-spaced titles, PDF gaps); keep the rest."""
+    s = s.replace("\u00a0", " ").replace("\u3000", " ")
+    s = CJK_GAP.sub("", s)
+    return re.sub(r"[ \t]{2,}", " ", s).strip()
+
+
+def strip_markdown(line: str) -> tuple[str, bool]:
+    """Markdown markup is structure, never text: '#' makes a heading, '**', '>' and links go."""
+    heading = bool(re.match(r"^#{1,6}\s", line))
+    line = re.sub(r"^#{1,6}\s+", "", line)
+    line = re.sub(r"^(?:>\s?)+", "", line)
+    line = re.sub(r"^[-*+]\s+(?=\S)", "", line)          # list bullets
+    line = MD_LINK.sub(lambda m: m.group(1) or "", line)
+    line = line.replace("**", "").replace("__", "")
+    return line.strip().rstrip("|").strip(), heading
+
+
+def split_run_together(line: str) -> list[str]:
+    """Break a line that holds several paragraphs at sentence ends followed by a space, and
+    glossary items (【1】…) wherever they start."""
+    parts = re.split(r"\s+(?=【\d+】)", line)
+    if len(line) > RUN_TOGETHER:
+        parts = [q for p in parts for q in re.split(rf"(?<=[。！？!?；：:])\s+(?=\S)|\s+(?=[（(][{CN_NUM}]+[）)])", p)]
+    return [p for p in parts if p.strip()]
+
+
+def split_glued_heading(line: str) -> list[tuple[str, bool]]:
+    """'(二)…城市功能品质 有效提速城市更新。…': a heading glued to its first sentence by a space.
+    Returns (text, is_heading) pieces."""
+    m = MARKER.match(line)
+    if m and len(line) >= 40:
+        for gap in re.finditer(r"\s+", line):
+            head, rest = line[:gap.start()], line[gap.end():]
+            if len(head) > 45 or "。" in head:
+                break
+            if len(head) - m.end() >= 4 and head[-1] not in ",，、:：" and "。" in rest:
+                return [(head, True), (rest, False)]
+    return [(line, False)]
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The width a hard-wrapped text was cut at, or None when lines are not hard-wrapped."""
+    widths = [width(l) for l in lines if len(l) >= 8]
+    if len(widths) < 20:
+        return None
+    mode, _ = Counter(w // 4 for w in widths).most_common(1)[0]
+    mode = mode * 4 + 2
+    near = sum(1 for w in widths if abs(w - mode) <= 6)
+    return mode if mode <= 120 and near >= 0.5 * len(widths) else None
+
+
+def joins(prev: str, nxt: str, wrap: int | None) -> bool:
+    """Does line `nxt` continue the block that ends with line `prev`?"""
+    if MARKER.match(nxt) or nxt.startswith(("——", "--")):
+        return False
+    if wrap:                                   # hard-wrapped: a full line runs on, a short one ends
+        return width(prev) >= wrap - 8
+    if ends_sentence(prev) or prev.startswith(("——", "--")):
+        return False
+    if MARKER.match(prev) and "。" not in prev and len(prev) <= 50:
+        return False                           # a heading line ends its block
+    # A break inside a sentence: the line reads as running text, not a title or name line.
+    return bool(SENTENCE_PUNCT.search(prev)) or width(prev) >= 60
+
+
+def repair(text: str) -> list[Block]:
+    """Text of a report -> its blocks (headings and paragraphs), notes attached."""
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    lines: list[tuple[str, bool]] = []
+    for line in raw:
+        line, md_heading = strip_markdown(line.strip())
+        if not line or PAGE_NUMBER.match(line) or DEBRIS.match(line):
+            continue
+        for part in split_run_together(line):
+            for piece, glued in split_glued_heading(part.strip()):
+                lines.append((piece, md_heading or glued))
+    wrap = wrap_width([l for l, _ in lines if not FOOTNOTE.match(l)])
+
+    blocks: list[Block] = []
+    notes: list[tuple[str, str, int]] = []     # marker, note text, index of the block it interrupted
+    last = None                                # the raw last line of the open block
+    for line, heading in lines:
+        note = FOOTNOTE.match(line)
+        if note and blocks:
+            notes.append((note.group(1), line, len(blocks) - 1))
+            continue
+        if last is not None and not heading and not blocks[-1].heading and joins(last, line, wrap):
+            sep = " " if re.match(r"[A-Za-z0-9]", line) and re.search(r"[A-Za-z0-9]$", last) else ""
+            blocks[-1].text += sep + line
+        else:
+            blocks.append(Block(line, heading=heading))
+        last = line
+    for b in blocks:
+        b.text = clean_spaces(b.text)
+    attach_notes(blocks, notes)
+    return [b for b in blocks if b.text]
+
+
+def attach_notes(blocks: list[Block], notes: list[tuple[str, str, int]]) -> None:
+    """A page-foot note explains a marker on its page: tie it to the nearest block above that
+    carries the marker, or else to the block it interrupted."""
+    for marker, note, at in notes:
+        target = next((i for i in range(at, max(-1, at - 12), -1) if marker in blocks[i].text), at)
+        blocks[target].notes.append(clean_spaces(note))

@@ -1,0 +1,488 @@
+"""Query language -> exact hit sets, ranking, facets, highlights.
+
+Matching is set algebra over paragraph numbers, so it is exact by construction:
+- a phrase of one or two characters is a term of the grams field (its posting list is the answer);
+- a longer phrase takes the paragraphs that hold all its bigrams, then keeps those whose match form
+  holds the phrase (the substring rule, the same as a plain scan);
+- AND, OR and NOT are intersection, union and difference; filters are posting lists.
+An AND evaluates its cheap, exact parts first so the substring check only reads the paragraphs
+that can still match. Ranking and facets then work on the final set.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whoosh.query import NumericRange, Or, Term
+
+from .analysis import match_form, match_map, segment
+from .errors import QueryError
+from .model import SECTION_TYPES, Hit, Results
+
+FIELDS = {"town": "town", "镇": "town", "街镇": "town", "district": "district", "区": "district",
+          "year": "year", "年": "year", "年份": "year", "section": "section_type", "类别": "section_type",
+          "type": "doc_type", "doc_type": "doc_type", "文种": "doc_type", "heading": "heading", "标题": "heading"}
+SECTION_NAMES = {"导言": "preamble", "回顾": "review", "工作回顾": "review", "问题": "problems", "不足": "problems",
+                 "目标": "goals", "安排": "plan", "任务": "plan", "工作安排": "plan", "结语": "closing",
+                 "名词解释": "glossary", "其他": "other"}
+FACETS = ("town", "district", "year", "section_type", "doc_type")
+RUN_BONUS = 1000.0        # a paragraph holding the whole query as one run outranks any without it
+SNIPPET_BEFORE, SNIPPET_AFTER = 25, 60
+MAX_QUERY = 1000          # characters; longer queries are refused, not parsed
+
+
+# -- the query language -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str            # index field: town, district, doc_type, section_type, year, heading
+    value: object        # str, or (first, last) years
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Or_:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    part: object
+
+
+QUOTES = {'"': '"', "“": "”", "”": "”"}
+TOKEN = re.compile(r'\s+|[()]|[^\s()"“”]+')
+
+
+def tokenize(query: str) -> list[tuple[str, str]]:
+    """-> [(kind, text)]: kinds are phrase, word, (, ), OR, NOT, -, field."""
+    out, i, n = [], 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch in QUOTES:
+            end = query.find(QUOTES[ch], i + 1)
+            if end < 0:
+                raise QueryError(f"unbalanced quote {ch} at character {i + 1}: close the phrase with {QUOTES[ch]}")
+            out.append(("phrase", query[i + 1:end]))
+            i = end + 1
+            continue
+        m = TOKEN.match(query, i)
+        text = m.group(0)
+        i = m.end()
+        if text.isspace():
+            continue
+        if text in ("(", ")"):
+            out.append((text, text))
+        elif text in ("OR", "|"):
+            out.append(("OR", text))
+        elif text in ("AND", "&"):
+            continue
+        elif text == "NOT":
+            out.append(("NOT", text))
+        elif text.startswith("-") and len(text) > 1 and (not out or out[-1][0] != "field"):
+            out.append(("NOT", "-"))
+            i -= len(text) - 1
+        elif ":" in text or "：" in text:
+            name, _, value = text.replace("：", ":").partition(":")
+            if name.lower() in FIELDS or name in FIELDS:
+                if not value and i < n and query[i] in QUOTES:        # town:"车墩镇"
+                    end = query.find(QUOTES[query[i]], i + 1)
+                    if end < 0:
+                        raise QueryError(f"unbalanced quote after {name}:")
+                    value, i = query[i + 1:end], end + 1
+                if not value.strip():
+                    raise QueryError(f"{name}: needs a value, e.g. {name}:{example(FIELDS.get(name.lower(), name))}")
+                out.append(("field", (FIELDS.get(name.lower()) or FIELDS[name], value.strip())))
+            else:
+                out.append(("word", text))
+        else:
+            out.append(("word", text))
+    return out
+
+
+def example(field_name: str) -> str:
+    return {"town": "车墩镇", "district": "松江区", "year": "2024 or 2022-2025", "section_type": "review",
+            "doc_type": "政府工作报告", "heading": "城市更新"}.get(field_name, "…")
+
+
+def parse(query: str):
+    """Query string -> tree of Phrase, Word, Field, And, Or_, Not. Raises QueryError."""
+    if len(query) > MAX_QUERY:
+        raise QueryError(f"query is {len(query)} characters long; the limit is {MAX_QUERY}")
+    tokens = tokenize(query)
+    pos = 0
+
+    def peek():
+        return tokens[pos][0] if pos < len(tokens) else None
+
+    def or_expr():
+        nonlocal pos
+        parts = [and_expr()]
+        while peek() == "OR":
+            pos += 1
+            parts.append(and_expr())
+        return parts[0] if len(parts) == 1 else Or_(tuple(parts))
+
+    def and_expr():
+        parts = []
+        while peek() not in (None, ")", "OR"):
+            parts.append(unary())
+        if not parts:
+            raise QueryError("an operator is missing its words (check OR, NOT and parentheses)")
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def unary():
+        nonlocal pos
+        kind, value = tokens[pos]
+        pos += 1
+        if kind in ("NOT", "-"):
+            if peek() in (None, ")", "OR"):
+                raise QueryError("NOT (or -) must be followed by what to leave out")
+            return Not(unary())
+        if kind == "(":
+            inner = or_expr()
+            if peek() != ")":
+                raise QueryError("unbalanced parenthesis: a ( is not closed")
+            pos += 1
+            return inner
+        if kind == ")":
+            raise QueryError("unbalanced parenthesis: ) without (")
+        if kind == "phrase":
+            return Phrase(value)
+        if kind == "field":
+            return field_node(*value)
+        return Word(value)
+
+    if not tokens:
+        raise QueryError("empty query: give words, a \"phrase\" or a filter such as town:车墩镇")
+    tree = or_expr()
+    if pos < len(tokens):
+        raise QueryError("unbalanced parenthesis: ) without (")
+    return tree
+
+
+def field_node(name: str, value):
+    if name == "year":
+        return Field("year", parse_years(value))
+    if name == "section_type":
+        value = SECTION_NAMES.get(value, value.lower())
+        if value not in SECTION_TYPES:
+            raise QueryError(f"unknown section type {value!r}: use one of {', '.join(SECTION_TYPES)}")
+    return Field(name, value)
+
+
+def parse_years(value) -> tuple[int, int]:
+    """2024, '2024', '2022-2025', (2022, 2025) -> (first, last)."""
+    if isinstance(value, int):
+        return value, value
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        first, last = value
+    else:
+        m = re.fullmatch(r"\s*(\d{4})\s*(?:[-–~至到]\s*(\d{4})\s*)?年?", str(value))
+        if not m:
+            raise QueryError(f"bad year {value!r}: use 2024 or 2022-2025")
+        first, last = m.group(1), m.group(2) or m.group(1)
+    try:
+        first, last = int(first), int(last)
+    except (TypeError, ValueError):
+        raise QueryError(f"bad year {value!r}: use 2024 or 2022-2025") from None
+    if not (1000 <= first <= 9999 and 1000 <= last <= 9999) or first > last:
+        raise QueryError(f"bad year range {value!r}: the first year must not be after the last")
+    return first, last
+
+
+# -- evaluation -------------------------------------------------------------------------------------
+class Evaluator:
+    """Evaluates a query tree to the exact set of matching paragraph numbers of one searcher."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.forms: dict[int, str] = {}
+        self.heading_forms: dict[int, str] = {}
+        self._universe = None
+        self.loads = 0
+
+    def postings(self, fieldname: str, text) -> set[int]:
+        if isinstance(text, str) and (fieldname, text) not in self.reader:
+            return set()
+        return set(self.searcher.docs_for_query(Term(fieldname, text)))
+
+    @property
+    def universe(self) -> set[int]:
+        if self._universe is None:
+            self._universe = self.postings("kind", "p")
+        return self._universe
+
+    def form(self, docnum: int) -> str:
+        if docnum not in self.forms:
+            self.forms[docnum] = match_form(self.searcher.stored_fields(docnum)["text"])
+            self.loads += 1
+        return self.forms[docnum]
+
+    def heading_form(self, docnum: int) -> str:
+        if docnum not in self.heading_forms:
+            self.heading_forms[docnum] = match_form(" ".join(self.searcher.stored_fields(docnum)["section"]))
+        return self.heading_forms[docnum]
+
+    def substring(self, phrase: str, within: set | None, fieldname="grams", form=None) -> set[int]:
+        """Paragraphs whose match form (or heading path's) contains `phrase`."""
+        m = match_form(phrase)
+        if not m:
+            return set()
+        if len(m) <= 2:
+            found = self.postings(fieldname, m)
+            return found & within if within is not None else found
+        grams = sorted({m[i:i + 2] for i in range(len(m) - 1)}, key=lambda g: self.reader.doc_frequency(fieldname, g))
+        candidates = within
+        for g in grams:
+            found = self.postings(fieldname, g)
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                return set()
+        form = form or self.form
+        return {d for d in candidates if m in form(d)}
+
+    def evaluate(self, node, within: set | None = None) -> set[int]:
+        if isinstance(node, Phrase):
+            return self.substring(node.text, within)
+        if isinstance(node, Word):
+            return self.evaluate(word_tree(node.text), within)
+        if isinstance(node, Field):
+            return self.field(node, within)
+        if isinstance(node, Or_):
+            out: set[int] = set()
+            for part in node.parts:
+                out |= self.evaluate(part, within)
+            return out
+        if isinstance(node, Not):
+            base = within if within is not None else self.universe
+            return base - self.evaluate(node.part, base)
+        if isinstance(node, And):
+            acc = within
+            for part in sorted(node.parts, key=cost):
+                if isinstance(part, Not):
+                    base = acc if acc is not None else self.universe
+                    acc = base - self.evaluate(part.part, base)
+                else:
+                    acc = self.evaluate(part, acc)
+                if not acc:
+                    return set()
+            return acc if acc is not None else set(self.universe)
+        raise TypeError(node)
+
+    def field(self, node: Field, within: set | None) -> set[int]:
+        if node.name == "heading":
+            found = self.substring(node.value, within, "heading_grams", self.heading_form)
+            return found
+        if node.name == "year":
+            found = set(self.searcher.docs_for_query(NumericRange("year", *node.value)))
+        else:
+            found = self.postings(node.name, node.value)
+        return found & within if within is not None else found
+
+
+def word_tree(text: str):
+    """An unquoted word: jieba's words, each required as written."""
+    words = [w for w in segment(text) if match_form(w)] or ([text] if match_form(text) else [])
+    if not words:
+        raise QueryError(f"{text!r} holds nothing to search for")
+    return Phrase(words[0]) if len(words) == 1 else And(tuple(Phrase(w) for w in words))
+
+
+def cost(node) -> int:
+    """Cheap, exact parts first: filters, then short phrases, then long ones, NOT last."""
+    if isinstance(node, Field):
+        return 0 if node.name != "heading" else 5
+    if isinstance(node, Phrase):
+        return 1 if len(match_form(node.text)) <= 2 else 3
+    if isinstance(node, Word):
+        return 2
+    if isinstance(node, Not):
+        return 9
+    return 4
+
+
+def positives(node, out: list) -> list:
+    """The text that a hit holds because of the query (not under NOT), for ranking and highlights."""
+    if isinstance(node, (Phrase, Word)):
+        out.append(node)
+    elif isinstance(node, (And, Or_)):
+        for part in node.parts:
+            positives(part, out)
+    return out
+
+
+def exact_run(node) -> str | None:
+    """For a plain query of words (and phrases) joined by AND: the whole query as one run."""
+    parts = node.parts if isinstance(node, And) else (node,)
+    texts = [p.text for p in parts if isinstance(p, (Phrase, Word))]
+    if not any(isinstance(p, Word) for p in parts) or any(isinstance(p, (Or_, And)) for p in parts):
+        return None
+    run = match_form("".join(texts))
+    return run if len(texts) > 1 or len(segment(texts[0])) > 1 else None
+
+
+def filters_tree(tree, town=None, district=None, year=None, section=None, doc_type=None):
+    extra = []
+    for name, value in (("town", town), ("district", district), ("section_type", section), ("doc_type", doc_type)):
+        if value:
+            extra.append(field_node(name, value))
+    if year not in (None, ""):
+        extra.append(Field("year", parse_years(year)))
+    return And((tree, *extra)) if extra else tree
+
+
+def search(index, query: str, town=None, district=None, year=None, section=None, doc_type=None,
+           limit: int | None = 10, offset: int = 0, sort: str = "relevance") -> Results:
+    """Search the index; see the README for the query language. Raises QueryError."""
+    if sort not in ("relevance", "date"):
+        raise QueryError(f"sort must be relevance or date, not {sort!r}")
+    if offset < 0 or (limit is not None and limit < 0):
+        raise QueryError("limit and offset must not be negative")
+    tree = filters_tree(parse(query), town, district, year, section, doc_type)
+    searcher = index.searcher()
+    ev = Evaluator(searcher)
+    found = ev.evaluate(tree)
+    reader = ev.reader
+    texts = positives(tree, [])
+    order = rank(ev, tree, texts, found) if sort == "relevance" else by_date(reader, found)
+    facets = count_facets(reader, found)
+    page = order[offset:None if limit is None else offset + limit]
+    terms = highlight_terms(texts, tree)
+    hits = [make_hit(searcher.stored_fields(d), score, terms) for d, score in page]
+    doc_ids = reader.column_reader("doc_id", translate=True)
+    return Results(query=query, total=len(found), hits=hits, facets=facets,
+                   reports=len({doc_ids[d] for d in found}))
+
+
+def rank(ev: Evaluator, tree, texts, found: set[int]) -> list[tuple[int, float]]:
+    """BM25 over jieba words, with paragraphs that hold the whole query as one run first."""
+    scores = dict.fromkeys(found, 0.0)
+    words = []
+    for node in texts:
+        words += segment(node.text) if isinstance(node, Word) else vocabulary_words(ev.reader, node.text)
+    words = [w.lower() for w in dict.fromkeys(words)]
+    if words and found:
+        results = ev.searcher.search(Or([Term("words", w) for w in words]), filter=found, limit=None)
+        for hit in results.top_n:
+            scores[hit[1]] = hit[0]
+    run = exact_run(tree)
+    if run:
+        for d in ev.substring(run, found):
+            scores[d] += RUN_BONUS
+    date = ev.reader.column_reader("date", translate=True)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], str(date[kv[0]] or ""), kv[0]))
+
+
+def vocabulary_words(reader, phrase: str) -> list[str]:
+    """Words of a quoted phrase for ranking, without loading jieba: the longest words of the index's
+    own vocabulary (which jieba made), left to right."""
+    text, out, i = match_form(phrase).lower(), [], 0
+    while i < len(text):
+        for j in range(min(len(text), i + 8), i, -1):
+            if ("words", text[i:j]) in reader:
+                out.append(text[i:j])
+                i = j
+                break
+        else:
+            i += 1
+    return out
+
+
+def by_date(reader, found: set[int]) -> list[tuple[int, float]]:
+    date = reader.column_reader("date", translate=True)
+    doc = reader.column_reader("position", translate=True)
+    newest = sorted(found, key=lambda d: (str(date[d] or ""), -doc[d]), reverse=True)
+    return [(d, 0.0) for d in newest]
+
+
+def count_facets(reader, found: set[int]) -> dict[str, dict]:
+    """Counts per town, district, year, section type and doc type over all hits."""
+    facets = {}
+    for name in FACETS:
+        column = reader.column_reader(name, translate=True)
+        counts: dict = {}
+        for d in found:
+            value = column[d]
+            if value in (None, "", b""):
+                continue
+            counts[value] = counts.get(value, 0) + 1
+        facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+    return facets
+
+
+def highlight_terms(texts, tree) -> list[str]:
+    forms = []
+    run = exact_run(tree)
+    if run:
+        forms.append(run)
+    for node in texts:
+        if isinstance(node, Word):
+            forms += [match_form(w) for w in segment(node.text)]
+        else:
+            forms.append(match_form(node.text))
+    return [f for f in dict.fromkeys(forms) if f]
+
+
+def term_spans(text: str, terms: list[str]) -> list[tuple[int, int, int]]:
+    """(start, end, term number) in `text` of every occurrence of the terms, found in the match form."""
+    form, where = match_map(text)
+    spans = []
+    for n, term in enumerate(terms):
+        start = form.find(term)
+        while start >= 0:
+            spans.append((where[start], where[start + len(term) - 1] + 1, n))
+            start = form.find(term, start + 1)
+    return sorted(spans)
+
+
+def merge(spans) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for a, b, *_ in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]
+
+
+def highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Character spans in `text` of every occurrence of the terms (whole phrases), merged."""
+    return merge(term_spans(text, terms))
+
+
+def snippet_window(text: str, spans: list[tuple[int, int, int]]) -> tuple[int, int]:
+    """About two lines of text around the match that has the most different terms near it."""
+    if not spans:
+        return 0, min(len(text), SNIPPET_BEFORE + SNIPPET_AFTER)
+    width = SNIPPET_BEFORE + SNIPPET_AFTER
+    best = max(spans, key=lambda s: (len({n for a, b, n in spans if s[0] <= a and b <= s[0] + width}), -s[0]))
+    start = max(0, best[0] - SNIPPET_BEFORE)
+    return start, min(len(text), start + width)
+
+
+def make_hit(doc: dict, score: float, terms: list[str]) -> Hit:
+    text = doc["text"]
+    found = term_spans(text, terms)
+    spans = merge(found)
+    start, end = snippet_window(text, found)
+    snippet = ("…" if start else "") + text[start:end].replace("\n", " ") + ("…" if end < len(text) else "")
+    return Hit(id=doc["id"], doc_id=doc["doc_id"], text=text, snippet=snippet, highlights=spans,
+               town=doc.get("town"), district=doc.get("district"), year=doc.get("year"), date=doc.get("date"),
+               doc_type=doc.get("doc_type"), title=doc.get("title"), section=list(doc.get("section", [])),
+               section_type=doc.get("section_type"), score=round(score, 4), position=doc.get("position", 0),
+               snippet_span=(start, end))
