@@ -84,7 +84,7 @@ def open_index(index_path: str, corpus: str | None = None, quiet: bool = False) 
     if corpus is not None and not os.path.exists(os.path.join(index_path, META_FILE)):
         if not os.path.isdir(corpus):
             raise PolicySearchError(f"no index at {index_path} and no corpus folder {corpus} to build it from")
-        click.echo(f"policysearch: building the index {index_path} from {corpus} (first use)…", err=True)
+        click.echo(f"policysearch: first use: building the index at {index_path} from {corpus}…", err=True)
         ix = Index(index_path)
         report_run(ix.build(corpus, progress=progress_bar(quiet, "indexing"), on_wait=waiting), quiet=True)
         return ix
@@ -148,7 +148,8 @@ def query(query, town, district, year, section, doc_type, limit, offset, sort, f
     elif as_csv:
         click.echo(render.results_csv(results), nl=False)
     else:
-        click.echo(render.results_text(results, painter(color), facets, offset))
+        paint = painter(color)
+        click.echo(render.results_text(results, paint, facets, offset), color=paint.color)
     sys.exit(0 if results.total else 1)
 
 
@@ -176,12 +177,12 @@ def show(paragraph_id, context, as_json, color, index_path):
     paint = painter(color)
     facts = [report.get("title"), report.get("town"), report.get("district"), report.get("date") or report.get("year"),
              report.get("doc_type")]
-    click.echo(paint("bold", " · ".join(str(f) for f in facts if f)))
-    click.echo(paint("dim", f"{report.get('source', '')}"))
+    lines = [paint("bold", " · ".join(str(f) for f in facts if f)), paint("dim", report.get("source", ""))]
     for p in around:
         mark = paint("match", "▶") if p.id == doc["id"] else " "
-        click.echo(f"\n{mark} {paint('head', ' › '.join(p.section) or '(preamble)')} [{p.section_type}] {paint('dim', p.id)}")
-        click.echo(f"  {p.text}")
+        lines += ["", f"{mark} {paint('head', ' › '.join(p.section) or '(preamble)')} [{p.section_type}] {paint('dim', p.id)}",
+                  f"  {p.text}"]
+    click.echo("\n".join(lines), color=paint.color)
 
 
 @main.command()
@@ -193,7 +194,8 @@ def inspect(file, as_json, color):
     """Show how a file is read: metadata, outline of parts with their types, warnings."""
     from .report import read_report
     report = read_report(file)
-    click.echo(render.report_json(report) if as_json else render.report_text(report, painter(color)))
+    paint = painter(color)
+    click.echo(render.report_json(report) if as_json else render.report_text(report, paint), color=paint.color)
 
 
 def metadata_options(f):

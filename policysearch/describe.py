@@ -52,6 +52,11 @@ def places() -> dict:
             "county_re": re.compile("|".join(map(re.escape, names)))}
 
 
+def district_of(town: str | None) -> str | None:
+    """The Shanghai district a town or street belongs to, from the gazetteer."""
+    return places()["town_district"].get(town) if town else None
+
+
 def kind_of(title: str | None) -> str | None:
     if not title:
         return None
@@ -164,8 +169,8 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str) -
                 towns[town] += n
     town = towns.most_common(1)[0][0] if towns else None
     district = None
-    if town and town in p["town_district"]:
-        district = p["town_district"][town]
+    if district_of(town):
+        district = district_of(town)
     elif districts:
         district = districts.most_common(1)[0][0]
     return town, district

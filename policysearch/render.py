@@ -116,7 +116,7 @@ def report_text(report: Report, paint: Painter) -> str:
             ("doc_type", report.doc_type), ("issuer", report.issuer), ("doc_number", report.doc_number)]
     lines = [f"{paint('bold', k + ':'):<12} {v if v is not None else '—'}" for k, v in meta]
     body = [p for p in report.paragraphs if not p.heading]
-    lines.append(f"{paint('bold', 'paragraphs:'):<12} {len(body)} (and {len(report.paragraphs) - len(body)} headings)")
+    lines.append(f"{paint('bold', 'paragraphs:'):<12} {len(report.paragraphs)} ({len(report.paragraphs) - len(body)} headings)")
     lines.append(paint("bold", "outline:"))
     for s in report.sections:
         count = sum(1 for p in body if p.section and p.section[0] == s.heading)
@@ -132,7 +132,7 @@ def report_text(report: Report, paint: Painter) -> str:
 
 def report_line(report: Report) -> str:
     """One line naming what was detected, so a wrong detection is seen at once."""
-    body = sum(1 for p in report.paragraphs if not p.heading)
+    headings = sum(1 for p in report.paragraphs if p.heading)
     facts = [report.town or "no town", report.district or "no district", str(report.year or "no year"),
-             report.doc_type or "no type", f"{body} paragraphs"]
+             report.doc_type or "no type", f"{len(report.paragraphs)} paragraphs ({headings} headings)"]
     return f"{report.id}  {' · '.join(facts)}  {report.source}"

@@ -20,6 +20,7 @@ PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s
 TERMINAL = set("。！？!?；;：:…")
 CLOSERS = set("”’」』）)】》\"'")
 SENTENCE_PUNCT = re.compile(r"[，,、。；;]")
+TITLE_END = re.compile(r"(?:通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|函)[》」』”\"]?$")
 # Characters between which a space is an extraction artifact: Han, CJK and full-width punctuation.
 CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026\u2014\u00b7"
 CJK_GAP = re.compile(rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[,.;:!?)(])|(?<=[,;:!?)(])[ \t\u00a0\u3000]+(?=[{CJK}])")
@@ -111,6 +112,8 @@ def joins(prev: str, nxt: str, wrap: int | None) -> bool:
         return False
     if MARKER.match(prev) and "。" not in prev and len(prev) <= 50:
         return False                           # a heading line ends its block
+    if TITLE_END.search(prev) or (len(nxt) <= 40 and nxt.endswith(("：", ":"))):
+        return False                           # a title, or the salutation after it
     # A break inside a sentence: the line reads as running text, not a title or name line.
     return bool(SENTENCE_PUNCT.search(prev)) or width(prev) >= 60
 

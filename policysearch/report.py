@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from .describe import describe, find_year, valid_date
+from .describe import describe, district_of, find_date, find_year, valid_date
 from .errors import ReadError
 from .model import METADATA_KEYS, Paragraph, Report, Section
 from .readers import read_source
@@ -33,7 +33,6 @@ def clean_overrides(values: dict) -> dict:
             parts = value.replace("/", "-").replace(".", "-").split("-")
             date = valid_date(*map(int, parts)) if len(parts) == 3 and all(p.isdigit() for p in parts) else None
             if date is None:
-                from .describe import find_date
                 date = find_date(value)
             if date is None:
                 raise ReadError(f"date must look like 2024-01-31, not {value!r}")
@@ -57,6 +56,8 @@ def read_report(path, **overrides) -> Report:
     lines = [b.text for b in blocks]
     first_heading = next((b.text for b in blocks if b.heading or heading_level(b.text)), None)
     meta = describe(lines, first_heading, "\n".join(lines)) | given
+    if "town" in given and "district" not in given:
+        meta["district"] = district_of(given["town"]) or meta["district"]
     outline = structure(blocks, meta["doc_type"])
     if "year" not in given:
         meta["year"] = find_year(meta["date"], meta["doc_number"], meta["title"], outline.sections)

@@ -92,8 +92,8 @@ def tokenize(query: str) -> list[tuple[str, str]]:
             continue
         elif text == "NOT":
             out.append(("NOT", text))
-        elif text.startswith("-") and len(text) > 1 and (not out or out[-1][0] != "field"):
-            out.append(("NOT", "-"))
+        elif text.startswith("-") and (len(text) > 1 or (i < n and (query[i] in QUOTES or query[i] == "("))):
+            out.append(("NOT", "-"))        # -word, -"phrase", -(group)
             i -= len(text) - 1
         elif ":" in text or "：" in text:
             name, _, value = text.replace("：", ":").partition(":")

@@ -1,0 +1,122 @@
+"""The command line as a user meets it: first run, output formats, exit codes, errors."""
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS, scan_form
+
+HIT_KEYS = ["id", "doc_id", "text", "snippet", "highlights", "town", "district", "year", "date", "doc_type",
+            "title", "section", "section_type", "score"]
+
+
+def run(*args, cwd=None, env=None):
+    full_env = dict(os.environ, **(env or {}))
+    full_env.pop("NO_COLOR", None) if env is None or "NO_COLOR" not in env else None
+    return subprocess.run([sys.executable, "-m", "policysearch.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env=full_env)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A user's folder holding the sample corpus; the first query builds ./index in it."""
+    d = tmp_path_factory.mktemp("user")
+    shutil.copytree(CORPUS, d / "corpus")
+    first = run("query", "城中村改造", cwd=d)
+    assert first.returncode == 0, first.stderr
+    assert "building the index" in first.stderr and "Traceback" not in first.stderr
+    assert (d / "index" / "policysearch.json").exists()
+    return d
+
+
+def test_first_query_builds_and_answers(workdir):
+    out = run("query", "城中村改造", "--color", "never", cwd=workdir)
+    assert out.returncode == 0 and "building" not in out.stderr
+    assert "车墩镇 · 松江区 · 2025 · 政府工作报告" in out.stdout
+    assert "hits in" in out.stdout.splitlines()[-1]
+
+
+def test_exit_codes(workdir):
+    assert run("query", '"城中村"', cwd=workdir).returncode == 0
+    assert run("query", '"这个短语不在任何报告里"', cwd=workdir).returncode == 1
+    bad = run("query", '"城中村', cwd=workdir)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "unbalanced quote" in bad.stderr
+    for junk in ("town:", "year:abc", "(((", "乱码" * 1500, "section:nope"):
+        r = run("query", junk, cwd=workdir)
+        assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1, junk
+
+
+def test_json_output_shape(workdir):
+    out = run("query", '"城中村"', "--json", "--limit", "2", cwd=workdir)
+    doc = json.loads(out.stdout)
+    assert list(doc) == ["query", "total", "hits", "facets"]
+    assert doc["total"] > 2 and len(doc["hits"]) == 2
+    assert list(doc["hits"][0]) == HIT_KEYS
+    assert set(doc["facets"]) == {"town", "district", "year", "section_type", "doc_type"}
+    a, b = doc["hits"][0]["highlights"][0]
+    assert scan_form(doc["hits"][0]["text"][a:b]) == "城中村"
+
+
+def test_csv_output(workdir):
+    out = run("query", '"城中村"', "--csv", "--limit", "0", cwd=workdir)
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    total = json.loads(run("query", '"城中村"', "--json", cwd=workdir).stdout)["total"]
+    assert len(rows) == total and all("城中村" in scan_form(r["text"]) for r in rows)
+
+
+def test_filters_and_facets_options(workdir):
+    out = run("query", '"改造"', "--town", "车墩镇", "--year", "2023-2025", "--section", "plan", "--facets",
+              "--color", "never", cwd=workdir)
+    assert out.returncode == 0
+    assert "  town: 车墩镇" in out.stdout and "section_type: plan" in out.stdout
+    assert "庙行镇" not in out.stdout
+
+
+def test_color_follows_terminal_no_color_and_flag(workdir):
+    plain = run("query", '"城中村"', cwd=workdir)
+    assert "\033[" not in plain.stdout                      # stdout is a pipe
+    forced = run("query", '"城中村"', "--color", "always", cwd=workdir)
+    assert "\033[1;31m城中村" in forced.stdout or "\033[1;31m“城中村”" in forced.stdout
+    env = dict(os.environ, NO_COLOR="1")
+    script = "import pty,sys; pty.spawn([sys.executable,'-m','policysearch.cli','query','\"城中村\"'])"
+    tty = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=workdir, env=env)
+    assert b"\033[1;31m" not in tty.stdout and "城中村".encode() in tty.stdout
+
+
+def test_show_with_context(workdir):
+    hit = json.loads(run("query", '"反诈宣教中心"', "--json", cwd=workdir).stdout)["hits"][0]
+    out = run("show", hit["id"], "--context", "1", "--color", "never", cwd=workdir)
+    assert out.returncode == 0
+    assert hit["text"] in out.stdout and "车墩镇" in out.stdout and " › ".join(hit["section"]) in out.stdout
+    doc = json.loads(run("show", hit["id"], "--context", "1", "--json", cwd=workdir).stdout)
+    assert [p["id"] for p in doc["paragraphs"]].index(hit["id"]) == 1 and len(doc["paragraphs"]) == 3
+    missing = run("show", "nope-0001", cwd=workdir)
+    assert missing.returncode == 1 and "no paragraph" in missing.stderr
+
+
+def test_env_variables_name_index_and_corpus(tmp_path):
+    shutil.copytree(CORPUS, tmp_path / "reports")
+    env = {"POLICYSEARCH_INDEX": str(tmp_path / "ix"), "POLICYSEARCH_CORPUS": str(tmp_path / "reports")}
+    out = run("query", '"城中村"', cwd=tmp_path, env=env)
+    assert out.returncode == 0 and (tmp_path / "ix" / "policysearch.json").exists()
+
+
+def test_missing_index_and_corpus_is_one_line(tmp_path):
+    out = run("query", "改造", cwd=tmp_path)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_index_built_by_another_version_asks_for_rebuild(tmp_path):
+    from policysearch import Index
+    Index(tmp_path / "ix")
+    meta = tmp_path / "ix" / "policysearch.json"
+    data = json.loads(meta.read_text())
+    data["schema"] = 0
+    meta.write_text(json.dumps(data))
+    out = run("query", '"城中村"', "--index", str(tmp_path / "ix"), cwd=tmp_path)
+    assert out.returncode == 2 and "rebuild" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,159 @@
+"""Keeping a collection: add, replace, skip, remove, list, stats, rebuild from sources."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS, scan_form
+from policysearch import Index, ReadError
+
+NEW_LINE = "推进试点街区共享单车停放秩序综合治理示范项目。"
+LIST_KEYS = ["id", "source", "town", "district", "year", "date", "doc_type", "title", "paragraphs", "added", "missing"]
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "policysearch.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture
+def built(tmp_path, corpus_copy):
+    ix = Index(tmp_path / "index")
+    ix.build(corpus_copy)
+    return ix
+
+
+def new_report(folder, name="new.txt", extra=NEW_LINE):
+    """A real report of another town: sample 003 with one new paragraph."""
+    text = open(os.path.join(CORPUS, "003_8d55160e06e9d7cd.txt"), encoding="utf-8").read()
+    text = text.replace("庙行", "大场").replace("现在，我代表", extra + "\n\n现在，我代表", 1)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def hits(ix, q):
+    return {h.id for h in ix.search(q, limit=None).hits}
+
+
+def test_add_find_again_change_remove(built, tmp_path):
+    path = new_report(tmp_path)
+    before = len(built.reports())
+    report = built.add(path)
+    assert (report.town, report.district) == ("大场镇", "宝山区")
+    found = hits(built, '"%s"' % NEW_LINE)
+    assert len(found) == 1 and next(iter(found)).startswith(report.id)
+    assert len(built.reports()) == before + 1
+
+    again = built.add_files([path]).outcomes[0]                      # same content: skipped
+    assert again.status == "skipped" and report.id in again.message
+    assert len(built.reports()) == before + 1
+
+    path.write_text(path.read_text(encoding="utf-8").replace(NEW_LINE, "推进智慧停车改造。"), encoding="utf-8")
+    changed = built.add_files([path]).outcomes[0]                    # same source, new content: replaced
+    assert changed.status == "replaced" and report.id in changed.message
+    assert hits(built, '"%s"' % NEW_LINE) == set() and len(hits(built, '"推进智慧停车改造"')) == 1
+    assert len(built.reports()) == before + 1
+
+    assert built.remove(changed.report.id) and not built.remove(changed.report.id)
+    assert hits(built, '"推进智慧停车改造"') == set() and built.paragraphs(changed.report.id) == []
+    assert len(built.reports()) == before
+
+
+def test_same_content_under_another_path_is_skipped(built, tmp_path):
+    copy = tmp_path / "copy-of-000.txt"
+    copy.write_bytes(open(os.path.join(CORPUS, "000_34ccb5e9137a61a1.txt"), "rb").read())
+    outcome = built.add_files([copy]).outcomes[0]
+    assert outcome.status == "skipped" and "000_34ccb5e9137a61a1.txt" in outcome.message
+
+
+def test_paragraphs_as_indexed_in_order(built, corpus_reports):
+    r = corpus_reports[1]
+    got = built.paragraphs(r.id)
+    assert [(p.id, p.text, p.section, p.section_type) for p in got] == [
+        (p.id, p.text, p.section, p.section_type) for p in r.paragraphs]
+
+
+def test_overrides_apply_and_survive_a_rebuild(built, tmp_path, corpus_copy):
+    path = new_report(tmp_path)
+    report = built.add(path, year=2019, doc_type="工作报告")
+    assert (report.year, report.doc_type) == (2019, "工作报告")
+    built.build(corpus_copy)
+    listed = {r["id"]: r for r in built.reports()}
+    assert listed[report.id]["year"] == 2019 and listed[report.id]["doc_type"] == "工作报告"
+    assert hits(built, '"%s" year:2019' % NEW_LINE)
+
+
+def test_build_restores_added_files_and_reports_vanished_ones(built, tmp_path, corpus_copy):
+    kept, gone = new_report(tmp_path, "kept.txt"), new_report(tmp_path, "gone.txt", "建设滨水慢行步道示范段。")
+    built.add(kept)
+    gone_id = built.add(gone).id
+    os.remove(gone)
+    listed = {r["id"]: r for r in built.reports()}
+    assert listed[gone_id]["missing"] is True
+    summary = built.build(corpus_copy)
+    assert [o.message for o in summary.failed] == [f"{gone}: source file has vanished"]
+    assert hits(built, '"%s"' % NEW_LINE) and not hits(built, '"建设滨水慢行步道示范段"')
+    assert len(built.reports()) == 6
+
+
+def test_a_bad_file_does_not_stop_the_others(built, tmp_path):
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    new_report(folder)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.pdf").write_bytes(b"%PDF-1.4\x00\x01garbage")
+    summary = built.add_files([folder])
+    status = {os.path.basename(o.path): o.status for o in summary.outcomes}
+    assert status == {"new.txt": "added", "empty.txt": "failed", "binary.pdf": "failed"}
+    assert hits(built, '"%s"' % NEW_LINE)
+    with pytest.raises(ReadError, match="empty.txt"):
+        built.add(folder / "empty.txt")
+
+
+def test_cli_add_list_stats_remove(tmp_path, corpus_copy):
+    index = str(tmp_path / "index")
+    assert cli("build", str(corpus_copy), "--index", index).returncode == 0
+    path = new_report(tmp_path)
+    (tmp_path / "bad.docx").write_bytes(b"not a zip")
+    out = cli("add", str(path), str(tmp_path / "bad.docx"), "--index", index, "--year", "2024")
+    assert out.returncode == 1
+    line = [l for l in out.stdout.splitlines() if l.startswith("added")]
+    assert len(line) == 1 and "大场镇 · 宝山区 · 2024 · 政府工作报告" in line[0] and "paragraphs" in line[0]
+    assert out.stderr.count("\n") == 1 and "bad.docx" in out.stderr and "Traceback" not in out.stderr
+
+    listed = json.loads(cli("list", "--json", "--index", index).stdout)
+    assert len(listed) == 6 and list(listed[0]) == LIST_KEYS
+    new = next(r for r in listed if r["source"] == str(path))
+    assert new["year"] == 2024 and new["missing"] is False and new["paragraphs"] > 50
+
+    stats = json.loads(cli("stats", "--json", "--index", index).stdout)
+    assert stats["reports"] == 6 and stats["schema"] >= 1 and stats["size_bytes"] > 0
+    assert stats["paragraphs"] == sum(r["paragraphs"] for r in listed)
+
+    removed = cli("remove", "--source", str(path), "--index", index)
+    assert removed.returncode == 0 and new["id"] in removed.stdout
+    assert cli("remove", "0000000000000000", "--index", index).returncode == 1
+    assert cli("query", '"%s"' % NEW_LINE, "--index", index, "--corpus", str(corpus_copy)).returncode == 1
+
+
+def test_cli_add_same_file_twice_says_skipped(tmp_path, corpus_copy):
+    index = str(tmp_path / "index")
+    path = new_report(tmp_path)
+    assert cli("add", str(path), "--index", index).returncode == 0
+    again = cli("add", str(path), "--index", index)
+    assert again.returncode == 0 and "skipped" in again.stderr and "already indexed as" in again.stderr
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert cli("add", "--index", str(tmp_path / "ix")).returncode == 2
+    assert cli("remove", "--index", str(tmp_path / "ix")).returncode == 2
+    missing = cli("add", str(tmp_path / "nope.txt"), "--index", str(tmp_path / "ix"))
+    assert missing.returncode == 1 and "nope.txt" in missing.stderr
+
+
+def test_headings_stay_searchable(sample_index):
+    found = sample_index.search('"推动改革开放向纵深发展"', limit=None).hits
+    assert found and found[0].section[-1].endswith("推动改革开放向纵深发展")
+    assert all(scan_form("推动改革开放向纵深发展") in scan_form(h.text) for h in found)

@@ -1,0 +1,205 @@
+"""Search: exact phrases against a substring scan, boolean algebra, filters, facets, ranking."""
+import random
+import subprocess
+import sys
+import threading
+from collections import Counter
+
+import pytest
+
+from conftest import scan_form
+from policysearch import QueryError
+
+
+@pytest.fixture(scope="module")
+def paragraphs(corpus_reports):
+    """(paragraph, report) pairs: the scan's view of the corpus."""
+    return [(p, r) for r in corpus_reports for p in r.paragraphs]
+
+
+def scan(paragraphs, phrase):
+    m = scan_form(phrase)
+    return {p.id for p, _ in paragraphs if m and m in scan_form(p.text)}
+
+
+def hit_ids(ix, query, **kw):
+    return {h.id for h in ix.search(query, limit=None, **kw).hits}
+
+
+def fullwidth(s):
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in s)
+
+
+def random_phrases(paragraphs, n, seed):
+    rng = random.Random(seed)
+    out = []
+    while len(out) < n:
+        text = rng.choice(paragraphs)[0].text
+        k = rng.randint(1, 12)
+        if len(text) <= k:
+            continue
+        i = rng.randrange(len(text) - k)
+        s = text[i:i + k]
+        if '"' in s or not scan_form(s):
+            continue
+        out.append(rng.choice([s, " ".join(s), fullwidth(s), s]))
+    return out
+
+
+def test_exact_phrases_equal_the_scan(sample_index, paragraphs):
+    phrases = random_phrases(paragraphs, 400, seed=7)
+    wrong = [p for p in phrases if hit_ids(sample_index, '"%s"' % p) != scan(paragraphs, p)]
+    assert wrong == []
+
+
+def test_phrases_jieba_would_cut_differently(sample_index, paragraphs):
+    for phrase in ("城中村改造", "村改", "联东U谷", "联东 U 谷", "Ｇ６０", "G60科创走廊", "“城中村”改造", "改造项目"):
+        want = scan(paragraphs, phrase)
+        assert want, phrase
+        assert hit_ids(sample_index, '"%s"' % phrase) == want, phrase
+    assert hit_ids(sample_index, "“城中村改造”") == scan(paragraphs, "城中村改造")
+
+
+def test_boolean_combinations_are_set_algebra(sample_index, paragraphs):
+    phrases = random_phrases(paragraphs, 120, seed=11)
+    for x, y in zip(phrases[::2], phrases[1::2]):
+        X, Y = scan(paragraphs, x), scan(paragraphs, y)
+        assert hit_ids(sample_index, '"%s" "%s"' % (x, y)) == X & Y
+        assert hit_ids(sample_index, '"%s" OR "%s"' % (x, y)) == X | Y
+        assert hit_ids(sample_index, '"%s" NOT "%s"' % (x, y)) == X - Y
+        assert hit_ids(sample_index, '"%s" -"%s"' % (x, y)) == X - Y
+
+
+def test_parentheses_group(sample_index, paragraphs):
+    a, b, c = scan(paragraphs, "改造"), scan(paragraphs, "城中村"), scan(paragraphs, "养老")
+    assert hit_ids(sample_index, '"改造" ("城中村" OR "养老")') == a & (b | c)
+    assert hit_ids(sample_index, '("改造" OR "养老") NOT "城中村"') == (a | c) - b
+
+
+def test_plain_words_need_every_jieba_word_as_written(sample_index, paragraphs):
+    import jieba
+    for query in ("城中村改造", "乡村振兴 高标准农田", "营商环境优化"):
+        words = [w for w in jieba.lcut(query) if w.strip()]
+        want = set.intersection(*(scan(paragraphs, w) for w in words))
+        assert hit_ids(sample_index, query) == want, query
+
+
+def test_whole_run_ranks_above_words_apart(sample_index, paragraphs):
+    hits = sample_index.search("城中村改造", limit=None).hits
+    run = [scan_form("城中村改造") in scan_form(h.text) for h in hits]
+    assert run.count(True) >= 2 and run.count(False) >= 1
+    assert run == sorted(run, reverse=True)
+
+
+def test_filters_agree_with_a_scan(sample_index, paragraphs):
+    rows = [(p, r) for p, r in paragraphs if scan_form("改造") in scan_form(p.text)]
+    cases = [
+        ({"town": "车墩镇"}, lambda p, r: r.town == "车墩镇"),
+        ({"district": "宝山区"}, lambda p, r: r.district == "宝山区"),
+        ({"year": 2025}, lambda p, r: r.year == 2025),
+        ({"year": (2022, 2023)}, lambda p, r: 2022 <= r.year <= 2023),
+        ({"year": "2021-2023"}, lambda p, r: 2021 <= r.year <= 2023),
+        ({"section": "plan"}, lambda p, r: p.section_type == "plan"),
+        ({"doc_type": "工作要点"}, lambda p, r: r.doc_type == "工作要点"),
+    ]
+    for kw, keep in cases:
+        assert hit_ids(sample_index, '"改造"', **kw) == {p.id for p, r in rows if keep(p, r)}, kw
+
+
+def test_filters_inside_the_query(sample_index, paragraphs):
+    want = {p.id for p, r in paragraphs if "城中村" in scan_form(p.text) and r.town == "车墩镇" and r.year >= 2024}
+    assert hit_ids(sample_index, '"城中村" town:车墩镇 year:2024-2025') == want
+    assert hit_ids(sample_index, '"城中村" (town:长征镇 OR town:庙行镇)') == {
+        p.id for p, r in paragraphs if "城中村" in scan_form(p.text) and r.town in ("长征镇", "庙行镇")}
+    assert hit_ids(sample_index, '"改造" section:回顾') == hit_ids(sample_index, '"改造"', section="review")
+    heading = {p.id for p, r in paragraphs if "城市更新" in scan_form("".join(p.section))}
+    assert heading and hit_ids(sample_index, "heading:城市更新") == heading
+
+
+def test_facets_count_all_hits_not_the_page(sample_index, paragraphs):
+    res = sample_index.search('"发展"', limit=3)
+    rows = [(p, r) for p, r in paragraphs if "发展" in scan_form(p.text)]
+    assert res.total == len(rows) and len(res.hits) == 3
+    assert res.facets["town"] == dict(Counter(r.town for _, r in rows))
+    assert res.facets["year"] == dict(Counter(r.year for _, r in rows))
+    assert res.facets["section_type"] == dict(Counter(p.section_type for p, _ in rows))
+    assert res.facets["doc_type"] == dict(Counter(r.doc_type for _, r in rows))
+    assert res.facets["district"] == dict(Counter(r.district for _, r in rows))
+    assert res.reports == len({r.id for _, r in rows})
+
+
+def test_paging_returns_every_hit_once(sample_index):
+    everything = [h.id for h in sample_index.search('"建设"', limit=None).hits]
+    pages = []
+    for offset in range(0, len(everything), 7):
+        pages += [h.id for h in sample_index.search('"建设"', limit=7, offset=offset).hits]
+    assert pages == everything and len(set(pages)) == len(pages)
+    by_date = [h.date or "" for h in sample_index.search('"建设"', limit=None, sort="date").hits]
+    assert by_date == sorted(by_date, reverse=True)
+
+
+def test_highlights_cover_whole_phrases_in_the_shown_text(sample_index):
+    for hit in sample_index.search('"联东U谷"', limit=None).hits:
+        assert hit.highlights
+        for a, b in hit.highlights:
+            assert scan_form(hit.text[a:b]) == "联东U谷"
+    hit = sample_index.search('"城中村改造"', limit=1).hits[0]
+    a, b = hit.highlights[0]
+    assert scan_form(hit.text[a:b]) == "城中村改造" and hit.text[a:b] in hit.snippet
+
+
+def test_hits_carry_report_metadata(sample_index, corpus_reports):
+    hit = sample_index.search('"反诈宣教中心"', limit=None).hits[0]
+    report = next(r for r in corpus_reports if r.id == hit.doc_id)
+    assert (hit.town, hit.district, hit.year, hit.date, hit.doc_type, hit.title) == (
+        report.town, report.district, report.year, report.date, report.doc_type, report.title)
+    para = next(p for p in report.paragraphs if p.id == hit.id)
+    assert (hit.text, hit.section, hit.section_type) == (para.text, para.section, para.section_type)
+
+
+@pytest.mark.parametrize("query, says", [
+    ('"城中村', "unbalanced quote"),
+    ("town:", "needs a value"),
+    ("year:二〇二四", "bad year"),
+    ("year:2025-2020", "bad year range"),
+    ("section:summary", "unknown section type"),
+    ("(改造", "parenthesis"),
+    ("改造)", "parenthesis"),
+    ("OR", "missing"),
+    ("NOT", "followed"),
+    ("", "empty query"),
+    ("乱" * 3000, "limit"),
+])
+def test_malformed_queries_say_what_is_wrong(sample_index, query, says):
+    with pytest.raises(QueryError, match=says):
+        sample_index.search(query)
+
+
+def test_searching_from_several_threads(sample_index, paragraphs):
+    queries = ['"城中村"', '"改造" town:车墩镇', "乡村振兴", '"养老" OR "医疗"']
+    want = {q: hit_ids(sample_index, q) for q in queries}
+    errors, seen = [], Counter()
+
+    def worker(k):
+        try:
+            for i in range(20):
+                q = queries[(k + i) % len(queries)]
+                assert hit_ids(sample_index, q) == want[q]
+                seen[q] += 1
+        except Exception as e:  # collected for the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sum(seen.values()) == 80
+
+
+def test_a_phrase_query_never_loads_jieba(sample_index):
+    code = ("import sys; from policysearch import Index; ix = Index(%r); "
+            "r = ix.search('\"城中村\" town:车墩镇', limit=3); "
+            "print(r.total, 'jieba' in sys.modules)") % sample_index.path
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) > 0 and out[1] == "False"
