@@ -8,8 +8,17 @@ __version__ = "0.1.0"
 
 from .errors import IndexStateError, PolicySearchError, QueryError, ReadError  # noqa: E402
 from .model import Hit, Paragraph, Report, Results, Section  # noqa: E402
-from .report import read_report  # noqa: E402
-from .index import Index  # noqa: E402
 
 __all__ = ["Index", "Report", "Paragraph", "Section", "Hit", "Results", "read_report",
            "PolicySearchError", "ReadError", "QueryError", "IndexStateError", "__version__"]
+
+
+def __getattr__(name):
+    # Imported on first use, so a search does not load the readers and a read does not load Whoosh.
+    if name == "Index":
+        from .index import Index
+        return Index
+    if name == "read_report":
+        from .report import read_report
+        return read_report
+    raise AttributeError(f"module 'policysearch' has no attribute {name!r}")

@@ -28,9 +28,8 @@ from . import __version__
 from .analysis import ANALYZER_VERSION, grams_analyzer, words_analyzer
 from .errors import IndexStateError, PolicySearchError, ReadError
 from .model import METADATA_KEYS, Paragraph, Report
-from .report import read_report
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_FILE = "policysearch.json"
 LOCK_FILE = ".lock"
 READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
@@ -62,12 +61,18 @@ def schema() -> fields.Schema:
     )
 
 
+# Every document gets a value for every column: Whoosh 2.7 cuts a column short when the last
+# document of a segment lacks it, and reading that document then fails.
+EMPTY_COLUMNS = {"town": "", "district": "", "doc_type": "", "section_type": "", "date": "", "year": 0,
+                 "position": 0}
+
+
 def paragraph_documents(report: Report) -> list[dict]:
     facets = {k: getattr(report, k) for k in ("town", "district", "doc_type", "year", "date")
               if getattr(report, k) is not None}
     docs = []
     for p in report.paragraphs:
-        doc = dict(facets, kind="p", id=p.id, doc_id=report.id, text=p.text, grams=p.text,
+        doc = dict(EMPTY_COLUMNS, **facets, kind="p", id=p.id, doc_id=report.id, text=p.text, grams=p.text,
                    heading_grams=" ".join(p.section), words=p.text, section_type=p.section_type,
                    position=p.position, title=report.title, section=p.section, heading=p.heading)
         docs.append(doc)
@@ -81,7 +86,7 @@ def report_document(report: Report, origin: str, overrides: dict) -> dict:
         "added": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
         "origin": origin, "overrides": overrides,
     }
-    return {"kind": "r", "id": "report:" + report.id, "doc_id": report.id, "report": info}
+    return dict(EMPTY_COLUMNS, kind="r", id="report:" + report.id, doc_id=report.id, report=info)
 
 
 def walk(paths) -> list[str]:
@@ -305,6 +310,7 @@ class Index:
         return summary
 
     def _add_one(self, path, overrides, known, by_source, origin) -> AddOutcome:
+        from .report import read_report      # the reading stages load only when something is read
         try:
             report = read_report(path, **overrides)
         except PolicySearchError as e:
@@ -344,6 +350,7 @@ class Index:
     def build(self, corpus="corpus", progress=None, on_wait=None) -> RunSummary:
         """(Re)build from a folder plus the files added since the last build. The current index
         stays searchable until the new one is complete and switched in."""
+        from .report import read_report
         summary = RunSummary()
         with self.writing(on_wait=on_wait):
             added = [r for r in self.reports() if r.get("origin") == "add"] if self._has_generation() else []

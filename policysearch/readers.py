@@ -12,9 +12,6 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bs4 import BeautifulSoup
-from bs4.element import NavigableString, PreformattedString, Tag
-
 from .errors import ReadError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -332,6 +329,8 @@ def _read_html(path, data, warnings) -> str:
 def _html_text(page: str) -> str:
     # Nothing here recurses per nesting level (bs4 >= 4.12 walks iteratively, as does _walk), so
     # pathologically deep pages parse without RecursionError.
+    from bs4 import BeautifulSoup    # imported here: a search never pays for the HTML parser
+
     soup = BeautifulSoup(page, "html.parser")
     title = soup.title.get_text() if soup.title else ""
     for tag in soup.find_all(_DROP_TAGS):
@@ -356,6 +355,7 @@ def _html_text(page: str) -> str:
 
 def _largest(bodies):
     """The body element with the most text; linear even when bodies nest inside each other."""
+    from bs4.element import PreformattedString, Tag
     best, best_size, inside = None, 0, set()
     for tag in bodies:   # document order: an outer body comes before those inside it, and has more text
         if id(tag) in inside:
@@ -373,6 +373,7 @@ def _largest(bodies):
 
 def _walk(root) -> str:
     """Text of the tree with layout markers, walked with an explicit stack (pages nest deeply)."""
+    from bs4.element import NavigableString, PreformattedString
     out, stack = [], [(root, False)]
     while stack:
         node, closing = stack.pop()

@@ -418,7 +418,7 @@ def count_facets(reader, found: set[int]) -> dict[str, dict]:
         counts: dict = {}
         for d in found:
             value = column[d]
-            if value in (None, "", b""):
+            if not value:                      # "" and 0 stand for "not known"
                 continue
             counts[value] = counts.get(value, 0) + 1
         facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))))
@@ -482,7 +482,8 @@ def make_hit(doc: dict, score: float, terms: list[str]) -> Hit:
     start, end = snippet_window(text, found)
     snippet = ("…" if start else "") + text[start:end].replace("\n", " ") + ("…" if end < len(text) else "")
     return Hit(id=doc["id"], doc_id=doc["doc_id"], text=text, snippet=snippet, highlights=spans,
-               town=doc.get("town"), district=doc.get("district"), year=doc.get("year"), date=doc.get("date"),
-               doc_type=doc.get("doc_type"), title=doc.get("title"), section=list(doc.get("section", [])),
+               town=doc.get("town") or None, district=doc.get("district") or None, year=doc.get("year") or None,
+               date=doc.get("date") or None, doc_type=doc.get("doc_type") or None, title=doc.get("title"),
+               section=list(doc.get("section", [])),
                section_type=doc.get("section_type"), score=round(score, 4), position=doc.get("position", 0),
                snippet_span=(start, end))

@@ -157,3 +157,18 @@ def test_headings_stay_searchable(sample_index):
     found = sample_index.search('"推动改革开放向纵深发展"', limit=None).hits
     assert found and found[0].section[-1].endswith("推动改革开放向纵深发展")
     assert all(scan_form("推动改革开放向纵深发展") in scan_form(h.text) for h in found)
+
+
+def test_reports_missing_metadata_can_be_added_last_and_searched(built, tmp_path):
+    # A report with no date, town or district, committed on its own, is the last document of its
+    # segment: every column must still cover it (Whoosh 2.7 cuts short columns otherwise).
+    f = tmp_path / "notes.txt"
+    f.write_text("工作笔记\n\n推进城中村改造试点，做好居民沟通。\n", encoding="utf-8")
+    r = built.add(f)
+    assert (r.date, r.town, r.district) == (None, None, None)
+    for sort in ("relevance", "date"):
+        res = built.search('"城中村改造"', limit=None, sort=sort)
+        assert any(h.doc_id == r.id for h in res.hits)
+        mine = next(h for h in res.hits if h.doc_id == r.id)
+        assert (mine.date, mine.town, mine.year) == (None, None, None)
+    assert built.search('"城中村改造"', limit=None).facets["town"] == {"车墩镇": 3, "庙行镇": 1, "颛桥镇": 1}
