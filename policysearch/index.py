@@ -25,13 +25,14 @@ from whoosh import fields, formats, index as whoosh_index
 from whoosh.query import Term
 
 from . import __version__
-from .analysis import ANALYZER_VERSION, grams_analyzer, words_analyzer
+from .analysis import ANALYZER_VERSION, Lexicon, grams_analyzer, words_analyzer
 from .errors import IndexStateError, PolicySearchError, ReadError
 from .model import METADATA_KEYS, Paragraph, Report
 
 SCHEMA_VERSION = 2
 META_FILE = "policysearch.json"
 LOCK_FILE = ".lock"
+LEXICON_FILE = "lexicon.sqlite"
 READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
 LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving up
 
@@ -164,6 +165,16 @@ class Index:
 
     def _generation_path(self) -> str:
         return os.path.join(self.path, self._meta()["current"])
+
+    def lexicon_path(self) -> str | None:
+        """jieba's dictionary beside the index (see analysis.Lexicon), when a writer has saved it."""
+        path = os.path.join(self.path, LEXICON_FILE)
+        return path if os.path.exists(path) else None
+
+    def _save_lexicon(self) -> None:
+        """Called by writers, which have jieba loaded anyway."""
+        if not os.path.exists(os.path.join(self.path, LEXICON_FILE)):
+            Lexicon.write(os.path.join(self.path, LEXICON_FILE))
 
     def _new_generation(self) -> str:
         os.makedirs(self.path, exist_ok=True)
@@ -307,6 +318,8 @@ class Index:
             for path in progress(files) if progress else files:
                 outcome = self._add_one(path, overrides, known, by_source, origin="add")
                 summary.outcomes.append(outcome)
+            if any(o.status in ("added", "replaced") for o in summary.outcomes):
+                self._save_lexicon()
         return summary
 
     def _add_one(self, path, overrides, known, by_source, origin) -> AddOutcome:
@@ -389,6 +402,8 @@ class Index:
                 shutil.rmtree(os.path.join(self.path, generation), ignore_errors=True)
                 raise
             self._switch(generation)
+            if known:
+                self._save_lexicon()
         return summary
 
     def _has_generation(self) -> bool:

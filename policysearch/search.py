@@ -208,8 +208,9 @@ def parse_years(value) -> tuple[int, int]:
 class Evaluator:
     """Evaluates a query tree to the exact set of matching paragraph numbers of one searcher."""
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, cut):
         self.searcher = searcher
+        self.cut = cut                    # text -> jieba words
         self.reader = searcher.reader()
         self.forms: dict[int, str] = {}
         self.heading_forms: dict[int, str] = {}
@@ -260,7 +261,7 @@ class Evaluator:
         if isinstance(node, Phrase):
             return self.substring(node.text, within)
         if isinstance(node, Word):
-            return self.evaluate(word_tree(node.text), within)
+            return self.evaluate(word_tree(node.text, self.cut), within)
         if isinstance(node, Field):
             return self.field(node, within)
         if isinstance(node, Or_):
@@ -295,9 +296,9 @@ class Evaluator:
         return found & within if within is not None else found
 
 
-def word_tree(text: str):
+def word_tree(text: str, cut):
     """An unquoted word: jieba's words, each required as written."""
-    words = [w for w in segment(text) if match_form(w)] or ([text] if match_form(text) else [])
+    words = [w for w in cut(text) if match_form(w)] or ([text] if match_form(text) else [])
     if not words:
         raise QueryError(f"{text!r} holds nothing to search for")
     return Phrase(words[0]) if len(words) == 1 else And(tuple(Phrase(w) for w in words))
@@ -326,14 +327,14 @@ def positives(node, out: list) -> list:
     return out
 
 
-def exact_run(node) -> str | None:
+def exact_run(node, cut) -> str | None:
     """For a plain query of words (and phrases) joined by AND: the whole query as one run."""
     parts = node.parts if isinstance(node, And) else (node,)
     texts = [p.text for p in parts if isinstance(p, (Phrase, Word))]
     if not any(isinstance(p, Word) for p in parts) or any(isinstance(p, (Or_, And)) for p in parts):
         return None
     run = match_form("".join(texts))
-    return run if len(texts) > 1 or len(segment(texts[0])) > 1 else None
+    return run if len(texts) > 1 or len(cut(texts[0])) > 1 else None
 
 
 def filters_tree(tree, town=None, district=None, year=None, section=None, doc_type=None):
@@ -355,14 +356,15 @@ def search(index, query: str, town=None, district=None, year=None, section=None,
         raise QueryError("limit and offset must not be negative")
     tree = filters_tree(parse(query), town, district, year, section, doc_type)
     searcher = index.searcher()
-    ev = Evaluator(searcher)
+    lexicon = index.lexicon_path()
+    ev = Evaluator(searcher, lambda text: segment(text, lexicon))
     found = ev.evaluate(tree)
     reader = ev.reader
     texts = positives(tree, [])
     order = rank(ev, tree, texts, found) if sort == "relevance" else by_date(reader, found)
     facets = count_facets(reader, found)
     page = order[offset:None if limit is None else offset + limit]
-    terms = highlight_terms(texts, tree)
+    terms = highlight_terms(texts, tree, ev.cut)
     hits = [make_hit(searcher.stored_fields(d), score, terms) for d, score in page]
     doc_ids = reader.column_reader("doc_id", translate=True)
     return Results(query=query, total=len(found), hits=hits, facets=facets,
@@ -374,13 +376,13 @@ def rank(ev: Evaluator, tree, texts, found: set[int]) -> list[tuple[int, float]]
     scores = dict.fromkeys(found, 0.0)
     words = []
     for node in texts:
-        words += segment(node.text) if isinstance(node, Word) else vocabulary_words(ev.reader, node.text)
+        words += ev.cut(node.text) if isinstance(node, Word) else vocabulary_words(ev.reader, node.text)
     words = [w.lower() for w in dict.fromkeys(words)]
     if words and found:
         results = ev.searcher.search(Or([Term("words", w) for w in words]), filter=found, limit=None)
         for hit in results.top_n:
             scores[hit[1]] = hit[0]
-    run = exact_run(tree)
+    run = exact_run(tree, ev.cut)
     if run:
         for d in ev.substring(run, found):
             scores[d] += RUN_BONUS
@@ -425,14 +427,14 @@ def count_facets(reader, found: set[int]) -> dict[str, dict]:
     return facets
 
 
-def highlight_terms(texts, tree) -> list[str]:
+def highlight_terms(texts, tree, cut) -> list[str]:
     forms = []
-    run = exact_run(tree)
+    run = exact_run(tree, cut)
     if run:
         forms.append(run)
     for node in texts:
         if isinstance(node, Word):
-            forms += [match_form(w) for w in segment(node.text)]
+            forms += [match_form(w) for w in cut(node.text)]
         else:
             forms.append(match_form(node.text))
     return [f for f in dict.fromkeys(forms) if f]

@@ -1,4 +1,5 @@
 """Search: exact phrases against a substring scan, boolean algebra, filters, facets, ranking."""
+import os
 import random
 import subprocess
 import sys
@@ -203,3 +204,29 @@ def test_a_phrase_query_never_loads_jieba(sample_index):
             "print(r.total, 'jieba' in sys.modules)") % sample_index.path
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert int(out[0]) > 0 and out[1] == "False"
+
+
+def test_query_words_from_the_saved_lexicon_equal_jieba(sample_index, paragraphs):
+    """Plain queries are cut with jieba's dictionary read from the index folder (no 0.7 s load);
+    the words must be exactly jieba's."""
+    from policysearch.analysis import segment
+    lexicon = sample_index.lexicon_path()
+    assert lexicon is not None
+    rng = random.Random(3)
+    for _ in range(1500):
+        text = rng.choice(paragraphs)[0].text
+        k = rng.randint(1, 30)
+        i = rng.randrange(max(1, len(text) - k))
+        s = text[i:i + k]
+        assert segment(s, lexicon) == segment(s), s          # None: jieba's own loaded dictionary
+
+
+def test_plain_query_results_do_not_depend_on_the_lexicon(tmp_path, corpus_copy):
+    from policysearch import Index
+    ix = Index(tmp_path / "ix")
+    ix.build(corpus_copy)
+    queries = ["城中村改造", "乡村振兴 高标准农田", "营商环境优化提升", "垃圾分类"]
+    with_lexicon = {q: [(h.id, h.score) for h in ix.search(q, limit=None).hits] for q in queries}
+    os.remove(ix.lexicon_path())
+    assert ix.lexicon_path() is None
+    assert {q: [(h.id, h.score) for h in ix.search(q, limit=None).hits] for q in queries} == with_lexicon
