@@ -34,7 +34,6 @@ DOC_NUMBER = re.compile(rf"[{HAN}]{{1,12}}\s*[〔\[［【(（]\s*(\d{{4}})\s*[�
 YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 ORG_END = r"(?:人民政府|人民代表大会|人大常委会|政府|党委|党工委|工作委员会|委员会|办事处|办公室|办公厅)"
 TOWN = rf"[{HAN}]{{1,7}}?(?:镇|乡|街道)"
-CITY_ISSUER = re.compile(rf"^(?:中共)?[{HAN}]{{2,8}}?(?:省|自治区|市)(?:人民政府|委员会|人大常委会|政府|办公厅|[{HAN}]{{0,12}}(?:局|厅|委|办))")
 SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}{ORG_END}$")
 FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件)[:：]?|文件$")
 ADDRESS = re.compile(r"^各位代表|^同志们")
@@ -46,10 +45,12 @@ def places() -> dict:
         data = json.load(f)
     town_district = {t: d for d, towns in data["shanghai"].items() for t in towns}
     counties = set(data["counties"]) | set(data.get("former_counties", {}))
+    higher = {name for pairs in data["counties"].values() for pair in pairs for name in pair} - counties
     # Two-character names (丰县, 城区, 新县) are too often plain words to be spotted in running text.
     names = sorted((c for c in counties if len(c) > 2), key=len, reverse=True)
     return {"town_district": town_district, "counties": counties,
-            "county_re": re.compile("|".join(map(re.escape, names)))}
+            "county_re": re.compile("|".join(map(re.escape, names))),
+            "higher_re": re.compile("|".join(map(re.escape, sorted(higher, key=len, reverse=True))))}
 
 
 def district_of(town: str | None) -> str | None:
@@ -162,7 +163,8 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str) -
             towns[name] += 3
     for name in frame_districts(framed):
         districts[name] += 2
-    if not towns and not districts and not any(CITY_ISSUER.match(line) for line in head + foot):
+    # The body decides only when the frame names no place at all, not even a city or province.
+    if not towns and not districts and not p["higher_re"].search(framed):
         for town, district in p["town_district"].items():
             n = text.count(town)
             if n >= 3:
@@ -196,6 +198,10 @@ def find_year(date: str | None, doc_number: str | None, title: str | None,
 
 
 def find_issuer(head: list[str], foot: list[str], text: str) -> str | None:
+    for line in head:
+        m = re.match(r"(?:发布机构|发文机关|发文单位|发布单位)[:：]\s*(\S{2,30})$", line)
+        if m:
+            return m.group(1)
     for line in head:
         if line.endswith("文件") and len(line) <= 30:
             return line[:-2].strip()

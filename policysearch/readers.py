@@ -333,6 +333,7 @@ def _html_text(page: str) -> str:
 
     soup = BeautifulSoup(page, "html.parser")
     title = soup.title.get_text() if soup.title else ""
+    facts = _page_facts(soup)
     for tag in soup.find_all(_DROP_TAGS):
         tag.extract()
 
@@ -348,9 +349,27 @@ def _html_text(page: str) -> str:
     h1 = next((h.get_text(" ", strip=True) for h in soup.find_all("h1") if h.get_text(strip=True)), "")
     title = h1 or re.split(r"\s*(?:[_|｜]|\s[-–—－]\s)\s*", title.strip())[0]   # drop "_站点名" suffixes
     text = _html_lines(_walk(_largest(bodies) or soup.body or soup))
-    if title and re.sub(r"\s", "", title) not in re.sub(r"\s", "", text):
-        text = title + "\n\n" + text
-    return text
+    squashed = re.sub(r"\s", "", text)
+    facts = [f for f in facts if re.sub(r"\s", "", f) not in squashed]
+    if title and re.sub(r"\s", "", title) not in squashed:
+        facts.insert(0, title)
+    return "\n\n".join(facts + [text])
+
+
+_FACT = re.compile(r"(发布日期|发布时间|成文日期|发文日期|印发日期|发文字号|文号|发布机构|发文机关|发文单位|发布单位)"
+                   r"\s*[:：]\s*([^\t\n]{2,40}?)\s*(?=[\t\n]|$)")
+
+
+def _page_facts(soup) -> list[str]:
+    """The publication facts government pages print around the article (发布日期, 发文字号,
+    发布机构…), often in a table outside it: kept as lines, so the document keeps its date."""
+    text = soup.get_text("\n")
+    seen, out = set(), []
+    for m in _FACT.finditer(text):
+        if m.group(1) not in seen:
+            seen.add(m.group(1))
+            out.append(f"{m.group(1)}：{m.group(2).strip()}")
+    return out
 
 
 def _largest(bodies):

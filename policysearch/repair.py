@@ -19,7 +19,10 @@ FOOTNOTE = re.compile(r"^([¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*(\S.*)$")
 PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,3})$")
 TERMINAL = set("。！？!?；;：:…")
 CLOSERS = set("”’」』）)】》\"'")
-SENTENCE_PUNCT = re.compile(r"[，,、。；;]")
+SENTENCE_PUNCT = re.compile(r"[，,、。；;：:《》“”]")
+FIELD = re.compile(r"^(?:索引号|主题分类|分类|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期"
+                   r"|发文字号|文号|来源|作者|日期|时间)\s*[:：]")
+SALUTATION = re.compile(r"^(?:各|尊敬的|同志们|女士们)[^。]{0,40}[:：]$")
 TITLE_END = re.compile(r"(?:通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|函)[》」』”\"]?$")
 # Characters between which a space is an extraction artifact: Han, CJK and full-width punctuation.
 CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026\u2014\u00b7"
@@ -94,7 +97,7 @@ def split_glued_heading(line: str) -> list[tuple[str, bool]]:
 def wrap_width(lines: list[str]) -> int | None:
     """The width a hard-wrapped text was cut at, or None when lines are not hard-wrapped."""
     widths = [width(l) for l in lines if len(l) >= 8]
-    if len(widths) < 20:
+    if len(widths) < 8:
         return None
     mode, _ = Counter(w // 4 for w in widths).most_common(1)[0]
     mode = mode * 4 + 2
@@ -104,16 +107,16 @@ def wrap_width(lines: list[str]) -> int | None:
 
 def joins(prev: str, nxt: str, wrap: int | None) -> bool:
     """Does line `nxt` continue the block that ends with line `prev`?"""
-    if MARKER.match(nxt) or nxt.startswith(("——", "--")):
+    if MARKER.match(nxt) or nxt.startswith(("——", "--")) or FIELD.match(nxt) or SALUTATION.match(nxt):
         return False
+    if prev.startswith(("——", "--")) or FIELD.match(prev):
+        return False                           # a date line under the title, a 'label：value' line
     if wrap:                                   # hard-wrapped: a full line runs on, a short one ends
         return width(prev) >= wrap - 8
-    if ends_sentence(prev) or prev.startswith(("——", "--")):
+    if ends_sentence(prev) or TITLE_END.search(prev):
         return False
     if MARKER.match(prev) and "。" not in prev and len(prev) <= 50:
         return False                           # a heading line ends its block
-    if TITLE_END.search(prev) or (len(nxt) <= 40 and nxt.endswith(("：", ":"))):
-        return False                           # a title, or the salutation after it
     # A break inside a sentence: the line reads as running text, not a title or name line.
     return bool(SENTENCE_PUNCT.search(prev)) or width(prev) >= 60
 

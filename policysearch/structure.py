@@ -64,7 +64,8 @@ def split_heading(block: Block) -> tuple[str | None, int | None, str | None]:
     if len(text) <= 60 and "。" not in text.rstrip("。") and not text.endswith(("；", ";", "：", ":")):
         return text.rstrip("。"), level, None
     first, dot, rest = text.partition("。")
-    if dot and len(first) <= 30 and not re.search(r"[，,；;]", first) and rest.strip():
+    if dot and rest.strip() and (len(first) <= 30 and not re.search(r"[，,；;]", first)
+                                 or len(first) <= 26 and len(re.findall(r"[，,]", first)) == 1 and ";" not in first):
         return first, level, rest.strip()
     return None, None, text
 

@@ -131,6 +131,8 @@ def test_repair_is_idempotent_on_the_corpus():
     ("zhoushi_report.txt", {"town": "周市镇", "district": "昆山市", "year": 2024, "doc_type": "政府工作报告"}),
     ("zhejiang_report.txt", {"town": None, "district": None, "year": 2024, "doc_type": "政府工作报告"}),
     ("chedun_notice.txt", {"town": "车墩镇", "district": "松江区", "year": 2024, "doc_type": "通知"}),
+    ("fengpu_page.html", {"town": "奉浦街道", "district": "奉贤区", "year": 2024, "date": "2024-02-20",
+                          "doc_type": "工作计划", "issuer": "奉浦街道办事处", "title": "奉浦街道2024年工作计划"}),
 ])
 def test_other_kinds_of_document_are_described(name, want):
     r = read_report(os.path.join(GENRE, name))
@@ -190,3 +192,55 @@ def test_inspect_bad_file_is_one_line_and_exit_2(tmp_path):
     r = subprocess.run([sys.executable, "-m", "policysearch.cli", "inspect", str(bad)], capture_output=True, text=True)
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "empty.txt" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_government_page_keeps_article_and_publication_facts_only():
+    r = read_report(os.path.join(GENRE, "fengpu_page.html"))
+    text = "\n".join(p.text for p in r.paragraphs)
+    assert "加快推进老旧小区加装电梯工作" in text and "发布日期：2024-02-20" in text
+    for debris in ("首页", "办事服务", "分享到", "打印本页", "ICP", "网站地图", "请输入关键词", "_hmt"):
+        assert debris not in text, debris
+    assert [s.heading for s in r.sections] == ["一、总体目标", "二、重点任务", "三、保障措施"]
+
+
+def make_report_pdf(path):
+    """A district's work report as a PDF: hard-wrapped lines, first-line indents, page numbers."""
+    import textwrap
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    blocks = [("闵行区2024年政府工作报告", False), ("——2024年1月9日在上海市闵行区第十八届人民代表大会第四次会议上", False),
+              ("各位代表：", True), ("现在，我代表闵行区人民政府，向大会报告工作，请予审议，并请区政协委员和其他列席人员提出意见。", True),
+              ("一、2023年工作回顾", False),
+              ("过去一年，全区经济社会发展稳中有进。颛桥镇、梅陇镇、虹桥镇城中村改造项目加快推进，莘庄镇旧区改造全面完成，"
+               "全年完成一般公共预算收入300亿元，新增高新技术企业600家。", True),
+              ("在看到成绩的同时，我们也清醒地认识到，发展中还存在一些问题和不足：城市更新任务依然繁重。", True),
+              ("二、2024年主要任务", False), ("2024年全区经济社会发展的主要预期目标是：地区生产总值增长5.5%。", True),
+              ("（一）加快建设现代化产业体系。聚焦生物医药、人工智能、集成电路等先导产业，推动大零号湾科技创新策源功能区提质扩能。", True),
+              ("各位代表，让我们更加紧密地团结在以习近平同志为核心的党中央周围，为奋力谱写中国式现代化闵行新篇章而努力奋斗！", True)]
+    c, y, page = canvas.Canvas(str(path)), 420, 1          # short pages: paragraphs cross page breaks
+    for text, body in blocks:
+        for line in textwrap.wrap("\u3000\u3000" + text, 28) if body else [text]:
+            if y < 90:
+                c.setFont("STSong-Light", 10)
+                c.drawString(280, 40, f"— {page} —")
+                c.showPage()
+                y, page = 420, page + 1
+            c.setFont("STSong-Light", 14)
+            c.drawString(60, y, line)
+            y -= 24
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_district_report_from_a_pdf(tmp_path):
+    r = read_report(make_report_pdf(tmp_path / "minhang.pdf"))
+    assert (r.town, r.district, r.date, r.year, r.doc_type) == (None, "闵行区", "2024-01-09", 2024, "政府工作报告")
+    body = [p for p in r.paragraphs if not p.heading]
+    assert [p.section_type for p in body] == ["preamble"] * 4 + ["review", "problems", "goals", "plan", "closing"]
+    assert any("城中村改造项目加快推进" in p.text for p in body)         # joined across the PDF's line wraps
+    assert any("主要预期目标是：地区生产总值增长5.5%" in p.text for p in body)   # and across its page break
+    assert not any("— 1 —" in p.text or "— 2 —" in p.text for p in r.paragraphs)    # page numbers dropped
