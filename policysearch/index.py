@@ -38,8 +38,10 @@ LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving 
 
 
 def schema() -> fields.Schema:
-    grams = fields.FieldType(formats.Existence(), grams_analyzer(), scorable=False, stored=False)
-    heading_grams = fields.FieldType(formats.Existence(), grams_analyzer(), scorable=False, stored=False)
+    # scorable: Whoosh then keeps a length column for the field; without one, merging segments
+    # looks for the missing column file once per posting (a stat call each: most of a build).
+    grams = fields.FieldType(formats.Existence(), grams_analyzer(), scorable=True, stored=False)
+    heading_grams = fields.FieldType(formats.Existence(), grams_analyzer(), scorable=True, stored=False)
     return fields.Schema(
         kind=fields.ID(stored=True),                 # "p" paragraph, "r" report
         id=fields.ID(stored=True, unique=True),
@@ -396,7 +398,7 @@ class Index:
                         w.add_document(**doc)
                     w.add_document(**report_document(report, origin, overrides))
                     summary.outcomes.append(AddOutcome(path, "added", report))
-                w.commit(optimize=True)
+                w.commit()                          # one writer makes one segment: no merge needed
             except BaseException:
                 w.cancel()
                 shutil.rmtree(os.path.join(self.path, generation), ignore_errors=True)
