@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import sys
 import threading
@@ -148,6 +149,23 @@ class Lexicon:
 
     @staticmethod
     def write(path: str) -> None:
+        """Put jieba's dictionary at `path`: copied from the user's cache, where it is written once
+        per jieba version (writing takes 2 s), or written directly when there is no cache."""
+        version = getattr(import_jieba(), "__version__", "0")
+        cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                             "policysearch", f"jieba-{version}.sqlite")
+        try:
+            if not os.path.exists(cache):
+                os.makedirs(os.path.dirname(cache), exist_ok=True)
+                Lexicon.save(cache)
+            tmp = f"{path}.{os.getpid()}.tmp"
+            shutil.copyfile(cache, tmp)
+            os.replace(tmp, path)
+        except OSError:
+            Lexicon.save(path)
+
+    @staticmethod
+    def save(path: str) -> None:
         """Save the loaded jieba dictionary (its words, not the prefixes) to `path`, atomically."""
         jieba = jieba_module()
         freq = jieba.dt.FREQ
