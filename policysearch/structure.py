@@ -28,8 +28,9 @@ PART_RULES = [   # first match wins: heading words -> section type of the part
     ("plan", re.compile(r"任务|安排|主要工作|重点工作|工作要点|举措|措施|计划|保障|工作思路")),
 ]
 CUES = [         # words near the start of a paragraph that decide its type, whatever the part
-    ("problems", re.compile(r"成绩的同时|清醒(地)?(认识|看到)|存在(着)?(一些|不少)?(问题|不足)|问题和不足|差距和不足|短板和不足|困难和挑战")),
-    ("goals", re.compile(r"主要预期目标|总体要求是|指导思想是|主要目标(是|为)|发展目标(是|为)")),
+    ("problems", re.compile(r"成绩的同时|清醒(地)?(认识|看到)|存在(着)?(一些|不少|诸多)?(问题|不足)|问题和不足|差距和不足"
+                            r"|短板和不足|困难和挑战|面临(着)?(一些|不少|诸多)?(困难|问题|挑战)")),
+    ("goals", re.compile(r"主要预期目标|总体要求是|指导思想是|主要目标(是|为)|发展目标(是|为)|奋斗目标(是|为)")),
 ]
 CUE_WINDOW = 80
 CLOSING_APPEAL = re.compile(r"让我们|团结在以习近平.{0,8}为核心的党中央周围")
