@@ -18,6 +18,7 @@ import sqlite3
 import sys
 import threading
 import unicodedata
+from functools import lru_cache
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, StopFilter, Token, Tokenizer
 
@@ -33,12 +34,17 @@ def match_form(text: str) -> str:
     return DROP.sub("", unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=65536)
+def char_form(ch: str) -> str:
+    return DROP.sub("", unicodedata.normalize("NFKC", ch))
+
+
 def match_map(text: str) -> tuple[str, list[int]]:
     """The match form of `text` character by character, with the index in `text` of every
     character of it, so spans found in the match form can be shown in the text."""
     form, where = [], []
     for i, ch in enumerate(text):
-        for c in DROP.sub("", unicodedata.normalize("NFKC", ch)):
+        for c in char_form(ch):
             form.append(c)
             where.append(i)
     return "".join(form), where

@@ -211,19 +211,17 @@ class Index:
         """A searcher for this thread, reopened when a writer has committed since."""
         gen = self._generation_path()
         cached = getattr(self._local, "searcher", None)
-        if cached is not None and self._local.gen == gen:
-            if cached.up_to_date():
-                return cached
-            self._local.searcher = cached.refresh()
-            return self._local.searcher
+        if cached is not None and self._local.gen == gen and cached.up_to_date():
+            return cached
         if cached is not None:
             cached.close()
         try:
-            ix = whoosh_index.open_dir(gen)
+            searcher = whoosh_index.open_dir(gen).searcher()
         except Exception as e:  # a damaged or foreign folder
             raise IndexStateError(f"{self.path}: cannot open index ({e}); rebuild it with `policysearch build`") from None
-        self._local.searcher, self._local.gen = ix.searcher(), gen
-        return self._local.searcher
+        searcher.cache = {}     # what search.py reads once per snapshot: columns, facet postings
+        self._local.searcher, self._local.gen = searcher, gen
+        return searcher
 
     def reports(self) -> list[dict]:
         """Every report in the index with its metadata, source, paragraph count and whether its

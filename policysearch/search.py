@@ -213,12 +213,12 @@ class Evaluator:
         self.searcher = searcher
         self.cut = cut                    # text -> jieba words
         self.reader = searcher.reader()
+        self.cache = getattr(searcher, "cache", {})
         self.forms: dict[int, str] = {}
         self.heading_forms: dict[int, str] = {}
-        self._universe = None
         self.loads = 0
 
-    def postings(self, fieldname: str, text: str) -> set[int]:
+    def postings(self, fieldname: str, text) -> set[int]:
         """Every live paragraph that holds a term, read a posting block at a time (Whoosh's
         matchers hand out one number per call, which was most of a query's time)."""
         found: set[int] = set()
@@ -243,9 +243,26 @@ class Evaluator:
 
     @property
     def universe(self) -> set[int]:
-        if self._universe is None:
-            self._universe = self.postings("kind", "p")
-        return self._universe
+        if "universe" not in self.cache:
+            self.cache["universe"] = self.postings("kind", "p")
+        return self.cache["universe"]
+
+    def column(self, name: str):
+        if ("column", name) not in self.cache:
+            self.cache[("column", name)] = self.reader.column_reader(name, translate=True)
+        return self.cache[("column", name)]
+
+    def facet_postings(self, name: str) -> dict:
+        """{value: paragraphs} for one facet field, read once per index snapshot."""
+        if ("facet", name) not in self.cache:
+            field = self.searcher.schema[name]
+            values = {}
+            for btext in field.sortable_terms(self.reader, name):
+                value = field.from_bytes(btext)
+                if value:                              # "" and 0 stand for "not known"
+                    values[value] = self.postings(name, btext)
+            self.cache[("facet", name)] = values
+        return self.cache[("facet", name)]
 
     def form(self, docnum: int) -> str:
         if docnum not in self.forms:
@@ -380,33 +397,38 @@ def search(index, query: str, town=None, district=None, year=None, section=None,
     found = ev.evaluate(tree)
     reader = ev.reader
     texts = positives(tree, [])
-    order = rank(ev, tree, texts, found) if sort == "relevance" else by_date(reader, found)
-    facets = count_facets(reader, found)
+    want = None if limit is None else offset + limit
+    order = rank(ev, tree, texts, found, want) if sort == "relevance" else by_date(ev, found)
+    facets = count_facets(ev, found)
     page = order[offset:None if limit is None else offset + limit]
     terms = highlight_terms(texts, tree, ev.cut)
     hits = [make_hit(searcher.stored_fields(d), score, terms) for d, score in page]
-    doc_ids = reader.column_reader("doc_id", translate=True)
+    doc_ids = ev.column("doc_id")
     return Results(query=query, total=len(found), hits=hits, facets=facets,
-                   reports=len({doc_ids[d] for d in found}))
+                   reports=len(set(map(doc_ids.__getitem__, found))))
 
 
-def rank(ev: Evaluator, tree, texts, found: set[int]) -> list[tuple[int, float]]:
-    """BM25 over jieba words, with paragraphs that hold the whole query as one run first."""
-    scores = dict.fromkeys(found, 0.0)
+def rank(ev: Evaluator, tree, texts, found: set[int], want: int | None) -> list[tuple[int, float]]:
+    """BM25 over jieba words, with the paragraphs that hold the whole query as one run first.
+    Only the first `want` are ranked (all when None), so Whoosh can skip what cannot make the page."""
     words = []
     for node in texts:
         words += ev.cut(node.text) if isinstance(node, Word) else vocabulary_words(ev.reader, node.text)
-    words = [w.lower() for w in dict.fromkeys(words)]
-    if words and found:
-        results = ev.searcher.search(Or([Term("words", w) for w in words]), filter=found, limit=None)
-        for hit in results.top_n:
-            scores[hit[1]] = hit[0]
+    query = Or([Term("words", w.lower()) for w in dict.fromkeys(words)]) if words else None
     run = exact_run(tree, ev.cut)
-    if run:
-        for d in ev.substring(run, found):
-            scores[d] += RUN_BONUS
-    date = ev.reader.column_reader("date", translate=True)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], str(date[kv[0]] or ""), kv[0]))
+    first = ev.substring(run, found) if run else set()
+    order: list[tuple[int, float]] = []
+    for group, bonus in ((first, RUN_BONUS), (found - first, 0.0)):
+        need = None if want is None else want - len(order)
+        if not group or need == 0:
+            continue
+        scored = []
+        if query is not None:
+            top = ev.searcher.search(query, filter=group, limit=need).top_n
+            scored = sorted(((d, s + bonus) for s, d in top), key=lambda ds: (-ds[1], ds[0]))
+        unscored = sorted(group - {d for d, _ in scored})          # no query word: index order
+        order += scored + [(d, bonus) for d in unscored[:None if need is None else need - len(scored)]]
+    return order
 
 
 def vocabulary_words(reader, phrase: str) -> list[str]:
@@ -424,25 +446,20 @@ def vocabulary_words(reader, phrase: str) -> list[str]:
     return out
 
 
-def by_date(reader, found: set[int]) -> list[tuple[int, float]]:
-    date = reader.column_reader("date", translate=True)
-    doc = reader.column_reader("position", translate=True)
-    newest = sorted(found, key=lambda d: (str(date[d] or ""), -doc[d]), reverse=True)
+def by_date(ev: Evaluator, found: set[int]) -> list[tuple[int, float]]:
+    """Newest first; within a report, in reading order."""
+    date, position = ev.column("date"), ev.column("position")
+    newest = sorted(found, key=lambda d: (date[d] or "", -position[d]), reverse=True)
     return [(d, 0.0) for d in newest]
 
 
-def count_facets(reader, found: set[int]) -> dict[str, dict]:
-    """Counts per town, district, year, section type and doc type over all hits."""
+def count_facets(ev: Evaluator, found: set[int]) -> dict[str, dict]:
+    """Counts per town, district, year, section type and doc type over all hits: the hits met
+    with each value's paragraphs (set intersections, not a lookup per hit)."""
     facets = {}
     for name in FACETS:
-        column = reader.column_reader(name, translate=True)
-        counts: dict = {}
-        for d in found:
-            value = column[d]
-            if not value:                      # "" and 0 stand for "not known"
-                continue
-            counts[value] = counts.get(value, 0) + 1
-        facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+        counts = {value: len(found & docs) for value, docs in ev.facet_postings(name).items()}
+        facets[name] = dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda kv: (-kv[1], str(kv[0]))))
     return facets
 
 
