@@ -21,15 +21,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from whoosh import fields, formats, index as whoosh_index
+from whoosh import columns, fields, formats, index as whoosh_index
 from whoosh.query import Term
 
 from . import __version__
-from .analysis import ANALYZER_VERSION, Lexicon, grams_analyzer, words_analyzer
+from .analysis import ANALYZER_VERSION, Lexicon, grams_analyzer, match_form, words_analyzer
 from .errors import IndexStateError, PolicySearchError, ReadError
 from .model import METADATA_KEYS, Paragraph, Report
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_FILE = "policysearch.json"
 LOCK_FILE = ".lock"
 LEXICON_FILE = "lexicon.sqlite"
@@ -47,6 +47,7 @@ def schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         doc_id=fields.ID(stored=True, sortable=True),
         text=fields.STORED(),
+        form=fields.COLUMN(columns.VarBytesColumn()),  # match form, read by the substring check
         grams=grams,
         heading_grams=heading_grams,
         words=fields.TEXT(analyzer=words_analyzer(), phrase=False),
@@ -67,7 +68,7 @@ def schema() -> fields.Schema:
 # Every document gets a value for every column: Whoosh 2.7 cuts a column short when the last
 # document of a segment lacks it, and reading that document then fails.
 EMPTY_COLUMNS = {"town": "", "district": "", "doc_type": "", "section_type": "", "date": "", "year": 0,
-                 "position": 0}
+                 "position": 0, "form": b""}
 
 
 def paragraph_documents(report: Report) -> list[dict]:
@@ -76,6 +77,7 @@ def paragraph_documents(report: Report) -> list[dict]:
     docs = []
     for p in report.paragraphs:
         doc = dict(EMPTY_COLUMNS, **facets, kind="p", id=p.id, doc_id=report.id, text=p.text, grams=p.text,
+                   form=match_form(p.text).encode("utf-8"),
                    heading_grams=" ".join(p.section), words=p.text, section_type=p.section_type,
                    position=p.position, title=report.title, section=p.section, heading=p.heading)
         docs.append(doc)
