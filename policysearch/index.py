@@ -121,6 +121,19 @@ def walk(paths) -> list[str]:
     return found
 
 
+def abandon(writer) -> None:
+    """Cancel a Whoosh writer after a failure and free its lock even when cancelling fails too
+    (a full disk fails both); a writer kept alive by a saved traceback must not hold the index."""
+    try:
+        writer.cancel()
+    except Exception:
+        pass
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if getattr(lock, "fd", None) is not None:
+            lock.release()
+
+
 @dataclass
 class AddOutcome:
     """What happened to one file in an add or build run."""
@@ -186,7 +199,11 @@ class Index:
         number = max((int(d[4:]) for d in existing if d[4:].isdigit()), default=0) + 1
         name = f"gen-{number:06d}"
         os.makedirs(os.path.join(self.path, name))
-        whoosh_index.create_in(os.path.join(self.path, name), schema())
+        try:
+            whoosh_index.create_in(os.path.join(self.path, name), schema())
+        except BaseException:
+            shutil.rmtree(os.path.join(self.path, name), ignore_errors=True)
+            raise
         return name
 
     def _switch(self, generation: str) -> None:
@@ -289,7 +306,7 @@ class Index:
                         on_wait(f"waiting for another writer on {self.path} ({holder or 'unknown'}) to finish…")
                         told = True
                     if time.monotonic() > deadline:
-                        raise IndexStateError(f"{self.path}: another writer still holds the index after {wait:.0f} s")
+                        raise IndexStateError(f"{self.path}: another writer still holds the index after {wait:g} s")
                     time.sleep(0.1)
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
@@ -342,7 +359,7 @@ class Index:
             w.add_document(**report_document(report, origin, overrides))
             w.commit()
         except BaseException:
-            w.cancel()
+            abandon(w)
             raise
         info = report.metadata()
         known[report.id] = info
@@ -358,8 +375,12 @@ class Index:
             if self.report(report_id) is None:
                 return False
             w = self._writer()
-            w.delete_by_term("doc_id", report_id)
-            w.commit()
+            try:
+                w.delete_by_term("doc_id", report_id)
+                w.commit()
+            except BaseException:
+                abandon(w)
+                raise
         return True
 
     def build(self, corpus="corpus", progress=None, on_wait=None) -> RunSummary:
@@ -376,11 +397,11 @@ class Index:
             for r in added:
                 if os.path.realpath(r["source"]) not in in_corpus:
                     files.append((r["source"], r.get("overrides", {}), "add"))
-            generation = self._new_generation()
-            ix = whoosh_index.open_dir(os.path.join(self.path, generation))
-            w = ix.writer(limitmb=256)
+            generation, w = None, None
             known: dict = {}
             try:
+                generation = self._new_generation()
+                w = whoosh_index.open_dir(os.path.join(self.path, generation)).writer(limitmb=256)
                 for path, overrides, origin in progress(files) if progress else files:
                     if not os.path.exists(path):
                         summary.outcomes.append(AddOutcome(path, "failed", message=f"{path}: source file has vanished"))
@@ -400,8 +421,10 @@ class Index:
                     summary.outcomes.append(AddOutcome(path, "added", report))
                 w.commit()                          # one writer makes one segment: no merge needed
             except BaseException:
-                w.cancel()
-                shutil.rmtree(os.path.join(self.path, generation), ignore_errors=True)
+                if w is not None:
+                    abandon(w)
+                if generation:
+                    shutil.rmtree(os.path.join(self.path, generation), ignore_errors=True)
                 raise
             self._switch(generation)
             if known:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -45,7 +46,8 @@ class Source:
 
 
 def _fail(path, why) -> ReadError:
-    return ReadError(f"{path}: {' '.join(str(why).split())}")
+    shown = repr(str(path)) if "\n" in str(path) else path      # one line, whatever the name holds
+    return ReadError(f"{shown}: {' '.join(str(why).split())}")
 
 
 def read_source(path) -> Source:
@@ -65,7 +67,7 @@ def read_source(path) -> Source:
     if fmt in ("txt", "md"):
         metadata, text = _split_front_matter(text)
     if not text.strip():
-        raise _fail(path, {"pdf": "PDF has no text layer (scanned image?); it needs OCR first",
+        raise _fail(path, {"pdf": "PDF has no text layer (a scan, or a damaged file); it needs OCR or a better copy",
                            "txt": "empty file", "md": "empty file"}.get(fmt, "no text found in document"))
     metadata.update(_read_sidecars(path))
     return Source(text=text, metadata=metadata, warnings=warnings, format=fmt)
@@ -107,8 +109,6 @@ def _decode(path, data: bytes, warnings, declared: str | None = None) -> str:
             except UnicodeDecodeError as e:
                 warnings.append(f"invalid UTF-16 bytes replaced (first at byte {e.start + 2})")
                 return _check_controls(path, data[2:].decode(enc, errors="replace"))
-    if b"\0" in data:
-        raise _fail(path, "binary file, not a text report")
     controls = len(data.translate(None, _NOT_CONTROL))
     if controls > 5 and controls > len(data) // 100:
         raise _fail(path, "binary file, not a text report")
@@ -243,6 +243,7 @@ def _read_sidecars(path: Path) -> dict:
 def _read_pdf(path, data, warnings) -> str:
     from pdfminer.high_level import extract_text
     from pdfminer.pdfdocument import PDFPasswordIncorrect
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)   # its warnings are not ours to print
     try:
         text = extract_text(io.BytesIO(data))
     except PDFPasswordIncorrect:

@@ -20,8 +20,11 @@ PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s
 TERMINAL = set("。！？!?；;：:…")
 CLOSERS = set("”’」』）)】》\"'")
 SENTENCE_PUNCT = re.compile(r"[，,、。；;：:《》“”]")
+# Parts that carry no number but stand alone: the glossary and appendices.
+NAMED_PARTS = re.compile(r"^(?:名\s*词\s*解\s*释|名词注释|注释|注解|附件\d*|附录|附注|附表)[:：]?$")
 FIELD = re.compile(r"^(?:索引号|主题分类|分类|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期"
                    r"|发文字号|文号|来源|作者|日期|时间)\s*[:：]")
+DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
 SALUTATION = re.compile(r"^(?:各|尊敬的|同志们|女士们)[^。]{0,40}[:：]$")
 TITLE_END = re.compile(r"(?:通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|函)[》」』”\"]?$")
 # Characters between which a space is an extraction artifact: Han, CJK and full-width punctuation.
@@ -64,8 +67,7 @@ def strip_markdown(line: str) -> tuple[str, bool]:
     """Markdown markup is structure, never text: '#' makes a heading, '**', '>' and links go."""
     heading = bool(re.match(r"^#{1,6}\s", line))
     line = re.sub(r"^#{1,6}\s+", "", line)
-    line = re.sub(r"^(?:>\s?)+", "", line)
-    line = re.sub(r"^[-*+]\s+(?=\S)", "", line)          # list bullets
+    line = re.sub(r"^(?:>\s?|[-*+]\s+(?=\S))+", "", line)   # quotes and list bullets, in any mix
     line = MD_LINK.sub(lambda m: m.group(1) or "", line)
     line = line.replace("**", "").replace("__", "")
     return line.strip().rstrip("|").strip(), heading
@@ -105,14 +107,17 @@ def wrap_width(lines: list[str]) -> int | None:
     return mode if mode <= 120 and near >= 0.5 * len(widths) else None
 
 
-def joins(prev: str, nxt: str, wrap: int | None) -> bool:
-    """Does line `nxt` continue the block that ends with line `prev`?"""
-    if MARKER.match(nxt) or nxt.startswith(("——", "--")) or FIELD.match(nxt) or SALUTATION.match(nxt):
+def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
+    """Does line `nxt` continue `block`, whose last line was `last`? The line's width decides in a
+    hard-wrapped text; elsewhere the block as a whole does, so that repair is idempotent."""
+    prev = block
+    if MARKER.match(nxt) or nxt.startswith(("——", "--")) or FIELD.match(nxt) or SALUTATION.match(nxt) \
+            or NAMED_PARTS.match(nxt):
         return False
-    if prev.startswith(("——", "--")) or FIELD.match(prev):
+    if prev.startswith(("——", "--")) or FIELD.match(prev) or DATE_LINE.match(prev):
         return False                           # a date line under the title, a 'label：value' line
     if wrap:                                   # hard-wrapped: a full line runs on, a short one ends
-        return width(prev) >= wrap - 8
+        return width(last) >= wrap - 8
     if ends_sentence(prev) or TITLE_END.search(prev):
         return False
     if MARKER.match(prev) and "。" not in prev and len(prev) <= 50:
@@ -122,11 +127,31 @@ def joins(prev: str, nxt: str, wrap: int | None) -> bool:
 
 
 def repair(text: str) -> list[Block]:
-    """Text of a report -> its blocks (headings and paragraphs), notes attached."""
+    """Text of a report -> its blocks (headings and paragraphs), notes attached. Repeated to a
+    fixed point (a second pass almost never changes anything), so that repairing a repaired
+    text gives it back unchanged."""
+    blocks = repair_once(text)
+    for _ in range(3):
+        again = repair_once(as_text(blocks))
+        if [(b.text, b.heading, b.notes) for b in again] == [(b.text, b.heading, b.notes) for b in blocks]:
+            break
+        blocks = again
+    return blocks
+
+
+def as_text(blocks: list[Block]) -> str:
+    """Blocks written out as a text again: headings marked as markdown, notes after their block."""
+    return "\n".join(("# " if b.heading else "") + b.text + "".join("\n" + n for n in b.notes) for b in blocks)
+
+
+def repair_once(text: str) -> list[Block]:
     raw = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
     lines: list[tuple[str, bool]] = []
     for line in raw:
-        line, md_heading = strip_markdown(line.strip())
+        line = line.strip()
+        if not line or PAGE_NUMBER.match(line) or DEBRIS.match(line):
+            continue
+        line, md_heading = strip_markdown(line)
         if not line or PAGE_NUMBER.match(line) or DEBRIS.match(line):
             continue
         for part in split_run_together(line):
@@ -142,7 +167,7 @@ def repair(text: str) -> list[Block]:
         if note and blocks:
             notes.append((note.group(1), line, len(blocks) - 1))
             continue
-        if last is not None and not heading and not blocks[-1].heading and joins(last, line, wrap):
+        if last is not None and not heading and not blocks[-1].heading and joins(blocks[-1].text, last, line, wrap):
             sep = " " if re.match(r"[A-Za-z0-9]", line) and re.search(r"[A-Za-z0-9]$", last) else ""
             blocks[-1].text += sep + line
         else:

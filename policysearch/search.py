@@ -30,6 +30,7 @@ FACETS = ("town", "district", "year", "section_type", "doc_type")
 RUN_BONUS = 1000.0        # a paragraph holding the whole query as one run outranks any without it
 SNIPPET_BEFORE, SNIPPET_AFTER = 25, 60
 MAX_QUERY = 1000          # characters; longer queries are refused, not parsed
+MAX_DEPTH = 50            # nested parentheses and NOTs; deeper queries are refused
 
 
 # -- the query language -------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def parse(query: str):
     if len(query) > MAX_QUERY:
         raise QueryError(f"query is {len(query)} characters long; the limit is {MAX_QUERY}")
     tokens = tokenize(query)
-    pos = 0
+    pos, depth = 0, 0
 
     def peek():
         return tokens[pos][0] if pos < len(tokens) else None
@@ -145,6 +146,16 @@ def parse(query: str):
             raise QueryError("an operator is missing its words (check OR, NOT and parentheses)")
         return parts[0] if len(parts) == 1 else And(tuple(parts))
 
+    def nested(parse_inner):
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise QueryError(f"query nested too deeply (more than {MAX_DEPTH} parentheses or NOTs)")
+        try:
+            return parse_inner()
+        finally:
+            depth -= 1
+
     def unary():
         nonlocal pos
         kind, value = tokens[pos]
@@ -152,9 +163,9 @@ def parse(query: str):
         if kind in ("NOT", "-"):
             if peek() in (None, ")", "OR"):
                 raise QueryError("NOT (or -) must be followed by what to leave out")
-            return Not(unary())
+            return Not(nested(unary))
         if kind == "(":
-            inner = or_expr()
+            inner = nested(or_expr)
             if peek() != ")":
                 raise QueryError("unbalanced parenthesis: a ( is not closed")
             pos += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .repair import CN_NUM, Block
+from .repair import CN_NUM, NAMED_PARTS, Block
 
 LEVELS = [
     (re.compile(rf"^(?:[{CN_NUM}]+、|第[{CN_NUM}\d]+(?:章|部分|篇))"), 1),
@@ -12,8 +12,6 @@ LEVELS = [
     (re.compile(r"^\d{1,2}[.．、](?!\d)"), 3),
     (re.compile(r"^[（(]\d{1,2}[）)]"), 4),
 ]
-# Parts that carry no number but stand alone: the glossary and appendices.
-NAMED_PARTS = re.compile(r"^(?:名词解释|名词注释|注释|注解|附件\d*|附录|附注|附表)[:：]?$")
 
 # Kinds of document whose passages are typed as a work report's (the rest are 'other').
 REPORT_KINDS = ("工作报告", "工作要点", "工作总结", "工作计划", "计划", "规划", "实施方案", "工作方案",
