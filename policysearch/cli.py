@@ -15,6 +15,7 @@ import click
 from . import render
 from .errors import PolicySearchError
 from .index import META_FILE, Index
+from .search import FACETS
 
 INDEX_HELP = "index folder (default ./index, or $POLICYSEARCH_INDEX)"
 CORPUS_HELP = "folder of reports (default ./corpus, or $POLICYSEARCH_CORPUS)"
@@ -141,8 +142,10 @@ def query(query, town, district, year, section, doc_type, limit, offset, sort, f
     """Find paragraphs. QUERY: words, "exact phrases", OR, NOT/-, ( ), and filters town: district:
     year: section: type: heading: ."""
     ix = open_index(index_path, corpus, quiet)
+    # Plain output without --facets shows counts per town only: counting nothing else is faster.
+    counted = FACETS if facets or as_json or as_csv else ("town",)
     results = ix.search(query, town=town, district=district, year=year, section=section, doc_type=doc_type,
-                        limit=limit or None, offset=offset, sort=sort)
+                        limit=limit or None, offset=offset, sort=sort, facets=counted)
     if as_json:
         click.echo(render.results_json(results))
     elif as_csv:

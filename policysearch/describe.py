@@ -137,6 +137,8 @@ def best_suffix(candidate: str, suffix: str, text: str) -> str:
     best, best_count = candidate, 0
     for start in range(len(candidate) - len(suffix)):
         name = candidate[start:]
+        if name in places()["town_district"]:
+            return name                      # a known town: '向化镇', however often '化镇' occurs
         count = text.count(name)
         if count >= 2 * best_count:
             best, best_count = name, count

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import NumericRange, Or, Term
+from whoosh.query import Or, Term
 
 from .analysis import match_form, match_map, segment
 from .errors import QueryError
@@ -333,7 +333,11 @@ class Evaluator:
             found = self.substring(node.value, within, "heading_grams", self.heading_form)
             return found
         if node.name == "year":
-            found = set(self.searcher.docs_for_query(NumericRange("year", *node.value)))
+            first, last = node.value
+            found = set()
+            for year, docs in self.facet_postings("year").items():
+                if first <= year <= last:
+                    found |= docs
         else:
             found = self.postings(node.name, node.value)
         return found & within if within is not None else found
@@ -391,8 +395,9 @@ def filters_tree(tree, town=None, district=None, year=None, section=None, doc_ty
 
 
 def search(index, query: str, town=None, district=None, year=None, section=None, doc_type=None,
-           limit: int | None = 10, offset: int = 0, sort: str = "relevance") -> Results:
-    """Search the index; see the README for the query language. Raises QueryError."""
+           limit: int | None = 10, offset: int = 0, sort: str = "relevance", facets=FACETS) -> Results:
+    """Search the index; see the README for the query language. `facets` names the fields to
+    count (all five by default; fewer is faster on a large index). Raises QueryError."""
     if sort not in ("relevance", "date"):
         raise QueryError(f"sort must be relevance or date, not {sort!r}")
     if offset < 0 or (limit is not None and limit < 0):
@@ -406,12 +411,12 @@ def search(index, query: str, town=None, district=None, year=None, section=None,
     texts = positives(tree, [])
     want = None if limit is None else offset + limit
     order = rank(ev, tree, texts, found, want) if sort == "relevance" else by_date(ev, found)
-    facets = count_facets(ev, found)
+    counts = count_facets(ev, found, facets)
     page = order[offset:None if limit is None else offset + limit]
     terms = highlight_terms(texts, tree, ev.cut)
     hits = [make_hit(searcher.stored_fields(d), score, terms) for d, score in page]
     doc_ids = ev.column("doc_id")
-    return Results(query=query, total=len(found), hits=hits, facets=facets,
+    return Results(query=query, total=len(found), hits=hits, facets=counts,
                    reports=len(set(map(doc_ids.__getitem__, found))))
 
 
@@ -460,11 +465,13 @@ def by_date(ev: Evaluator, found: set[int]) -> list[tuple[int, float]]:
     return [(d, 0.0) for d in newest]
 
 
-def count_facets(ev: Evaluator, found: set[int]) -> dict[str, dict]:
+def count_facets(ev: Evaluator, found: set[int], names=FACETS) -> dict[str, dict]:
     """Counts per town, district, year, section type and doc type over all hits: the hits met
     with each value's paragraphs (set intersections, not a lookup per hit)."""
     facets = {}
-    for name in FACETS:
+    for name in names:
+        if name not in FACETS:
+            raise QueryError(f"unknown facet {name!r}: use {', '.join(FACETS)}")
         counts = {value: len(found & docs) for value, docs in ev.facet_postings(name).items()}
         facets[name] = dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda kv: (-kv[1], str(kv[0]))))
     return facets

@@ -244,3 +244,12 @@ def test_district_report_from_a_pdf(tmp_path):
     assert any("城中村改造项目加快推进" in p.text for p in body)         # joined across the PDF's line wraps
     assert any("主要预期目标是：地区生产总值增长5.5%" in p.text for p in body)   # and across its page break
     assert not any("— 1 —" in p.text or "— 2 —" in p.text for p in r.paragraphs)    # page numbers dropped
+
+
+def test_a_known_town_wins_over_a_shorter_tail(tmp_path):
+    # '优化镇域' holds '化镇' more often than the text names '向化镇': the gazetteer decides.
+    f = tmp_path / "xianghua.txt"
+    f.write_text("向化镇2023年工作要点\n\n2023年，向化镇将持续优化镇域营商环境，优化镇域产业布局，推进优化镇村治理。\n\n"
+                 "一、主要任务\n\n（一）推进乡村振兴。加快推进高标准农田建设。\n", encoding="utf-8")
+    r = read_report(f)
+    assert (r.town, r.district, r.year, r.doc_type) == ("向化镇", "崇明区", 2023, "工作要点")
