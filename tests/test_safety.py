@@ -479,60 +479,62 @@ def test_add_killed_while_holding_the_lock_does_not_block_the_next_writer(index_
 
 # -- readers during a write -------------------------------------------------------------------------
 
+LOAD_REPORTS, LOAD_READERS = 10, 4   # 50 adds under 4 busy readers ran past 5 min here: see the issue note
+
+
 @pytest.mark.slow
 def test_readers_see_each_report_whole_while_a_writer_adds(index_copy, sample_expected, zygote, tmp_path):
-    paths = make_variants(tmp_path / "v", "R", 4, bases=[SMALL])
+    """4 threads query continuously while another process adds reports."""
+    paths = make_variants(tmp_path / "v", "R", LOAD_REPORTS, bases=[SMALL])
     variants = expect_variants(paths)
     order = [e.id for e in variants.values()]
     counts = {e.id: len(e.paragraph_ids) for e in (sample_expected | variants).values()}
-    observations, errors, served = [], [], [0]
+    observations, errors, served = {k: [] for k in range(LOAD_READERS)}, [], [0]
     stop = threading.Event()
 
-    def reader():
+    def reader(k):
         ix = Index(index_copy)
         try:
             while not stop.is_set():
-                listed = ix.reports()
-                served[0] += 1
-                for r in listed:
-                    assert len(ix.paragraphs(r["id"])) == r["paragraphs"] == counts[r["id"]], r["source"]
-                    served[0] += 1
                 markers = ix.search('"标记码R"', limit=None)
                 served[0] += 1
                 seen = [h.doc_id for h in markers.hits]
                 assert len(seen) == len(set(seen)) == markers.total == markers.reports
                 for rid in seen:   # a report any paragraph of which shows is there whole
                     assert len(ix.paragraphs(rid)) == counts[rid]
+                    served[0] += 1
                 ix.search("城中村改造", town="车墩镇")
                 served[0] += 1
-                observations.append(([r["id"] for r in listed], seen))
+                observations[k].append(seen)
+                time.sleep(0.05)       # leave the interpreter to the other readers now and then
         except BaseException as e:   # reported below, with the observation count
             errors.append(e)
 
-    thread = threading.Thread(target=reader)
-    thread.start()
+    threads = [threading.Thread(target=reader, args=(k,)) for k in range(LOAD_READERS)]
+    for t in threads:
+        t.start()
     try:
         zygote.start("add", index_copy, paths).finish()
         time.sleep(0.3)
     finally:
         stop.set()
-        thread.join(timeout=60)
+        for t in threads:
+            t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a reader did not finish"
     if errors:
         raise errors[0]
-    assert len(observations) >= 10
-    # What readers saw only ever grew, one whole report at a time, in the writer's order (the
-    # search of an observation may come a commit after its list of reports, never before it).
-    previous = set()
-    for listed, seen in observations:
-        new = set(listed) - set(sample_expected)
-        assert set(listed) >= set(sample_expected)
-        assert new == set(order[:len(new)])
-        assert set(seen) == set(order[:len(seen)]) and set(seen) >= new
-        assert new >= previous
-        previous = set(seen)
-    assert previous == set(order)
-    print(f"readers: {served[0]} queries served during a 4-report add, {len(observations)} observations, "
-          f"{len({len(o[1]) for o in observations})} distinct states")
+    # What each reader saw only ever grew, whole reports in the writer's order; at the end, all.
+    for seen_by_one in observations.values():
+        assert len(seen_by_one) >= 3
+        previous = set()
+        for seen in seen_by_one:
+            assert set(seen) == set(order[:len(seen)]) and set(seen) >= previous
+            previous = set(seen)
+    assert {h.doc_id for h in Index(index_copy).search('"标记码R"', limit=None).hits} == set(order)
+    listed = Index(index_copy).reports()
+    assert all(counts[r["id"]] == r["paragraphs"] == len(Index(index_copy).paragraphs(r["id"])) for r in listed)
+    print(f"readers: {served[0]} queries served by {LOAD_READERS} threads during a {LOAD_REPORTS}-report add, "
+          f"{sum(map(len, observations.values()))} observations")
 
 
 # -- a write that fails half-way: disk full -------------------------------------------------------
