@@ -198,17 +198,8 @@ def test_names_with_spaces_and_chinese_characters(tmp_path):
 # -- refused, with one clear line each ---------------------------------------------------------------
 
 def make_pdf(path, lines=("松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进，推进乡村振兴。")):
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    pdf = canvas.Canvas(str(path), invariant=1)
-    pdf.setFont("STSong-Light", 14)
-    for i, line in enumerate(lines):
-        pdf.drawString(72, 760 - 24 * i, line)
-    pdf.showPage()
-    pdf.save()
-    return path
+    from test_readers import make_pdf as make_pages
+    return make_pages(path, [lines], invariant=1)
 
 
 def make_scan_pdf(path):
