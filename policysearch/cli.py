@@ -6,7 +6,6 @@ files failed, 2 an error. Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 

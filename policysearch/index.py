@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from whoosh import columns, fields, formats, index as whoosh_index
-from whoosh.query import Term
 
 from . import __version__
 from .analysis import ANALYZER_VERSION, Lexicon, grams_analyzer, match_form, words_analyzer

@@ -407,7 +407,6 @@ def search(index, query: str, town=None, district=None, year=None, section=None,
     lexicon = index.lexicon_path()
     ev = Evaluator(searcher, lambda text: segment(text, lexicon))
     found = ev.evaluate(tree)
-    reader = ev.reader
     texts = positives(tree, [])
     want = None if limit is None else offset + limit
     order = rank(ev, tree, texts, found, want) if sort == "relevance" else by_date(ev, found)

@@ -85,19 +85,19 @@ def structure(blocks: list[Block], kind: str | None) -> Structure:
     plans get report section types, other documents 'other')."""
     report_like = bool(kind) and kind.endswith(REPORT_KINDS)
     out = Structure()
-    raw: list[tuple[str, int, str]] = []            # (heading or text, level or 0, ...)
+    raw: list[tuple[str, int]] = []                 # (heading or text, level, 0 for a paragraph)
     for block in blocks:
         heading, level, body = split_heading(block)
         if heading:
-            raw.append((heading, level, ""))
+            raw.append((heading, level))
         if body:
             notes = "\n".join(block.notes)
-            raw.append((body + ("\n" + notes if notes else ""), 0, ""))
-    levels = [level for _, level, _ in raw if level]
+            raw.append((body + ("\n" + notes if notes else ""), 0))
+    levels = [level for _, level in raw if level]
     top = min(levels) if levels else 1
     stack: list[tuple[int, str]] = []
     part: str = "preamble"
-    for text, level, _ in raw:
+    for text, level in raw:
         if level:
             while stack and stack[-1][0] >= level:
                 stack.pop()
