@@ -1,11 +1,12 @@
-"""Text analysis: the match form that every comparison uses, and the Whoosh analyzers.
+"""Text analysis: the match form that every comparison uses, and the tokens of the two indexes.
 
-Two analyzers, each a tokenizer piped into filters in the Whoosh style, both with real token
-positions (jieba's own ChineseAnalyzer stores character offsets as positions and emits overlapping
-search-mode tokens, which breaks phrase queries):
-- grams: the characters of the match form -> unigrams and bigrams. Exact phrases are answered from
-  these (a paragraph that holds a phrase holds all its bigrams), then checked against the match form.
-- words: jieba words of the normalized text, for BM25 ranking of plain queries.
+- Exact phrases: the bigrams of each paragraph's match form, in order, in an SQLite FTS5 table with
+  positions. A phrase of n >= 2 characters is the FTS5 phrase of its n-1 bigrams, which matches
+  exactly where the paragraph's match form holds the phrase: no candidates to check afterwards.
+- Words: jieba's precise-mode words, for BM25 ranking in Whoosh (an analyzer in the Whoosh style,
+  a tokenizer piped into filters, over words cut once at indexing time). jieba's own
+  ChineseAnalyzer stores character offsets as positions and emits overlapping search-mode tokens,
+  which breaks phrase queries; here phrases never depend on words.
 jieba is imported on first use only: a query of quoted phrases and filters never loads it.
 """
 from __future__ import annotations
@@ -20,9 +21,9 @@ import threading
 import unicodedata
 from functools import lru_cache
 
-from whoosh.analysis import Composable, Filter, LowercaseFilter, StopFilter, Token, Tokenizer
+from whoosh.analysis import Composable, LowercaseFilter, SpaceSeparatedTokenizer, StopFilter
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 # Removed from the match form: whitespace and the quote and bracket characters.
 DROPPED = "\"'“”‘’《》〈〉「」『』【】〔〕()[]{}"
 DROP = re.compile(r"[\s" + re.escape(DROPPED) + "]")
@@ -50,47 +51,29 @@ def match_map(text: str) -> tuple[str, list[int]]:
     return "".join(form), where
 
 
-class MatchFormTokenizer(Tokenizer):
-    """One token per character of the match form; positions count characters."""
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            t.original = t.text = value
-            t.boost = 1.0
-            if positions:
-                t.pos = start_pos
-            yield t
-            return
-        for i, ch in enumerate(match_form(value)):
-            t.text = ch
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + i
-            if chars:
-                t.startchar = t.endchar = start_char + i
-            yield t
+# The phrase index (SQLite FTS5, tokenize='ascii') splits tokens at spaces and at ASCII characters
+# other than letters and digits, and folds A-Z to a-z. Every ASCII character but a-z and 0-9 moves to
+# a private-use plane first, so that each bigram stays one token and case still counts.
+TOKEN_SAFE = {c: chr(0xF0000 + c) for c in range(128) if not ("a" <= chr(c) <= "z" or "0" <= chr(c) <= "9")}
+END = chr(0xF00FF)      # closes every text, so that every character starts a bigram
 
 
-class BigramFilter(Filter):
-    """Emits each character and each pair of neighbouring characters (at the first one's position)."""
+def gram_tokens(text: str) -> str:
+    """The bigrams of the match form, in order, space-separated: a paragraph holds a phrase of two
+    or more characters exactly when the phrase's bigrams stand at consecutive positions in it."""
+    form = match_form(text).translate(TOKEN_SAFE) + END
+    return " ".join([form[i:i + 2] for i in range(len(form) - 1)])
 
-    def __call__(self, tokens):
-        prev = None
-        for t in tokens:
-            ch = t.text
-            yield t
-            if prev is not None:
-                t.text = prev + ch
-                if t.positions:
-                    t.pos -= 1
-                yield t
-                if t.positions:
-                    t.pos += 1
-                t.text = ch
-            prev = ch
+
+def phrase_match(column: str, phrase: str) -> str | None:
+    """The FTS5 query for an exact phrase in one column (None for a phrase with nothing to match):
+    its bigrams as one FTS5 phrase; a single character is every bigram that starts with it."""
+    form = match_form(phrase).translate(TOKEN_SAFE)
+    if not form:
+        return None
+    if len(form) == 1:
+        return f'{column} : "{form}" *'
+    return f'{column} : "' + " ".join(form[i:i + 2] for i in range(len(form) - 1)) + '"'
 
 
 _jieba_lock = threading.Lock()
@@ -207,25 +190,11 @@ def segment(text: str, lexicon_path: str | None = None) -> list[str]:
     return [w for w in (w.strip() for w in words) if w and not PUNCT_WORD.match(w)]
 
 
-class JiebaTokenizer(Tokenizer):
-    """jieba precise-mode words, numbered 0, 1, 2 … (positions are word positions)."""
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        words = segment(value) if tokenize else [value]
-        for i, word in enumerate(words):
-            t.text = word
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + i
-            yield t
-
-
-def grams_analyzer() -> Composable:
-    return MatchFormTokenizer() | BigramFilter()
+def index_words(text: str) -> str:
+    """The words of a paragraph for the index, space-separated (cut once, at indexing time)."""
+    return " ".join(segment(text))
 
 
 def words_analyzer() -> Composable:
-    return JiebaTokenizer() | LowercaseFilter() | StopFilter(stoplist=frozenset("的了和与及在是"), minsize=1)
+    """For text already cut by index_words; queries cut their words with segment() likewise."""
+    return SpaceSeparatedTokenizer() | LowercaseFilter() | StopFilter(stoplist=frozenset("的了和与及在是"), minsize=1)

@@ -3,20 +3,30 @@
 Layout of an index folder:
     policysearch.json   what built it (schema and analyzer versions) and which generation is current
     .lock               held (flock) by the one writer at a time; the kernel drops it if the writer dies
-    gen-000001/         a Whoosh index: one document per paragraph, plus one per report
-A report goes in with all its paragraphs in one Whoosh commit, so it is there entirely or not at all.
-`build` writes a new generation beside the current one and switches the pointer with an atomic
-rename; readers keep the generation they opened.
+    lexicon.sqlite      jieba's dictionary, for cutting queries without loading it (analysis.Lexicon)
+    gen-000001/         a Whoosh index: one document per paragraph (stored text, metadata, jieba
+                        words for BM25), plus one per report;
+                        phrases.sqlite: an FTS5 table of each paragraph's bigrams (exact phrases),
+                        row number = the paragraph's Whoosh document number
+A report goes in with all its paragraphs in one Whoosh commit, then its phrase rows in one SQLite
+transaction that also moves the `covered` mark past it. Readers see only documents below that mark,
+so a report is there entirely or not at all; the next writer deletes what a crash left above it.
+Whoosh segments are never merged between builds, so document numbers stay put. `build` writes a
+new generation beside the current one and switches the pointer with an atomic rename; readers keep
+the generation they opened.
 """
 from __future__ import annotations
 
 import errno
 import fcntl
 import json
+import multiprocessing
 import os
 import shutil
+import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,39 +34,35 @@ from datetime import datetime, timezone
 from whoosh import columns, fields, formats, index as whoosh_index
 
 from . import __version__
-from .analysis import ANALYZER_VERSION, Lexicon, grams_analyzer, match_form, words_analyzer
+from .analysis import ANALYZER_VERSION, Lexicon, gram_tokens, index_words, words_analyzer
 from .errors import IndexStateError, PolicySearchError, ReadError
 from .model import METADATA_KEYS, Paragraph, Report
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_FILE = "policysearch.json"
 LOCK_FILE = ".lock"
 LEXICON_FILE = "lexicon.sqlite"
+PHRASES_FILE = "phrases.sqlite"
 READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
 LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving up
+WORKERS = os.cpu_count() or 1
+PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
 
 
 def schema() -> fields.Schema:
-    # scorable: Whoosh then keeps a length column for the field; without one, merging segments
-    # looks for the missing column file once per posting (a stat call each: most of a build).
-    grams = fields.FieldType(formats.Existence(), grams_analyzer(), scorable=True, stored=False)
-    heading_grams = fields.FieldType(formats.Existence(), grams_analyzer(), scorable=True, stored=False)
     return fields.Schema(
         kind=fields.ID(stored=True),                 # "p" paragraph, "r" report
         id=fields.ID(stored=True, unique=True),
         doc_id=fields.ID(stored=True, sortable=True),
         text=fields.STORED(),
-        form=fields.COLUMN(columns.VarBytesColumn()),  # match form, read by the substring check
-        grams=grams,
-        heading_grams=heading_grams,
         words=fields.TEXT(analyzer=words_analyzer(), phrase=False),
         town=fields.ID(stored=True, sortable=True),
         district=fields.ID(stored=True, sortable=True),
         doc_type=fields.ID(stored=True, sortable=True),
         section_type=fields.ID(stored=True, sortable=True),
-        year=fields.NUMERIC(int, bits=32, stored=True, sortable=True, signed=False),
+        year=fields.NUMERIC(int, bits=32, stored=True, sortable=True, signed=False, shift_step=0),
         date=fields.ID(stored=True, sortable=True),
-        position=fields.NUMERIC(int, bits=32, stored=True, sortable=True, signed=False),
+        position=fields.NUMERIC(int, bits=32, stored=True, sortable=True, signed=False, shift_step=0),
         title=fields.STORED(),
         section=fields.STORED(),
         heading=fields.STORED(),
@@ -67,20 +73,121 @@ def schema() -> fields.Schema:
 # Every document gets a value for every column: Whoosh 2.7 cuts a column short when the last
 # document of a segment lacks it, and reading that document then fails.
 EMPTY_COLUMNS = {"town": "", "district": "", "doc_type": "", "section_type": "", "date": "", "year": 0,
-                 "position": 0, "form": b""}
+                 "position": 0}
+
+PHRASES_SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE VIRTUAL TABLE grams USING fts5(body, heading, content='', tokenize='ascii', detail=full);
+CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER);
+INSERT INTO meta VALUES ('covered', 0);
+"""
 
 
-def paragraph_documents(report: Report) -> list[dict]:
+class PhraseIndex:
+    """phrases.sqlite of one generation: the FTS5 table `grams` (body: the paragraph's bigrams,
+    heading: its heading path's) and the `covered` mark (see the module's docstring)."""
+
+    def __init__(self, folder: str, create: bool = False):
+        path = os.path.join(folder, PHRASES_FILE)
+        if not create and not os.path.exists(path):
+            raise IndexStateError(f"{folder}: no {PHRASES_FILE}; rebuild the index with `policysearch build`")
+        self.db = sqlite3.connect(path, timeout=LOCK_WAIT, isolation_level=None, check_same_thread=False)
+        if create:
+            self.db.executescript(PHRASES_SCHEMA)
+
+    def covered(self) -> int:
+        return self.db.execute("SELECT v FROM meta WHERE k = 'covered'").fetchone()[0]
+
+    def match(self, query: str) -> set[int]:
+        """Document numbers of the rows that match an FTS5 query (analysis.phrase_match)."""
+        return {n for (n,) in self.db.execute("SELECT rowid FROM grams WHERE grams MATCH ?", (query,))}
+
+    def cover(self, rows, upto: int) -> None:
+        """Add rows (number, body grams, heading grams) and move the mark to `upto`, at once."""
+        with sqlite_errors():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany("INSERT INTO grams (rowid, body, heading) VALUES (?, ?, ?)", rows)
+                self.db.execute("UPDATE meta SET v = ? WHERE k = 'covered'", (upto,))
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:     # SQLite rolls back by itself after some errors
+                    self.db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.db.close()
+
+
+@contextmanager
+def sqlite_errors():
+    """A full disk is ENOSPC, as for Whoosh's files; other SQLite failures name the file."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        if getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from e
+        raise IndexStateError(f"{PHRASES_FILE}: {e}") from e
+
+
+@dataclass
+class Prepared:
+    """A file read and cut for the index (in a worker process when there are many)."""
+    path: str
+    overrides: dict
+    origin: str
+    report: Report | None = None
+    words: list[str] = field(default_factory=list)                   # per paragraph
+    grams: list[tuple[str, str]] = field(default_factory=list)       # per paragraph: body, heading
+    error: str = ""
+
+
+def prepare(item: tuple[str, dict, str]) -> Prepared:
+    from .report import read_report      # the reading stages load only when something is read
+    path, overrides, origin = item
+    try:
+        report = read_report(path, **overrides)
+    except PolicySearchError as e:
+        return Prepared(path, overrides, origin, error=str(e) if str(e).startswith(path) else f"{path}: {e}")
+    return Prepared(path, overrides, origin, report, [index_words(p.text) for p in report.paragraphs],
+                    [(gram_tokens(p.text), gram_tokens(" ".join(p.section))) for p in report.paragraphs])
+
+
+def prepared(items: list) -> Iterator[Prepared]:
+    """Prepared files in the order given. Many files are read and cut by one worker process per
+    core (jieba is most of the work), at most a few files ahead of the writer, which keeps memory
+    flat."""
+    if WORKERS < 2 or len(items) < PARALLEL_FROM:
+        yield from map(prepare, items)
+        return
+    ahead, stopping = threading.Semaphore(2 * WORKERS), threading.Event()
+
+    def feed():
+        for item in items:
+            ahead.acquire()
+            if stopping.is_set():
+                return
+            yield item
+
+    pool = multiprocessing.get_context("fork").Pool(WORKERS)
+    try:
+        for p in pool.imap(prepare, feed()):
+            ahead.release()
+            yield p
+    finally:
+        stopping.set()
+        ahead.release()               # a feeder waiting for room sees `stopping` and ends
+        pool.terminate()
+        pool.join()
+
+
+def paragraph_documents(report: Report, words: list[str]) -> list[dict]:
     facets = {k: getattr(report, k) for k in ("town", "district", "doc_type", "year", "date")
               if getattr(report, k) is not None}
-    docs = []
-    for p in report.paragraphs:
-        doc = dict(EMPTY_COLUMNS, **facets, kind="p", id=p.id, doc_id=report.id, text=p.text, grams=p.text,
-                   form=match_form(p.text).encode("utf-8"),
-                   heading_grams=" ".join(p.section), words=p.text, section_type=p.section_type,
-                   position=p.position, title=report.title, section=p.section, heading=p.heading)
-        docs.append(doc)
-    return docs
+    return [dict(EMPTY_COLUMNS, **facets, kind="p", id=p.id, doc_id=report.id, text=p.text, words=w,
+                 section_type=p.section_type, position=p.position, title=report.title, section=p.section,
+                 heading=p.heading)
+            for p, w in zip(report.paragraphs, words)]
 
 
 def report_document(report: Report, origin: str, overrides: dict) -> dict:
@@ -200,6 +307,7 @@ class Index:
         os.makedirs(os.path.join(self.path, name))
         try:
             whoosh_index.create_in(os.path.join(self.path, name), schema())
+            PhraseIndex(os.path.join(self.path, name), create=True).close()
         except BaseException:
             shutil.rmtree(os.path.join(self.path, name), ignore_errors=True)
             raise
@@ -225,48 +333,61 @@ class Index:
                 shutil.rmtree(os.path.join(self.path, d), ignore_errors=True)
 
     # -- readers --------------------------------------------------------------------------------
-    def searcher(self):
-        """A searcher for this thread, reopened when a writer has committed since."""
+    def view(self):
+        """(searcher, phrase index, covered) for this thread: the Whoosh searcher is reopened when a
+        writer has committed since; documents numbered `covered` and above are not there yet."""
         gen = self._generation_path()
         cached = getattr(self._local, "searcher", None)
-        if cached is not None and self._local.gen == gen and cached.up_to_date():
-            return cached
-        if cached is not None:
-            cached.close()
-        try:
-            searcher = whoosh_index.open_dir(gen).searcher()
-        except Exception as e:  # a damaged or foreign folder
-            raise IndexStateError(f"{self.path}: cannot open index ({e}); rebuild it with `policysearch build`") from None
-        searcher.cache = {}     # what search.py reads once per snapshot: columns, facet postings
-        self._local.searcher, self._local.gen = searcher, gen
-        return searcher
+        if cached is None or self._local.gen != gen or not cached.up_to_date():
+            if cached is not None:
+                cached.close()
+            try:
+                searcher = whoosh_index.open_dir(gen).searcher()
+            except Exception as e:  # a damaged or foreign folder
+                raise IndexStateError(f"{self.path}: cannot open index ({e}); rebuild it with `policysearch build`") from None
+            searcher.cache = {}     # what search.py reads once per snapshot: columns, facet postings
+            if getattr(self._local, "gen", None) != gen:
+                if getattr(self._local, "phrases", None) is not None:
+                    self._local.phrases.close()
+                self._local.phrases = PhraseIndex(gen)
+            self._local.searcher, self._local.gen = searcher, gen
+        with sqlite_errors():
+            covered = self._local.phrases.covered()
+        return self._local.searcher, self._local.phrases, covered
+
+    def searcher(self):
+        return self.view()[0]
+
+    def _documents(self, **terms) -> list[dict]:
+        """Stored fields of the documents that have these terms and are there (below `covered`)."""
+        s, _, covered = self.view()
+        return [s.stored_fields(d) for d in sorted(s.document_numbers(**terms)) if d < covered]
 
     def reports(self) -> list[dict]:
         """Every report in the index with its metadata, source, paragraph count and whether its
         source file is still on disk."""
-        s = self.searcher()
         out = []
-        for doc in s.documents(kind="r"):
+        for doc in self._documents(kind="r"):
             info = dict(doc["report"])
             info["missing"] = not os.path.exists(info["source"])
             out.append(info)
         return sorted(out, key=lambda r: (r["source"], r["id"]))
 
     def report(self, report_id: str) -> dict | None:
-        doc = self.searcher().document(id="report:" + report_id)
-        return dict(doc["report"]) if doc else None
+        docs = self._documents(id="report:" + report_id)
+        return dict(docs[0]["report"]) if docs else None
 
     def paragraphs(self, report_id: str) -> list[Paragraph]:
         """The paragraphs of one report as indexed, in order."""
-        s = self.searcher()
-        docs = [d for d in s.documents(doc_id=report_id) if d["kind"] == "p"]
+        docs = [d for d in self._documents(doc_id=report_id) if d["kind"] == "p"]
         docs.sort(key=lambda d: d["position"])
         return [Paragraph(id=d["id"], text=d["text"], section=list(d["section"]), section_type=d["section_type"],
                           position=d["position"], doc_id=d["doc_id"], heading=d.get("heading", False))
                 for d in docs]
 
     def paragraph(self, paragraph_id: str) -> dict | None:
-        return self.searcher().document(id=paragraph_id)
+        docs = self._documents(id=paragraph_id)
+        return docs[0] if docs else None
 
     def search(self, query: str, **options):
         """See policysearch.search.search for the options."""
@@ -274,11 +395,10 @@ class Index:
         return search(self, query, **options)
 
     def stats(self) -> dict:
-        s = self.searcher()
         reports = self.reports()
         size = sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(self.path) for f in files)
         meta = self._meta()
-        return {"reports": len(reports), "paragraphs": s.doc_count() - len(reports),
+        return {"reports": len(reports), "paragraphs": sum(r["paragraphs"] for r in reports),
                 "towns": len({r["town"] for r in reports if r["town"]}),
                 "years": sorted({r["year"] for r in reports if r["year"]}),
                 "size_bytes": size, "built_by": meta.get("created_by"), "schema": meta.get("schema"),
@@ -313,8 +433,34 @@ class Index:
         finally:
             os.close(fd)
 
+    @contextmanager
     def _writer(self):
-        return whoosh_index.open_dir(self._generation_path()).writer()
+        """A Whoosh writer on the current generation, the number its first document gets, and a
+        list for the phrase rows of the documents added. What a crash left above the covered mark
+        is deleted first. The Whoosh commit never merges segments, so document numbers stay put;
+        then the phrase rows go in and the mark moves past the new documents."""
+        gen = self._generation_path()
+        phrases = PhraseIndex(gen)
+        w = whoosh_index.open_dir(gen).writer()
+        rows: list[tuple[int, str, str]] = []
+        try:
+            with sqlite_errors():
+                covered = phrases.covered()
+            first = sum(seg.doc_count_all() for seg in w.segments)
+            for docnum in range(covered, first):
+                if not w.is_deleted(docnum):
+                    w.delete_document(docnum)
+            yield w, first, rows
+            added = w.docnum              # documents in the new segment
+            w.commit(merge=False)
+        except BaseException:
+            abandon(w)
+            phrases.close()
+            raise
+        try:
+            phrases.cover(rows, first + added)
+        finally:
+            phrases.close()
 
     def add(self, path, **overrides) -> Report:
         """Add one report (or replace the older version from the same source). Raises ReadError
@@ -329,99 +475,101 @@ class Index:
         the one being written. Failures are collected, not raised."""
         overrides = {k: v for k, v in (overrides or {}).items() if k in METADATA_KEYS and v not in (None, "")}
         summary = RunSummary()
-        files = walk(paths)
+        items = [(path, overrides, "add") for path in walk(paths)]
         with self.writing(on_wait=on_wait):
             known = {r["id"]: r for r in self.reports()}
             by_source = {r["source"]: r for r in known.values()}
-            for path in progress(files) if progress else files:
-                outcome = self._add_one(path, overrides, known, by_source, origin="add")
-                summary.outcomes.append(outcome)
+            stream = prepared(items)
+            for prep in progress(stream) if progress else stream:
+                summary.outcomes.append(self._add_one(prep, known, by_source))
             if any(o.status in ("added", "replaced") for o in summary.outcomes):
                 self._save_lexicon()
         return summary
 
-    def _add_one(self, path, overrides, known, by_source, origin) -> AddOutcome:
-        from .report import read_report      # the reading stages load only when something is read
-        try:
-            report = read_report(path, **overrides)
-        except PolicySearchError as e:
-            return AddOutcome(path, "failed", message=str(e) if str(e).startswith(path) else f"{path}: {e}")
+    def _add_one(self, prep: Prepared, known, by_source) -> AddOutcome:
+        report = prep.report
+        if report is None:
+            return AddOutcome(prep.path, "failed", message=prep.error)
         if report.id in known:
-            return AddOutcome(path, "skipped", report, f"already indexed as {report.id} ({known[report.id]['source']})")
+            return AddOutcome(prep.path, "skipped", report, f"already indexed as {report.id} ({known[report.id]['source']})")
         old = by_source.get(report.source)
-        w = self._writer()
-        try:
+        with self._writer() as (w, first, rows):
             if old:
                 w.delete_by_term("doc_id", old["id"])
-            for doc in paragraph_documents(report):
+            for doc in paragraph_documents(report, prep.words):
                 w.add_document(**doc)
-            w.add_document(**report_document(report, origin, overrides))
-            w.commit()
-        except BaseException:
-            abandon(w)
-            raise
+            w.add_document(**report_document(report, prep.origin, prep.overrides))
+            rows += [(first + i, body, heading) for i, (body, heading) in enumerate(prep.grams)]
         info = report.metadata()
         known[report.id] = info
         by_source[report.source] = info
         if old:
             known.pop(old["id"], None)
-            return AddOutcome(path, "replaced", report, f"replaced {old['id']}")
-        return AddOutcome(path, "added", report)
+            return AddOutcome(prep.path, "replaced", report, f"replaced {old['id']}")
+        return AddOutcome(prep.path, "added", report)
 
     def remove(self, report_id: str) -> bool:
-        """Remove a report and all its paragraphs; False when it was not there."""
+        """Remove a report and all its paragraphs; False when it was not there. (Its phrase rows
+        stay until the next build: nothing below the mark is seen unless Whoosh has it.)"""
         with self.writing():
             if self.report(report_id) is None:
                 return False
-            w = self._writer()
-            try:
+            with self._writer() as (w, _, _):
                 w.delete_by_term("doc_id", report_id)
-                w.commit()
-            except BaseException:
-                abandon(w)
-                raise
         return True
 
     def build(self, corpus="corpus", progress=None, on_wait=None) -> RunSummary:
         """(Re)build from a folder plus the files added since the last build. The current index
         stays searchable until the new one is complete and switched in."""
-        from .report import read_report
         summary = RunSummary()
         with self.writing(on_wait=on_wait):
             added = [r for r in self.reports() if r.get("origin") == "add"] if self._has_generation() else []
-            files = [(p, {}, "corpus") for p in walk([corpus])] if os.path.isdir(corpus) else []
+            items = [(p, {}, "corpus") for p in walk([corpus])] if os.path.isdir(corpus) else []
             if not os.path.isdir(corpus):
                 summary.outcomes.append(AddOutcome(corpus, "failed", message=f"{corpus}: no such folder"))
-            in_corpus = {os.path.realpath(p) for p, _, _ in files}
+            in_corpus = {os.path.realpath(p) for p, _, _ in items}
             for r in added:
-                if os.path.realpath(r["source"]) not in in_corpus:
-                    files.append((r["source"], r.get("overrides", {}), "add"))
-            generation, w = None, None
+                if not os.path.exists(r["source"]):
+                    summary.outcomes.append(AddOutcome(r["source"], "failed", message=f"{r['source']}: source file has vanished"))
+                elif os.path.realpath(r["source"]) not in in_corpus:
+                    items.append((r["source"], r.get("overrides", {}), "add"))
+            generation, w, phrases = None, None, None
             known: dict = {}
             try:
                 generation = self._new_generation()
-                w = whoosh_index.open_dir(os.path.join(self.path, generation)).writer(limitmb=256)
-                for path, overrides, origin in progress(files) if progress else files:
-                    if not os.path.exists(path):
-                        summary.outcomes.append(AddOutcome(path, "failed", message=f"{path}: source file has vanished"))
-                        continue
-                    try:
-                        report = read_report(path, **overrides)
-                    except PolicySearchError as e:
-                        summary.outcomes.append(AddOutcome(path, "failed", message=str(e)))
-                        continue
-                    if report.id in known:
-                        summary.outcomes.append(AddOutcome(path, "skipped", report, f"same content as {known[report.id]}"))
-                        continue
-                    known[report.id] = path
-                    for doc in paragraph_documents(report):
-                        w.add_document(**doc)
-                    w.add_document(**report_document(report, origin, overrides))
-                    summary.outcomes.append(AddOutcome(path, "added", report))
-                w.commit()                          # one writer makes one segment: no merge needed
+                folder = os.path.join(self.path, generation)
+                phrases = PhraseIndex(folder)
+                w = whoosh_index.open_dir(folder).writer(limitmb=256)
+                docnum = 0               # one fresh writer numbers its documents in order
+                with sqlite_errors():
+                    phrases.db.execute("BEGIN IMMEDIATE")
+                    stream = prepared(items)
+                    for prep in progress(stream) if progress else stream:
+                        report = prep.report
+                        if report is None:
+                            summary.outcomes.append(AddOutcome(prep.path, "failed", message=prep.error))
+                            continue
+                        if report.id in known:
+                            summary.outcomes.append(AddOutcome(prep.path, "skipped", report, f"same content as {known[report.id]}"))
+                            continue
+                        known[report.id] = prep.path
+                        for doc in paragraph_documents(report, prep.words):
+                            w.add_document(**doc)
+                        w.add_document(**report_document(report, prep.origin, prep.overrides))
+                        phrases.db.executemany("INSERT INTO grams (rowid, body, heading) VALUES (?, ?, ?)",
+                                               [(docnum + i, b, h) for i, (b, h) in enumerate(prep.grams)])
+                        docnum += len(prep.grams) + 1
+                        summary.outcomes.append(AddOutcome(prep.path, "added", report))
+                    w.commit()                      # one writer makes one segment: no merge needed
+                    w = None
+                    phrases.db.execute("UPDATE meta SET v = ? WHERE k = 'covered'", (docnum,))
+                    phrases.db.execute("COMMIT")
+                phrases.close()
             except BaseException:
                 if w is not None:
                     abandon(w)
+                if phrases is not None:
+                    phrases.close()
                 if generation:
                     shutil.rmtree(os.path.join(self.path, generation), ignore_errors=True)
                 raise

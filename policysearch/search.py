@@ -1,12 +1,10 @@
 """Query language -> exact hit sets, ranking, facets, highlights.
 
 Matching is set algebra over paragraph numbers, so it is exact by construction:
-- a phrase of one or two characters is a term of the grams field (its posting list is the answer);
-- a longer phrase takes the paragraphs that hold all its bigrams, then keeps those whose match form
-  holds the phrase (the substring rule, the same as a plain scan);
-- AND, OR and NOT are intersection, union and difference; filters are posting lists.
-An AND evaluates its cheap, exact parts first so the substring check only reads the paragraphs
-that can still match. Ranking and facets then work on the final set.
+- a phrase is an FTS5 phrase of its bigrams in the phrase index, which matches exactly the
+  paragraphs whose match form holds it (the substring rule, the same as a plain scan);
+- AND, OR and NOT are intersection, union and difference; filters are Whoosh posting lists.
+Ranking (BM25 over jieba words, in Whoosh) and facets then work on the final set.
 """
 from __future__ import annotations
 
@@ -16,7 +14,7 @@ from dataclasses import dataclass
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import Or, Term
 
-from .analysis import match_form, match_map, segment
+from .analysis import match_form, match_map, phrase_match, segment
 from .errors import QueryError
 from .model import SECTION_TYPES, Hit, Results
 
@@ -218,14 +216,16 @@ def parse_years(value) -> tuple[int, int]:
 
 # -- evaluation -------------------------------------------------------------------------------------
 class Evaluator:
-    """Evaluates a query tree to the exact set of matching paragraph numbers of one searcher."""
+    """Evaluates a query tree to the exact set of matching paragraph numbers of one snapshot: a
+    Whoosh searcher, the phrase index, and the covered mark (numbers at or above it are not there)."""
 
-    def __init__(self, searcher, cut):
+    def __init__(self, searcher, phrases, covered: int, cut):
         self.searcher = searcher
+        self.phrases = phrases
+        self.covered = covered
         self.cut = cut                    # text -> jieba words
         self.reader = searcher.reader()
         self.cache = getattr(searcher, "cache", {})
-        self.heading_forms: dict[int, str] = {}
 
     def postings(self, fieldname: str, text) -> set[int]:
         """Every live paragraph that holds a term, read a posting block at a time (Whoosh's
@@ -252,9 +252,11 @@ class Evaluator:
 
     @property
     def universe(self) -> set[int]:
-        if "universe" not in self.cache:
-            self.cache["universe"] = self.postings("kind", "p")
-        return self.cache["universe"]
+        """The paragraphs that are there: live in the searcher's snapshot and below the mark."""
+        key = ("universe", self.covered)
+        if key not in self.cache:
+            self.cache[key] = {d for d in self.postings("kind", "p") if d < self.covered}
+        return self.cache[key]
 
     def column(self, name: str):
         if ("column", name) not in self.cache:
@@ -273,32 +275,13 @@ class Evaluator:
             self.cache[("facet", name)] = values
         return self.cache[("facet", name)]
 
-    def form(self, docnum: int) -> str:
-        """A paragraph's match form, from its column (reading stored fields costs ten times more)."""
-        return self.column("form")[docnum].decode("utf-8")
-
-    def heading_form(self, docnum: int) -> str:
-        if docnum not in self.heading_forms:
-            self.heading_forms[docnum] = match_form(" ".join(self.searcher.stored_fields(docnum)["section"]))
-        return self.heading_forms[docnum]
-
-    def substring(self, phrase: str, within: set | None, fieldname="grams", form=None) -> set[int]:
+    def substring(self, phrase: str, within: set | None, column="body") -> set[int]:
         """Paragraphs whose match form (or heading path's) contains `phrase`."""
-        m = match_form(phrase)
-        if not m:
+        query = phrase_match(column, phrase)
+        if query is None:
             return set()
-        if len(m) <= 2:
-            found = self.postings(fieldname, m)
-            return found & within if within is not None else found
-        grams = sorted({m[i:i + 2] for i in range(len(m) - 1)}, key=lambda g: self.reader.doc_frequency(fieldname, g))
-        candidates = within
-        for g in grams:
-            found = self.postings(fieldname, g)
-            candidates = found if candidates is None else candidates & found
-            if not candidates:
-                return set()
-        form = form or self.form
-        return {d for d in candidates if m in form(d)}
+        found = self.phrases.match(query)
+        return found & (within if within is not None else self.universe)
 
     def evaluate(self, node, within: set | None = None) -> set[int]:
         if isinstance(node, Phrase):
@@ -330,8 +313,7 @@ class Evaluator:
 
     def field(self, node: Field, within: set | None) -> set[int]:
         if node.name == "heading":
-            found = self.substring(node.value, within, "heading_grams", self.heading_form)
-            return found
+            return self.substring(node.value, within, "heading")
         if node.name == "year":
             first, last = node.value
             found = set()
@@ -340,7 +322,7 @@ class Evaluator:
                     found |= docs
         else:
             found = self.postings(node.name, node.value)
-        return found & within if within is not None else found
+        return found & (within if within is not None else self.universe)
 
 
 def word_tree(text: str, cut):
@@ -403,9 +385,9 @@ def search(index, query: str, town=None, district=None, year=None, section=None,
     if offset < 0 or (limit is not None and limit < 0):
         raise QueryError("limit and offset must not be negative")
     tree = filters_tree(parse(query), town, district, year, section, doc_type)
-    searcher = index.searcher()
+    searcher, phrases, covered = index.view()
     lexicon = index.lexicon_path()
-    ev = Evaluator(searcher, lambda text: segment(text, lexicon))
+    ev = Evaluator(searcher, phrases, covered, lambda text: segment(text, lexicon))
     found = ev.evaluate(tree)
     texts = positives(tree, [])
     want = None if limit is None else offset + limit

@@ -658,3 +658,55 @@ def test_same_process_writes_again_after_disk_full_while_the_error_is_kept(index
     assert kept and kept[0].errno == errno.ENOSPC
     report = ix.add(path)
     assert report.id in {r["id"] for r in Index(index_copy).reports()}
+
+
+# -- the phrase index's own writes fail: the Whoosh commit is in, the phrase rows are not ----------
+
+@contextmanager
+def phrase_index_full(monkeypatch):
+    """The phrase index (SQLite) cannot grow by a single page: SQLite's own "disk is full"."""
+    from policysearch import index as index_module
+    original = index_module.PhraseIndex.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        self.db.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
+
+    with monkeypatch.context() as m:
+        m.setattr(index_module.PhraseIndex, "__init__", init)
+        yield
+
+
+def test_phrase_index_full_during_add_leaves_the_report_absent_until_it_goes_in(
+        index_copy, sample_expected, tmp_path, monkeypatch):
+    paths = make_variants(tmp_path / "v", "PF", 2, bases=[SMALL])
+    variants = expect_variants(paths)
+    before = snapshot(index_copy)
+    ix = Index(index_copy)
+    with phrase_index_full(monkeypatch):
+        with pytest.raises(OSError) as caught:
+            ix.add(paths[0])
+    assert caught.value.errno == errno.ENOSPC
+    # Whoosh took the report's documents, the phrase index did not: readers do not see them.
+    assert snapshot(index_copy) == before
+    assert check_index(index_copy, sample_expected) == set(sample_expected)
+    # The next writer deletes what the failed one left and adds its own report.
+    ix.add(paths[1])
+    assert check_index(index_copy, sample_expected | variants) == set(sample_expected) | {list(variants)[1]}
+    ix.add(paths[0])
+    assert check_index(index_copy, sample_expected | variants) == set(sample_expected) | set(variants)
+
+
+def test_phrase_index_full_during_build_keeps_the_previous_index(index_copy, sample_expected, tmp_path,
+                                                                  monkeypatch):
+    folder = tmp_path / "corpus"
+    paths = make_variants(folder, "PB", 2, bases=[SMALL])
+    before, gens = snapshot(index_copy), generations(index_copy)
+    with phrase_index_full(monkeypatch):
+        with pytest.raises(OSError) as caught:
+            Index(index_copy).build(str(folder))
+    assert caught.value.errno == errno.ENOSPC
+    assert snapshot(index_copy) == before and generations(index_copy) == gens
+    Index(index_copy).build(str(folder))
+    assert check_index(index_copy, sample_expected | expect_variants(paths)) == set(expect_variants(paths))

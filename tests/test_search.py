@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from conftest import scan_form
-from policysearch import QueryError
+from policysearch import Index, QueryError
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +230,22 @@ def test_plain_query_results_do_not_depend_on_the_lexicon(tmp_path, corpus_copy)
     os.remove(ix.lexicon_path())
     assert ix.lexicon_path() is None
     assert {q: [(h.id, h.score) for h in ix.search(q, limit=None).hits] for q in queries} == with_lexicon
+
+
+def test_phrases_with_latin_letters_digits_signs_and_private_use_characters(tmp_path):
+    """The phrase index moves ASCII signs and capitals out of FTS5's way: case still counts, signs
+    are characters like any other, and one-character phrases find the last character too."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    lines = ["推进G60科创走廊建设，地块14-01完成储备。", "增长3.5%，g60线路（试运行）。",
+             "PDF字形\ue000\ue001混入正文，A,B两类", "末字是村", "a-b c_d e.f G", "GDP增长5.2%以上"]
+    (folder / "r.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    ix = Index(tmp_path / "ix")
+    ix.build(str(folder))
+    paragraphs = [p for r in ix.reports() for p in ix.paragraphs(r["id"])]
+    phrases = ["G60", "g60", "G", "g", "60", "14-01", "-", "4-0", "3.5%", "%", "%,", "A,B", ",", "村", "是村",
+               "\ue000", "\ue000\ue001", "字形\ue000", "c_d", "_", "e.f", "GDP", "gdp", "P增", ".", "试运行"]
+    for phrase in phrases:
+        want = {p.id for p in paragraphs if scan_form(phrase) in scan_form(p.text)}
+        assert {h.id for h in ix.search(f'"{phrase}"', limit=None).hits} == want, phrase
+    assert ix.search('"G60"').total == 1 and ix.search('"gdp"').total == 0
