@@ -45,7 +45,7 @@ LEXICON_FILE = "lexicon.sqlite"
 PHRASES_FILE = "phrases.sqlite"
 READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
 LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving up
-WORKERS = os.cpu_count() or 1
+WORKERS = (os.cpu_count() or 1) - 1     # processes that read and cut files beside the writer's own
 PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
 
 
@@ -56,14 +56,14 @@ def schema() -> fields.Schema:
         doc_id=fields.ID(stored=True, sortable=True),
         text=fields.STORED(),
         words=fields.TEXT(analyzer=words_analyzer(), phrase=False),
-        town=fields.ID(stored=True, sortable=True),
-        district=fields.ID(stored=True, sortable=True),
-        doc_type=fields.ID(stored=True, sortable=True),
+        # A paragraph stores only what is its own; its report's metadata is stored once, with the report.
+        town=fields.ID(sortable=True),
+        district=fields.ID(sortable=True),
+        doc_type=fields.ID(sortable=True),
         section_type=fields.ID(stored=True, sortable=True),
-        year=fields.NUMERIC(int, bits=32, stored=True, sortable=True, signed=False, shift_step=0),
-        date=fields.ID(stored=True, sortable=True),
+        year=fields.NUMERIC(int, bits=32, sortable=True, signed=False, shift_step=0),
+        date=fields.ID(sortable=True),
         position=fields.NUMERIC(int, bits=32, stored=True, sortable=True, signed=False, shift_step=0),
-        title=fields.STORED(),
         section=fields.STORED(),
         heading=fields.STORED(),
         report=fields.STORED(),                      # report documents: metadata, source, overrides
@@ -154,13 +154,12 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
 
 
 def prepared(items: list) -> Iterator[Prepared]:
-    """Prepared files in the order given. Many files are read and cut by one worker process per
-    core (jieba is most of the work), at most a few files ahead of the writer, which keeps memory
-    flat."""
-    if WORKERS < 2 or len(items) < PARALLEL_FROM:
+    """Prepared files in the order given. Many files are read and cut (jieba) by worker processes
+    while the writer indexes (Whoosh), at most a few files ahead of it, which keeps memory flat."""
+    if WORKERS < 1 or len(items) < PARALLEL_FROM:
         yield from map(prepare, items)
         return
-    ahead, stopping = threading.Semaphore(2 * WORKERS), threading.Event()
+    ahead, stopping = threading.Semaphore(2 * WORKERS + 2), threading.Event()
 
     def feed():
         for item in items:
@@ -185,7 +184,7 @@ def paragraph_documents(report: Report, words: list[str]) -> list[dict]:
     facets = {k: getattr(report, k) for k in ("town", "district", "doc_type", "year", "date")
               if getattr(report, k) is not None}
     return [dict(EMPTY_COLUMNS, **facets, kind="p", id=p.id, doc_id=report.id, text=p.text, words=w,
-                 section_type=p.section_type, position=p.position, title=report.title, section=p.section,
+                 section_type=p.section_type, position=p.position, section=p.section,
                  heading=p.heading)
             for p, w in zip(report.paragraphs, words)]
 
@@ -238,6 +237,19 @@ def abandon(writer) -> None:
         lock = getattr(writer, "writelock", None)
         if getattr(lock, "fd", None) is not None:
             lock.release()
+
+
+def open_searcher(gen: str, index_path: str):
+    """A Whoosh searcher on the newest commit. A writer that commits deletes the commit before, so
+    a reader that found it a moment ago may see it vanish: then it opens the newer one."""
+    for attempt in range(50):
+        try:
+            return whoosh_index.open_dir(gen).searcher()
+        except FileNotFoundError:
+            time.sleep(0.01 * attempt)
+        except Exception as e:  # a damaged or foreign folder
+            raise IndexStateError(f"{index_path}: cannot open index ({e}); rebuild it with `policysearch build`") from None
+    raise IndexStateError(f"{index_path}: cannot open index (its files keep vanishing); is something deleting them?")
 
 
 @dataclass
@@ -341,10 +353,7 @@ class Index:
         if cached is None or self._local.gen != gen or not cached.up_to_date():
             if cached is not None:
                 cached.close()
-            try:
-                searcher = whoosh_index.open_dir(gen).searcher()
-            except Exception as e:  # a damaged or foreign folder
-                raise IndexStateError(f"{self.path}: cannot open index ({e}); rebuild it with `policysearch build`") from None
+            searcher = open_searcher(gen, self.path)
             searcher.cache = {}     # what search.py reads once per snapshot: columns, facet postings
             if getattr(self._local, "gen", None) != gen:
                 if getattr(self._local, "phrases", None) is not None:

@@ -275,6 +275,14 @@ class Evaluator:
             self.cache[("facet", name)] = values
         return self.cache[("facet", name)]
 
+    def report_of(self, docnum: int) -> dict:
+        """The metadata of the report a paragraph belongs to (stored once, with the report)."""
+        rid = self.column("doc_id")[docnum]
+        if ("report", rid) not in self.cache:
+            doc = self.searcher.document(id="report:" + rid)
+            self.cache[("report", rid)] = doc["report"] if doc else {}
+        return self.cache[("report", rid)]
+
     def substring(self, phrase: str, within: set | None, column="body") -> set[int]:
         """Paragraphs whose match form (or heading path's) contains `phrase`."""
         query = phrase_match(column, phrase)
@@ -395,7 +403,7 @@ def search(index, query: str, town=None, district=None, year=None, section=None,
     counts = count_facets(ev, found, facets)
     page = order[offset:None if limit is None else offset + limit]
     terms = highlight_terms(texts, tree, ev.cut)
-    hits = [make_hit(searcher.stored_fields(d), score, terms) for d, score in page]
+    hits = [make_hit(searcher.stored_fields(d), ev.report_of(d), score, terms) for d, score in page]
     doc_ids = ev.column("doc_id")
     return Results(query=query, total=len(found), hits=hits, facets=counts,
                    reports=len(set(map(doc_ids.__getitem__, found))))
@@ -508,15 +516,15 @@ def snippet_window(text: str, spans: list[tuple[int, int, int]]) -> tuple[int, i
     return start, min(len(text), start + width)
 
 
-def make_hit(doc: dict, score: float, terms: list[str]) -> Hit:
+def make_hit(doc: dict, report: dict, score: float, terms: list[str]) -> Hit:
     text = doc["text"]
     found = term_spans(text, terms)
     spans = merge(found)
     start, end = snippet_window(text, found)
     snippet = ("…" if start else "") + text[start:end].replace("\n", " ") + ("…" if end < len(text) else "")
     return Hit(id=doc["id"], doc_id=doc["doc_id"], text=text, snippet=snippet, highlights=spans,
-               town=doc.get("town") or None, district=doc.get("district") or None, year=doc.get("year") or None,
-               date=doc.get("date") or None, doc_type=doc.get("doc_type") or None, title=doc.get("title"),
+               town=report.get("town"), district=report.get("district"), year=report.get("year"),
+               date=report.get("date"), doc_type=report.get("doc_type"), title=report.get("title"),
                section=list(doc.get("section", [])),
                section_type=doc.get("section_type"), score=round(score, 4), position=doc.get("position", 0),
                snippet_span=(start, end))

@@ -215,7 +215,7 @@ def test_parallel_build_equals_a_build_in_one_process(tmp_path, corpus_copy, mon
         ix.build(str(folder))
         return ix
 
-    one, two = built_with(1), built_with(2)
+    one, two = built_with(0), built_with(2)
     assert one.reports() and [r | {"added": 0} for r in one.reports()] == [r | {"added": 0} for r in two.reports()]
     for q in ('"城中村改造"', "城中村改造", '"副本的标记"', "发展 town:车墩镇", 'heading:回顾 "村"'):
         a, b = one.search(q, limit=None), two.search(q, limit=None)
