@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from whoosh import columns, fields, formats, index as whoosh_index
+from whoosh import fields, index as whoosh_index
 
 from . import __version__
 from .analysis import ANALYZER_VERSION, Lexicon, gram_tokens, index_words, words_analyzer
@@ -46,6 +46,7 @@ PHRASES_FILE = "phrases.sqlite"
 READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
 LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving up
 WORKERS = (os.cpu_count() or 1) - 1     # processes that read and cut files beside the writer's own
+SEGMENT_DOCS = 10_000    # documents per segment in a build: Whoosh sorts each in memory, not in runs on disk
 PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
 
 
@@ -311,6 +312,12 @@ class Index:
         if not os.path.exists(os.path.join(self.path, LEXICON_FILE)):
             Lexicon.write(os.path.join(self.path, LEXICON_FILE))
 
+    def _save_facets(self) -> None:
+        """Count the new state's facets once, for every reader to load (search.snapshot_facets)."""
+        from .search import snapshot_facets
+        searcher, _, covered = self.view()
+        snapshot_facets(searcher, covered, searcher.cache["folder"])
+
     def _new_generation(self) -> str:
         os.makedirs(self.path, exist_ok=True)
         existing = [d for d in os.listdir(self.path) if d.startswith("gen-")]
@@ -354,7 +361,7 @@ class Index:
             if cached is not None:
                 cached.close()
             searcher = open_searcher(gen, self.path)
-            searcher.cache = {}     # what search.py reads once per snapshot: columns, facet postings
+            searcher.cache = {"folder": gen}    # what search.py reads once per snapshot: columns, facets
             if getattr(self._local, "gen", None) != gen:
                 if getattr(self._local, "phrases", None) is not None:
                     self._local.phrases.close()
@@ -493,6 +500,7 @@ class Index:
                 summary.outcomes.append(self._add_one(prep, known, by_source))
             if any(o.status in ("added", "replaced") for o in summary.outcomes):
                 self._save_lexicon()
+                self._save_facets()
         return summary
 
     def _add_one(self, prep: Prepared, known, by_source) -> AddOutcome:
@@ -525,6 +533,7 @@ class Index:
                 return False
             with self._writer() as (w, _, _):
                 w.delete_by_term("doc_id", report_id)
+            self._save_facets()
         return True
 
     def build(self, corpus="corpus", progress=None, on_wait=None) -> RunSummary:
@@ -549,7 +558,7 @@ class Index:
                 folder = os.path.join(self.path, generation)
                 phrases = PhraseIndex(folder)
                 w = whoosh_index.open_dir(folder).writer(limitmb=256)
-                docnum = 0               # one fresh writer numbers its documents in order
+                docnum = 0               # each writer numbers its documents in order, after the segments before
                 with sqlite_errors():
                     phrases.db.execute("BEGIN IMMEDIATE")
                     stream = prepared(items)
@@ -569,7 +578,10 @@ class Index:
                                                [(docnum + i, b, h) for i, (b, h) in enumerate(prep.grams)])
                         docnum += len(prep.grams) + 1
                         summary.outcomes.append(AddOutcome(prep.path, "added", report))
-                    w.commit()                      # one writer makes one segment: no merge needed
+                        if w.docnum >= SEGMENT_DOCS:
+                            w.commit(merge=False)
+                            w = whoosh_index.open_dir(folder).writer(limitmb=256)
+                    w.commit(merge=False)
                     w = None
                     phrases.db.execute("UPDATE meta SET v = ? WHERE k = 'covered'", (docnum,))
                     phrases.db.execute("COMMIT")
@@ -585,6 +597,7 @@ class Index:
             self._switch(generation)
             if known:
                 self._save_lexicon()
+            self._save_facets()
         return summary
 
     def _has_generation(self) -> bool:

@@ -199,8 +199,9 @@ def test_document_numbers_stay_put_through_adds_replacements_and_removals(built,
     assert ix.search('"甲乙1号"').total == 0
 
 
-def test_parallel_build_equals_a_build_in_one_process(tmp_path, corpus_copy, monkeypatch):
-    """Many files are read and cut by worker processes; the index is the same as one process makes."""
+def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, corpus_copy, monkeypatch):
+    """Many files are read and cut by worker processes, and a build writes a segment per so many
+    documents; the index is the same as one process writing one segment makes."""
     from policysearch import index as index_module
     folder = tmp_path / "many"
     folder.mkdir()
@@ -209,14 +210,44 @@ def test_parallel_build_equals_a_build_in_one_process(tmp_path, corpus_copy, mon
         text = open(os.path.join(corpus_copy, name), encoding="utf-8").read()
         (folder / f"{k:02d}-{name}").write_text(text + f"\n\n第{k}份副本的标记句子。\n", encoding="utf-8")
 
-    def built_with(workers):
+    def built_with(workers, segment_docs=index_module.SEGMENT_DOCS):
         monkeypatch.setattr(index_module, "WORKERS", workers)
+        monkeypatch.setattr(index_module, "SEGMENT_DOCS", segment_docs)
         ix = Index(tmp_path / f"ix{workers}")
         ix.build(str(folder))
         return ix
 
-    one, two = built_with(0), built_with(2)
+    one, two = built_with(0), built_with(2, segment_docs=100)   # and many segments
     assert one.reports() and [r | {"added": 0} for r in one.reports()] == [r | {"added": 0} for r in two.reports()]
     for q in ('"城中村改造"', "城中村改造", '"副本的标记"', "发展 town:车墩镇", 'heading:回顾 "村"'):
         a, b = one.search(q, limit=None), two.search(q, limit=None)
         assert (a.total, a.facets, [h.id for h in a.hits]) == (b.total, b.facets, [h.id for h in b.hits]), q
+
+
+def test_facet_counts_follow_every_write_whatever_the_saved_counts_say(built, tmp_path):
+    """Facet bitmaps are saved per index state; a stale, damaged or missing file must never
+    show: counts always equal a scan of the hits."""
+    from policysearch.search import FACETS_FILE
+
+    def check(query):
+        res = built.search(query, limit=None)
+        meta = {r["id"]: r for r in built.reports()}
+        want = {}
+        for h in res.hits:
+            for name, value in (("town", meta[h.doc_id]["town"]), ("year", meta[h.doc_id]["year"]),
+                                ("section_type", h.section_type)):
+                if value:
+                    want.setdefault(name, {}).setdefault(value, 0)
+                    want[name][value] += 1
+        assert {k: res.facets[k] for k in want} == want and res.total > 0, query
+
+    folder = built.searcher().cache["folder"]
+    check('"改造"')
+    with open(os.path.join(folder, FACETS_FILE), "wb") as f:
+        f.write(b"not a pickle")
+    check('"改造"')
+    new = new_report(tmp_path, extra="\n\n老旧小区改造工程全面完成。\n")
+    built.add(new)
+    check('"改造"')
+    os.remove(os.path.join(folder, FACETS_FILE))
+    check("改造 OR 城中村")

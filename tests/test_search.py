@@ -249,3 +249,17 @@ def test_phrases_with_latin_letters_digits_signs_and_private_use_characters(tmp_
         want = {p.id for p in paragraphs if scan_form(phrase) in scan_form(p.text)}
         assert {h.id for h in ix.search(f'"{phrase}"', limit=None).hits} == want, phrase
     assert ix.search('"G60"').total == 1 and ix.search('"gdp"').total == 0
+
+
+def test_ranking_scores_are_whooshs_bm25f(sample_index):
+    """Ranking computes BM25 over posting blocks itself; the scores must be Whoosh's own BM25F
+    scores of an OR of the words, document for document."""
+    from whoosh.query import Or, Term
+    from policysearch.search import Evaluator, bm25
+    searcher, phrases, covered = sample_index.view()
+    ev = Evaluator(searcher, phrases, covered, None)
+    for words in (["城中村"], ["改造", "项目"], ["发展", "经济", "社区"], ["营商", "环境"]):
+        whoosh = {d: s for s, d in searcher.search(Or([Term("words", w) for w in words]), limit=None).top_n}
+        ours = bm25(ev, words, ev.universe)
+        assert whoosh and set(ours) == set(whoosh) & ev.universe, words
+        assert all(abs(ours[d] - whoosh[d]) < 1e-4 * max(1.0, whoosh[d]) for d in ours), words
