@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from whoosh import fields, index as whoosh_index
@@ -46,7 +46,7 @@ PHRASES_FILE = "phrases.sqlite"
 READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
 LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving up
 WORKERS = (os.cpu_count() or 1) - 1     # processes that read and cut files beside the writer's own
-SEGMENT_DOCS = 10_000    # documents per segment in a build: Whoosh sorts each in memory, not in runs on disk
+SEGMENT_DOCS = 5_000     # documents per segment in a build: Whoosh sorts each in memory, not in runs on disk
 PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
 
 
@@ -577,7 +577,9 @@ class Index:
                         phrases.db.executemany("INSERT INTO grams (rowid, body, heading) VALUES (?, ?, ?)",
                                                [(docnum + i, b, h) for i, (b, h) in enumerate(prep.grams)])
                         docnum += len(prep.grams) + 1
-                        summary.outcomes.append(AddOutcome(prep.path, "added", report))
+                        # The outcome keeps what was detected, not the text: 2,000 reports' text is 200 MB.
+                        light = replace(report, paragraphs=[replace(p, text="") for p in report.paragraphs])
+                        summary.outcomes.append(AddOutcome(prep.path, "added", light))
                         if w.docnum >= SEGMENT_DOCS:
                             w.commit(merge=False)
                             w = whoosh_index.open_dir(folder).writer(limitmb=256)

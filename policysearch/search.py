@@ -8,6 +8,7 @@ Ranking (BM25 over jieba words, in Whoosh) and facets then work on the final set
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 import os
 import pickle
@@ -298,9 +299,17 @@ class Evaluator:
             self.cache["facets"] = snapshot_facets(self.searcher, self.covered, self.cache.get("folder"))
         return self.cache["facets"]
 
-    def report_of(self, docnum: int) -> dict:
-        """The metadata of the report a paragraph belongs to (stored once, with the report)."""
-        rid = self.column("doc_id")[docnum]
+    def count_reports(self, found: set[int]) -> int:
+        """How many reports the paragraphs belong to. A report's document follows its paragraphs
+        (build and add write them so), so a paragraph's report is the next report document."""
+        if "report_docs" not in self.cache:
+            self.cache["report_docs"] = sorted(self.searcher.document_numbers(kind="r"))
+        hits = sorted(found)
+        before = [bisect.bisect_left(hits, end) for end in self.cache["report_docs"]]   # hits before each
+        return sum(1 for a, b in zip([0] + before, before) if b > a)
+
+    def report_of(self, rid: str) -> dict:
+        """The metadata of a report (stored once, with the report, not with each paragraph)."""
         if ("report", rid) not in self.cache:
             doc = self.searcher.document(id="report:" + rid)
             self.cache[("report", rid)] = doc["report"] if doc else {}
@@ -311,8 +320,7 @@ class Evaluator:
         query = phrase_match(column, phrase)
         if query is None:
             return set()
-        found = self.phrases.match(query)
-        return found & (within if within is not None else self.universe)
+        return self.live(self.phrases.match(query), within)
 
     def evaluate(self, node, within: set | None = None) -> set[int]:
         if isinstance(node, Phrase):
@@ -330,8 +338,17 @@ class Evaluator:
             base = within if within is not None else self.universe
             return base - self.evaluate(node.part, base)
         if isinstance(node, And):
-            acc = within
-            for part in sorted(node.parts, key=cost):
+            acc, parts = within, self.flat_parts(node)
+            phrases = [p for p in parts if isinstance(p, Phrase)]
+            if len(phrases) > 1:            # FTS5 meets them in C: one query, not one set per phrase
+                queries = [phrase_match("body", p.text) for p in phrases]
+                if None in queries:
+                    return set()
+                acc = self.live(self.phrases.match(" AND ".join(f"({q})" for q in queries)), acc)
+                if not acc:
+                    return set()
+                parts = [p for p in parts if not isinstance(p, Phrase)]
+            for part in sorted(parts, key=cost):
                 if isinstance(part, Not):
                     base = acc if acc is not None else self.universe
                     acc = base - self.evaluate(part.part, base)
@@ -341,6 +358,27 @@ class Evaluator:
                     return set()
             return acc if acc is not None else set(self.universe)
         raise TypeError(node)
+
+    def flat_parts(self, node: And) -> list:
+        """The parts of an AND, with plain words as their phrases and nested ANDs opened."""
+        out = []
+        for part in node.parts:
+            part = word_tree(part.text, self.cut) if isinstance(part, Word) else part
+            out += self.flat_parts(part) if isinstance(part, And) else [part]
+        return out
+
+    def live(self, found: set[int], within: set | None) -> set[int]:
+        """The paragraphs of `found` that are there: within `within`, else below the mark and
+        not deleted (phrase rows stay for deleted paragraphs; there are no rows for reports)."""
+        if within is not None:
+            return found & within
+        if "deleted" not in self.cache:
+            self.cache["deleted"] = {base + d for leaf, base in self.reader.leaf_readers() if leaf.has_deletions()
+                                     for d in leaf._perdoc.deleted_docs()}
+        limit, deleted = min(self.covered, self.reader.doc_count_all()), self.cache["deleted"]
+        if found and max(found) < limit and not (deleted and deleted & found):
+            return found
+        return {d for d in found if d < limit and d not in deleted}
 
     def field(self, node: Field, within: set | None) -> set[int]:
         if node.name == "heading":
@@ -353,7 +391,7 @@ class Evaluator:
                     found |= self.postings("year", btext)
         else:
             found = self.postings(node.name, node.value)
-        return found & (within if within is not None else self.universe)
+        return self.live(found, within)
 
 
 def word_tree(text: str, cut):
@@ -426,10 +464,9 @@ def search(index, query: str, town=None, district=None, year=None, section=None,
     counts = count_facets(ev, found, facets)
     page = order[offset:None if limit is None else offset + limit]
     terms = highlight_terms(texts, tree, ev.cut)
-    hits = [make_hit(searcher.stored_fields(d), ev.report_of(d), score, terms) for d, score in page]
-    doc_ids = ev.column("doc_id")
-    return Results(query=query, total=len(found), hits=hits, facets=counts,
-                   reports=len(set(map(doc_ids.__getitem__, found))))
+    docs = [(searcher.stored_fields(d), score) for d, score in page]
+    hits = [make_hit(doc, ev.report_of(doc["doc_id"]), score, terms) for doc, score in docs]
+    return Results(query=query, total=len(found), hits=hits, facets=counts, reports=ev.count_reports(found))
 
 
 def rank(ev: Evaluator, tree, texts, found: set[int], want: int | None) -> list[tuple[int, float]]:
@@ -447,8 +484,10 @@ def rank(ev: Evaluator, tree, texts, found: set[int], want: int | None) -> list[
         if not group or need == 0:
             continue
         scores = bm25(ev, words, group)
-        best = sorted(scores.items(), key=lambda ds: (-ds[1], ds[0])) if need is None else \
-            heapq.nsmallest(need, scores.items(), key=lambda ds: (-ds[1], ds[0]))
+        if need is not None and len(scores) > need:   # the need-th best score, then only those at or above it
+            cut = heapq.nlargest(need, scores.values())[-1]
+            scores = {d: v for d, v in scores.items() if v >= cut}
+        best = sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:need]
         scored = [(d, s + bonus) for d, s in best]
         unscored = sorted(group - {d for d, _ in scored})          # no query word: index order
         order += scored + [(d, bonus) for d in unscored[:None if need is None else need - len(scored)]]
@@ -471,12 +510,13 @@ def bm25(ev: Evaluator, words: list[str], group: set[int]) -> dict[int, float]:
     for word in words:
         if ("words", word) not in ev.reader:
             continue
-        idf = searcher.idf("words", word)
-        get = scores.get
+        top, mine = searcher.idf("words", word) * (K1 + 1), {}
         for ids, tfs in ev.blocks("words", word, weights=True):
-            for d, tf in zip(ids, tfs):
-                if d in group:
-                    scores[d] = get(d, 0.0) + idf * tf * (K1 + 1) / (tf + norm[lengths[d]])
+            mine.update({d: top * tf / (tf + norm[lengths[d]]) for d, tf in zip(ids, tfs) if d in group})
+        if scores:
+            get = scores.get
+            mine = {d: v + get(d, 0.0) for d, v in mine.items()}
+        scores.update(mine)
     return scores
 
 
