@@ -1,13 +1,15 @@
 """The safety promises, tested with real processes, real kills and real files.
 
 - A writer killed with SIGKILL at any moment (while reading, while writing segments, in the middle
-  of a Whoosh commit, right after it) leaves an index that opens, answers queries and
+  of a Whoosh commit, between it and the phrase rows' SQLite transaction) leaves an index that
+  opens, answers queries and
   holds every report entirely or not at all; `add` loses at most the report being written, `build`
   leaves the old generation current until the new one is complete.
 - Two writers take turns on the index's flock; the second says that it waits; a writer that would
   wait past its limit gets an error; a lock left by a killed process is free at once.
 - Readers see the index before or after each commit, never half of one.
-- A write that fails half-way (disk full) leaves exactly the previous state.
+- A write that fails half-way (disk full, in Whoosh's files or in the phrase index) leaves exactly
+  the previous state; the next writer deletes what the failed one left.
 
 Writers are Python processes that use the library (forked, already warm, by a "zygote" process)
 or the `policysearch` command of this venv; kill delays are seeded and measured from the moment a
