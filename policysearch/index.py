@@ -112,13 +112,20 @@ class PhraseIndex:
             rows = self.db.execute("SELECT rowid FROM grams WHERE grams MATCH ?", (query,))
         return {n for (n,) in rows}
 
+    def insert(self, rows) -> None:
+        """Rows (document number, body grams, heading grams), inside the caller's transaction."""
+        self.db.executemany("INSERT INTO grams (rowid, body, heading) VALUES (?, ?, ?)", rows)
+
+    def mark(self, upto: int) -> None:
+        self.db.execute("UPDATE meta SET v = ? WHERE k = 'covered'", (upto,))
+
     def cover(self, rows, upto: int) -> None:
-        """Add rows (number, body grams, heading grams) and move the mark to `upto`, at once."""
+        """Add rows and move the mark to `upto`, in one transaction."""
         with sqlite_errors():
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                self.db.executemany("INSERT INTO grams (rowid, body, heading) VALUES (?, ?, ?)", rows)
-                self.db.execute("UPDATE meta SET v = ? WHERE k = 'covered'", (upto,))
+                self.insert(rows)
+                self.mark(upto)
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:     # SQLite rolls back by itself after some errors
@@ -207,6 +214,15 @@ def report_document(report: Report, origin: str, overrides: dict) -> dict:
         "origin": origin, "overrides": overrides,
     }
     return dict(EMPTY_COLUMNS, kind="r", id="report:" + report.id, doc_id=report.id, report=info)
+
+
+def write_report(writer, prep: Prepared, first: int) -> list[tuple[int, str, str]]:
+    """Add a report's paragraphs, numbered from `first`, then its report document (a report's
+    document follows its paragraphs: search counts reports by that); -> its phrase rows."""
+    for doc in paragraph_documents(prep.report, prep.words):
+        writer.add_document(**doc)
+    writer.add_document(**report_document(prep.report, prep.origin, prep.overrides))
+    return [(first + i, body, heading) for i, (body, heading) in enumerate(prep.grams)]
 
 
 def walk(paths) -> list[str]:
@@ -522,10 +538,7 @@ class Index:
         with self._writer() as (w, first, rows):
             if old:
                 w.delete_by_term("doc_id", old["id"])
-            for doc in paragraph_documents(report, prep.words):
-                w.add_document(**doc)
-            w.add_document(**report_document(report, prep.origin, prep.overrides))
-            rows += [(first + i, body, heading) for i, (body, heading) in enumerate(prep.grams)]
+            rows += write_report(w, prep, first)
         info = report.metadata()
         known[report.id] = info
         by_source[report.source] = info
@@ -580,11 +593,7 @@ class Index:
                             summary.outcomes.append(AddOutcome(prep.path, "skipped", report, f"same content as {known[report.id]}"))
                             continue
                         known[report.id] = prep.path
-                        for doc in paragraph_documents(report, prep.words):
-                            w.add_document(**doc)
-                        w.add_document(**report_document(report, prep.origin, prep.overrides))
-                        phrases.db.executemany("INSERT INTO grams (rowid, body, heading) VALUES (?, ?, ?)",
-                                               [(docnum + i, b, h) for i, (b, h) in enumerate(prep.grams)])
+                        phrases.insert(write_report(w, prep, docnum))
                         docnum += len(prep.grams) + 1
                         # The outcome keeps what was detected, not the text: 2,000 reports' text is 200 MB.
                         light = replace(report, paragraphs=[replace(p, text="") for p in report.paragraphs])
@@ -594,7 +603,7 @@ class Index:
                             w = whoosh_index.open_dir(folder).writer(limitmb=256)
                     w.commit(merge=False)
                     w = None
-                    phrases.db.execute("UPDATE meta SET v = ? WHERE k = 'covered'", (docnum,))
+                    phrases.mark(docnum)
                     phrases.db.execute("COMMIT")
                 phrases.close()
             except BaseException:

@@ -243,10 +243,13 @@ class Evaluator:
             m = leaf.postings(fieldname, text)
             deleted = m._ids if isinstance(m, FilterMatcher) else ()
             m = m.child if isinstance(m, FilterMatcher) else m
-            if not hasattr(m, "_read_ids"):               # not a Whoosh 2.7 block matcher
-                pairs = [(base + d, m.weight()) for d in m.all_ids() if d not in deleted] if weights else None
-                yield ([p[0] for p in pairs], [p[1] for p in pairs]) if weights else \
-                    ([base + d for d in m.all_ids() if d not in deleted], None)
+            if not hasattr(m, "_read_ids"):               # not a Whoosh 2.7 block matcher: one at a time
+                pairs = []
+                while m.is_active():
+                    if m.id() not in deleted:
+                        pairs.append((base + m.id(), m.weight()))
+                    m.next()
+                yield [d for d, _ in pairs], ([w for _, w in pairs] if weights else None)
                 continue
             while m.is_active():
                 m._read_ids()
@@ -268,7 +271,7 @@ class Evaluator:
             found.update(ids)
         return found
 
-    def lengths(self) -> tuple:
+    def lengths(self) -> bytes:
         """Every document's number of words as Whoosh keeps it for BM25 (one byte each; decode
         with byte_to_length), read once per snapshot."""
         if "lengths" not in self.cache:
