@@ -105,12 +105,13 @@ class PhraseIndex:
         """Document numbers of the rows that match an FTS5 query (analysis.phrase_match). With a
         few candidates (`among`), FTS5 looks at those rows only (about 25 us each) instead of
         handing out every match (a common word has tens of thousands)."""
+        # One JSON array, not a row per match: Python's C parser makes the numbers 3 x faster.
         if among is not None and len(among) <= FEW_ROWS:
-            rows = self.db.execute("SELECT rowid FROM grams WHERE grams MATCH ? AND rowid IN "
-                                   "(SELECT value FROM json_each(?))", (query, json.dumps(sorted(among))))
+            found = self.db.execute("SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid IN "
+                                    "(SELECT value FROM json_each(?))", (query, json.dumps(sorted(among))))
         else:
-            rows = self.db.execute("SELECT rowid FROM grams WHERE grams MATCH ?", (query,))
-        return {n for (n,) in rows}
+            found = self.db.execute("SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ?", (query,))
+        return set(json.loads(found.fetchone()[0]))
 
     def insert(self, rows) -> None:
         """Rows (document number, body grams, heading grams), inside the caller's transaction."""

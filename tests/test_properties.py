@@ -396,3 +396,12 @@ def test_cli_query_never_shows_a_traceback(sample_index, query):
 @pytest.mark.parametrize("query", DEEP[:2], ids=["parentheses", "minus"])
 def test_cli_deeply_nested_query_is_one_line_not_an_internal_error(sample_index, query):
     cli_query(sample_index, query)
+
+
+@given(st.sets(st.integers(min_value=0, max_value=5000)))
+def test_bitmaps_round_trip(numbers):
+    """Hit sets become bitmaps for facet counts and filters, and filters become sets again."""
+    from policysearch.search import from_bits, to_bits
+    bits = to_bits(numbers)
+    assert from_bits(bits) == numbers and bits.bit_count() == len(numbers)
+    assert all(bits >> n & 1 for n in numbers)
