@@ -19,15 +19,19 @@ import sqlite3
 import sys
 import threading
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 from whoosh.analysis import Composable, LowercaseFilter, SpaceSeparatedTokenizer, StopFilter
+from whoosh.fields import TEXT
+from whoosh.system import pack_uint
 
 ANALYZER_VERSION = 2
 # Removed from the match form: whitespace and the quote and bracket characters.
 DROPPED = "\"'“”‘’《》〈〉「」『』【】〔〕()[]{}"
 DROP = re.compile(r"[\s" + re.escape(DROPPED) + "]")
 PUNCT_WORD = re.compile(r"^[\W_]+$")
+SPACES = re.compile(r"[ \t\r\n]+")        # what SpaceSeparatedTokenizer splits at
 
 
 def match_form(text: str) -> str:
@@ -195,6 +199,21 @@ def index_words(text: str) -> str:
     return " ".join(segment(text))
 
 
+STOP_WORDS = frozenset("的了和与及在是")
+
+
 def words_analyzer() -> Composable:
     """For text already cut by index_words; queries cut their words with segment() likewise."""
-    return SpaceSeparatedTokenizer() | LowercaseFilter() | StopFilter(stoplist=frozenset("的了和与及在是"), minsize=1)
+    return SpaceSeparatedTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+
+
+class CutWords(TEXT):
+    """The `words` field: text cut by index_words, indexed as words_analyzer would (tested equal),
+    counted in one pass instead of a token object per word through the analyzer's chain."""
+
+    def __init__(self):
+        super().__init__(analyzer=words_analyzer(), phrase=False)
+
+    def index(self, value, **kwargs):
+        counts = Counter(w for w in SPACES.split(value.lower()) if w and w not in STOP_WORDS)
+        return [(w.encode("utf-8"), n, float(n), pack_uint(n)) for w, n in counts.items()]

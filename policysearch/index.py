@@ -32,9 +32,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from whoosh import fields, index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 
 from . import __version__
-from .analysis import ANALYZER_VERSION, Lexicon, gram_tokens, index_words, words_analyzer
+from .analysis import ANALYZER_VERSION, CutWords, Lexicon, gram_tokens, index_words
 from .errors import IndexStateError, PolicySearchError, ReadError
 from .model import METADATA_KEYS, Paragraph, Report
 
@@ -56,7 +57,7 @@ def schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         doc_id=fields.ID(stored=True, sortable=True),
         text=fields.STORED(),
-        words=fields.TEXT(analyzer=words_analyzer(), phrase=False),
+        words=CutWords(),
         # A paragraph stores only what is its own; its report's metadata is stored once, with the report.
         town=fields.ID(sortable=True),
         district=fields.ID(sortable=True),
@@ -69,6 +70,18 @@ def schema() -> fields.Schema:
         heading=fields.STORED(),
         report=fields.STORED(),                      # report documents: metadata, source, overrides
     )
+
+
+class Codec(W3Codec):
+    """Whoosh's codec without the shortest and longest length per posting block: only Whoosh's own
+    collector reads them (search does not), and a commit looked a length up per posting for them."""
+    length_stats = False
+
+
+def open_writer(folder: str, **options):
+    """A Whoosh writer that commits a segment as plain files: a segment packed in one file is
+    copied into memory by every reader that opens it (the whole index, per process)."""
+    return whoosh_index.open_dir(folder).writer(codec=Codec(), compound=False, **options)
 
 
 # Every document gets a value for every column: Whoosh 2.7 cuts a column short when the last
@@ -483,7 +496,7 @@ class Index:
         then the phrase rows go in and the mark moves past the new documents."""
         gen = self._generation_path()
         phrases = PhraseIndex(gen)
-        w = whoosh_index.open_dir(gen).writer()
+        w = open_writer(gen)
         rows: list[tuple[int, str, str]] = []
         try:
             with sqlite_errors():
@@ -580,7 +593,7 @@ class Index:
                 generation = self._new_generation()
                 folder = os.path.join(self.path, generation)
                 phrases = PhraseIndex(folder)
-                w = whoosh_index.open_dir(folder).writer(limitmb=256)
+                w = open_writer(folder, limitmb=256)
                 docnum = 0               # each writer numbers its documents in order, after the segments before
                 with sqlite_errors():
                     phrases.db.execute("BEGIN IMMEDIATE")
@@ -601,7 +614,7 @@ class Index:
                         summary.outcomes.append(AddOutcome(prep.path, "added", light))
                         if w.docnum >= SEGMENT_DOCS:
                             w.commit(merge=False)
-                            w = whoosh_index.open_dir(folder).writer(limitmb=256)
+                            w = open_writer(folder, limitmb=256)
                     w.commit(merge=False)
                     w = None
                     phrases.mark(docnum)

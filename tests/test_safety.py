@@ -244,10 +244,10 @@ def kill_when(child, sign, delay) -> bool:
 
 
 def new_segment(gen_dir):
-    """True once a new segment file is in the generation folder: Whoosh assembles it at the end of
-    a commit, just before it writes the table of contents (and, in a build, before the switch)."""
+    """True once a new segment's terms file is in the generation folder: Whoosh writes it at the
+    end of a commit, just before the table of contents (and, in a build, before the switch)."""
     before = set(os.listdir(gen_dir)) if os.path.isdir(gen_dir) else set()
-    return lambda: os.path.isdir(gen_dir) and any(n.endswith(".seg") for n in set(os.listdir(gen_dir)) - before)
+    return lambda: os.path.isdir(gen_dir) and any(n.endswith(".trm") for n in set(os.listdir(gen_dir)) - before)
 
 
 def kill_when_writing(child, gen_dir, delay):
