@@ -49,6 +49,7 @@ LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving 
 WORKERS = (os.cpu_count() or 1) - 1     # processes that read and cut files beside the writer's own
 SEGMENT_DOCS = 5_000     # documents per segment in a build: Whoosh sorts each in memory, not in runs on disk
 PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
+POSTING_BLOCK = 1024     # postings per block (Whoosh: 128); ranking reads whole blocks, each with a fixed cost
 
 
 def schema() -> fields.Schema:
@@ -73,9 +74,13 @@ def schema() -> fields.Schema:
 
 
 class Codec(W3Codec):
-    """Whoosh's codec without the shortest and longest length per posting block: only Whoosh's own
-    collector reads them (search does not), and a commit looked a length up per posting for them."""
+    """Whoosh's codec with longer posting blocks and without the shortest and longest length per
+    block: only Whoosh's own collector reads those (search does not), and a commit looked a
+    length up per posting for them."""
     length_stats = False
+
+    def __init__(self):
+        super().__init__(blocklimit=POSTING_BLOCK)
 
 
 def open_writer(folder: str, **options):

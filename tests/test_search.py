@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from conftest import scan_form
+import policysearch.index as index_module
 from policysearch import Index, QueryError
 
 
@@ -265,8 +266,8 @@ def test_ranking_scores_are_whooshs_bm25f(sample_index):
         assert all(abs(ours[d] - whoosh[d]) < 1e-4 * max(1.0, whoosh[d]) for d in ours), words
 
 
-def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path):
-    """A word in 700 paragraphs has several posting blocks (128 each); ranking a group of
+def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path, monkeypatch):
+    """A word in 700 paragraphs has several posting blocks (of 128 here); ranking a group of
     neighbouring paragraphs (a filtered query) reads only the blocks that hold them. The scores
     must still be Whoosh's, for neighbours, for a scattered group and for everything."""
     from whoosh.query import Or, Term
@@ -275,11 +276,12 @@ def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path):
     folder.mkdir()
     lines = [f"第{i}项：推进发展" + "发展改革" * (i % 4) + "社区治理" * (i % 3) + "。" * (i % 7) for i in range(700)]
     (folder / "长报告.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(index_module, "POSTING_BLOCK", 128)
     ix = Index(tmp_path / "ix")
     ix.build(str(folder))
     searcher, phrases, covered = ix.view()
     ev = Evaluator(searcher, phrases, covered, None)
-    assert searcher.doc_frequency("words", "发展") > 4 * 128
+    assert len(list(ev.blocks("words", "发展"))) > 4
     everything = ev.universe
     groups = {"neighbours": {d for d in everything if 250 <= d < 262}, "scattered": {d for d in everything if d % 5 == 0},
               "block edges": {d for d in everything if d % 128 in (0, 1, 126, 127)}, "all": everything}
