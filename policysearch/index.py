@@ -20,7 +20,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
-import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -204,6 +203,7 @@ def prepared(items: list) -> Iterator[Prepared]:
                 return
             yield item
 
+    import multiprocessing               # here, not at the top: a query process never forks (~15 ms of imports)
     pool = multiprocessing.get_context("fork").Pool(WORKERS)
     try:
         for p in pool.imap(prepare, feed()):
