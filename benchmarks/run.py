@@ -204,6 +204,11 @@ def machine() -> dict:
     return {"platform": platform.platform(), "nproc": cores, "cpu": cpu, "mem": mem, "parallel": parallel_work(cores)}
 
 
+PEAK_RSS = ("import os, subprocess, sys\n"
+            "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            "print(os.wait4(p.pid, 0)[2].ru_maxrss)")     # KB, of the command alone
+
+
 def parallel_work(cores: int) -> float:
     """How many lone processes' work `cores` busy processes do at once here: a fixed pure-Python
     loop timed alone, then in `cores` processes together. Two virtual CPUs that share one physical
@@ -577,27 +582,25 @@ def main(argv=None) -> int:
         exe = shutil.which("policysearch") or exe
     runs = 3 if args.quick else 5
     R["cli"] = {}
-    rss = []
     # As after `pip install .`, which compiles the bytecode: a shell with PYTHONDONTWRITEBYTECODE set
     # (this workplace's) would compile policysearch from source in every process (~50 ms); the
     # first, untimed run of each query writes the bytecode.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    rss = []
     for label, q in (("城中村改造", "城中村改造"), ('"城中村改造"', '"城中村改造"')):
-        walls = []
+        cmd, walls = [exe, "query", q, "--json", "--index", index_path], []
         for run in range(runs + 1):
             t0 = time.perf_counter()
-            p = subprocess.Popen([exe, "query", q, "--json", "--index", index_path], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, cwd=work, env=env)
-            err = p.stderr.read()
-            _, status, usage = os.wait4(p.pid, 0)       # the child's own peak RSS, which run() does not give
+            p = subprocess.run(cmd, capture_output=True, cwd=work, env=env)
             if run:
                 walls.append(time.perf_counter() - t0)
-                rss.append(usage.ru_maxrss * 1024)
-            p.stderr.close()
-            p.returncode = os.waitstatus_to_exitcode(status)
             if p.returncode not in (0, 1):
-                raise SystemExit(f"policysearch query failed: {err.decode(errors='replace')}")
+                raise SystemExit(f"policysearch query failed: {p.stderr.decode(errors='replace')}")
         R["cli"][label] = statistics.median(walls)
+        # Linux counts a child's memory before exec as its own: a child of this 300 MB process
+        # would report 300 MB. A small launcher process starts it and reads its peak.
+        rss.append(int(subprocess.run([sys.executable, "-c", PEAK_RSS, *cmd], capture_output=True, text=True,
+                                      cwd=work, env=env, check=True).stdout) * 1024)
     R["cli"]["rss"] = max(rss)
     walls = []
     for _ in range(runs):
