@@ -267,8 +267,8 @@ class Evaluator:
                     continue
                 if m._data is None:
                     m._read_data()
-                # the block's numbers, as Whoosh's delta_decode gives them (in C: it was a third of a query)
-                ids = list(accumulate(m._data[0], initial=base))[1:]
+                # the block's numbers as Whoosh's delta_decode gives them, summed in C, not by a generator
+                ids, tfs = list(accumulate(m._data[0], initial=base))[1:], None
                 if weights:
                     m._read_weights()
                     tfs = m._weights
@@ -276,7 +276,7 @@ class Evaluator:
                     keep = [i for i, d in enumerate(ids) if d - base not in deleted]
                     ids = [ids[i] for i in keep]
                     tfs = [tfs[i] for i in keep] if weights else None
-                yield ids, (tfs if weights else None)
+                yield ids, tfs
                 if m._lastblock:
                     break
                 m._next_block()
