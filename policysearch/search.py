@@ -335,12 +335,13 @@ class Evaluator:
             self.cache[("report", rid)] = doc["report"] if doc else {}
         return self.cache[("report", rid)]
 
-    def substring(self, phrase: str, within: set | None, column="body") -> set[int]:
-        """Paragraphs whose match form (or heading path's) contains `phrase`."""
-        query = phrase_match(column, phrase)
-        if query is None:
+    def substring(self, phrases: str | list[str], within: set | None, column="body") -> set[int]:
+        """Paragraphs whose match form (or heading path's) contains the phrase, or every phrase of
+        a list: FTS5 meets them in C, one query instead of one set per phrase."""
+        queries = [phrase_match(column, p) for p in ([phrases] if isinstance(phrases, str) else phrases)]
+        if None in queries:
             return set()
-        return self.live(self.phrases.match(query, within), within)
+        return self.live(self.phrases.match(" AND ".join(f"({q})" for q in queries), within), within)
 
     def evaluate(self, node, within: set | None = None) -> set[int]:
         if isinstance(node, Phrase):
@@ -368,12 +369,9 @@ class Evaluator:
                 if not acc:
                     return set()
                 parts = [p for p in parts if p not in filters]
-            phrases = [p for p in parts if isinstance(p, Phrase)]
-            if len(phrases) > 1:            # FTS5 meets them in C: one query, not one set per phrase
-                queries = [phrase_match("body", p.text) for p in phrases]
-                if None in queries:
-                    return set()
-                acc = self.live(self.phrases.match(" AND ".join(f"({q})" for q in queries), acc), acc)
+            phrases = [p.text for p in parts if isinstance(p, Phrase)]
+            if len(phrases) > 1:
+                acc = self.substring(phrases, acc)
                 if not acc:
                     return set()
                 parts = [p for p in parts if not isinstance(p, Phrase)]
