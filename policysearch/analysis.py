@@ -216,4 +216,19 @@ class CutWords(TEXT):
 
     def index(self, value, **kwargs):
         counts = Counter(w for w in SPACES.split(value.lower()) if w and w not in STOP_WORDS)
-        return [(w.encode("utf-8"), n, float(n), pack_uint(n)) for w, n in counts.items()]
+        return [(WORD_BYTES.get(w) or WORD_BYTES.setdefault(w, w.encode("utf-8")), n, *COUNT_VALUES[n])
+                for w, n in counts.items()]
+
+
+class CountValues(dict):
+    """n -> (weight, stored value) of a word that occurs n times."""
+
+    def __missing__(self, n):
+        self[n] = float(n), pack_uint(n)
+        return self[n]
+
+
+# A writer holds a segment's postings in memory until it writes them, each with its word's bytes
+# and its count's weight and value: shared objects, not new ones per posting (a third of the memory).
+WORD_BYTES: dict[str, bytes] = {}
+COUNT_VALUES = CountValues()

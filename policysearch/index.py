@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 
 from whoosh import fields, index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.writing import SegmentWriter
 
 from . import __version__
 from .analysis import ANALYZER_VERSION, CutWords, Lexicon, gram_tokens, index_words
@@ -45,8 +46,8 @@ LEXICON_FILE = "lexicon.sqlite"
 PHRASES_FILE = "phrases.sqlite"
 READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
 LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving up
-WORKERS = (os.cpu_count() or 1) - 1     # processes that read and cut files beside the writer's own
-SEGMENT_DOCS = 5_000     # documents per segment in a build: Whoosh sorts each in memory, not in runs on disk
+CPUS = os.cpu_count() or 1
+SEGMENT_BYTES = 2_500_000    # of files, per segment of a build: about 5,000 paragraphs, which Whoosh sorts in memory
 PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
 POSTING_BLOCK = 1024     # postings per block (Whoosh: 128); ranking reads whole blocks, each with a fixed cost
 
@@ -175,6 +176,8 @@ class Prepared:
     words: list[str] = field(default_factory=list)                   # per paragraph
     grams: list[tuple[str, str]] = field(default_factory=list)       # per paragraph: body, heading
     error: str = ""
+    first: int = 0                                                   # a build's: see Written
+    rows: list = field(default_factory=list)
 
 
 def prepare(item: tuple[str, dict, str]) -> Prepared:
@@ -190,30 +193,125 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
 
 def prepared(items: list) -> Iterator[Prepared]:
     """Prepared files in the order given. Many files are read and cut (jieba) by worker processes
-    while the writer indexes (Whoosh), at most a few files ahead of it, which keeps memory flat."""
-    if WORKERS < 1 or len(items) < PARALLEL_FROM:
-        yield from map(prepare, items)
+    while the writer indexes (Whoosh) in this one."""
+    return in_workers(prepare, items, CPUS - 1 if len(items) >= PARALLEL_FROM else 0)
+
+
+def in_workers(function, jobs: list, processes: int) -> Iterator:
+    """function(job) for every job, in order: by `processes` forked worker processes (none: here),
+    at most a few jobs ahead of the caller, which keeps memory flat."""
+    if processes < 1:
+        yield from map(function, jobs)
         return
-    ahead, stopping = threading.Semaphore(2 * WORKERS + 2), threading.Event()
+    ahead, stopping = threading.Semaphore(2 * processes + 2), threading.Event()
 
     def feed():
-        for item in items:
+        for job in jobs:
             ahead.acquire()
             if stopping.is_set():
                 return
-            yield item
+            yield job
 
     import multiprocessing               # here, not at the top: a query process never forks (~15 ms of imports)
-    pool = multiprocessing.get_context("fork").Pool(WORKERS)
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=die_with_parent)
     try:
-        for p in pool.imap(prepare, feed()):
+        for result in pool.imap(function, feed()):
             ahead.release()
-            yield p
+            yield result
     finally:
         stopping.set()
         ahead.release()               # a feeder waiting for room sees `stopping` and ends
         pool.terminate()
         pool.join()
+
+
+def die_with_parent() -> None:
+    """In a worker: be killed when the writer dies (Linux). A worker outliving a killed writer
+    would work on to the end of its job, holding the index's lock, which it inherited."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass                                                # not Linux: the pool's terminate() still ends them
+
+
+@dataclass
+class Written:
+    """A run of files that a build worker read, cut and wrote as one Whoosh segment (None when
+    none could be read). The files come back without their text; each readable one with the number
+    of its first document in the segment and its phrase rows numbered from there."""
+    segment: object
+    files: list[Prepared]
+
+
+def write_segment(job: tuple[str, list]) -> Written:
+    """Read, cut and write files into a new segment of the Whoosh index in `folder` (not yet in
+    its table of contents: the build adds it, in order, when every file before is in). The writer
+    is not finished: that would delete the temporary folder which all workers share."""
+    folder, items = job
+    files, writer = [], None
+    try:
+        for item in items:
+            prep = prepare(item)
+            if prep.report is not None:
+                if writer is None:
+                    writer = SegmentWriter(whoosh_index.open_dir(folder), _lk=False, codec=Codec(), compound=False,
+                                           limitmb=128)
+                prep.first = writer.docnum
+                prep.rows = write_report(writer, prep, writer.docnum)
+                prep.report = replace(prep.report, paragraphs=[replace(p, text="") for p in prep.report.paragraphs])
+                prep.words = prep.grams = []
+            files.append(prep)
+        segment = writer._finalize_segment() if writer is not None else None
+    except BaseException:
+        if writer is not None:
+            abandon(writer)
+        raise
+    return Written(segment, files)
+
+
+def runs_of_files(items: list, processes: int) -> list[list]:
+    """The files in consecutive runs of about SEGMENT_BYTES each; with workers, at least a few runs
+    per worker, so that every worker has work until near the end."""
+    sizes = []
+    for path, _, _ in items:
+        try:
+            sizes.append(os.path.getsize(path))
+        except OSError:
+            sizes.append(0)                        # it fails when read, with its own message
+    size = SEGMENT_BYTES if processes < 1 else max(1, min(SEGMENT_BYTES, sum(sizes) // (4 * processes)))
+    runs, run, total = [], [], 0
+    for item, n in zip(items, sizes):
+        if run and total + n > size:
+            runs.append(run)
+            run, total = [], 0
+        run.append(item)
+        total += n
+    return runs + [run] if run else runs
+
+
+def files_written(folder: str, items: list) -> Iterator[tuple[Written, Prepared]]:
+    """(segment written, file) for every file, in order: runs of files are read, cut and written
+    as segments by as many workers as there are CPUs (few files: here)."""
+    processes = CPUS if len(items) >= PARALLEL_FROM else 0
+    jobs = [(folder, run) for run in runs_of_files(items, processes)]
+    for written in in_workers(write_segment, jobs, processes):
+        for prep in written.files:
+            yield written, prep
+
+
+def commit_segments(folder: str, segments: list) -> None:
+    """List the segments that workers wrote in the Whoosh index's table of contents, in order (as
+    Whoosh's own multiprocess writer does)."""
+    writer = open_writer(folder)
+    try:
+        writer._close_segment()
+        writer._commit_toc(segments)
+    except BaseException:
+        abandon(writer)
+        raise
+    writer._finish()
 
 
 def paragraph_documents(report: Report, words: list[str]) -> list[dict]:
@@ -592,42 +690,36 @@ class Index:
                     summary.outcomes.append(AddOutcome(r["source"], "failed", message=f"{r['source']}: source file has vanished"))
                 elif os.path.realpath(r["source"]) not in in_corpus:
                     items.append((r["source"], r.get("overrides", {}), "add"))
-            generation, w, phrases = None, None, None
+            generation, phrases, segments = None, None, []
             known: dict = {}
             try:
                 generation = self._new_generation()
                 folder = os.path.join(self.path, generation)
                 phrases = PhraseIndex(folder)
-                w = open_writer(folder, limitmb=256)
-                docnum = 0               # each writer numbers its documents in order, after the segments before
+                docnum = 0               # the first document of the next segment, in the order they are listed
                 with sqlite_errors():
                     phrases.db.execute("BEGIN IMMEDIATE")
-                    stream = prepared(items)
-                    for prep in progress(stream) if progress else stream:
+                    stream = files_written(folder, items)
+                    for written, prep in progress(stream) if progress else stream:
+                        if written.segment is not None and (not segments or segments[-1] is not written.segment):
+                            segments.append(written.segment)
+                            base, docnum = docnum, docnum + written.segment.doc_count_all()
                         report = prep.report
                         if report is None:
                             summary.outcomes.append(AddOutcome(prep.path, "failed", message=prep.error))
-                            continue
-                        if report.id in known:
+                        elif report.id in known:          # written, but not listed: its documents are deleted
+                            for d in range(prep.first, prep.first + len(prep.rows) + 1):
+                                written.segment.delete_document(d)
                             summary.outcomes.append(AddOutcome(prep.path, "skipped", report, f"same content as {known[report.id]}"))
-                            continue
-                        known[report.id] = prep.path
-                        phrases.insert(write_report(w, prep, docnum))
-                        docnum += len(prep.grams) + 1
-                        # The outcome keeps what was detected, not the text: 2,000 reports' text is 200 MB.
-                        light = replace(report, paragraphs=[replace(p, text="") for p in report.paragraphs])
-                        summary.outcomes.append(AddOutcome(prep.path, "added", light))
-                        if w.docnum >= SEGMENT_DOCS:
-                            w.commit(merge=False)
-                            w = open_writer(folder, limitmb=256)
-                    w.commit(merge=False)
-                    w = None
+                        else:
+                            known[report.id] = prep.path
+                            phrases.insert([(base + n, body, heading) for n, body, heading in prep.rows])
+                            summary.outcomes.append(AddOutcome(prep.path, "added", report))
+                    commit_segments(folder, segments)
                     phrases.mark(docnum)
                     phrases.db.execute("COMMIT")
                 phrases.close()
             except BaseException:
-                if w is not None:
-                    abandon(w)
                 if phrases is not None:
                     phrases.close()
                 if generation:

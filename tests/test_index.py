@@ -200,8 +200,9 @@ def test_document_numbers_stay_put_through_adds_replacements_and_removals(built,
 
 
 def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, corpus_copy, monkeypatch):
-    """Many files are read and cut by worker processes, and a build writes a segment per so many
-    documents; the index is the same as one process writing one segment makes."""
+    """Many files are read, cut and written as segments by worker processes, a segment per so many
+    bytes of files; the index is the same as one process writing one segment makes, duplicates
+    (in one worker's run and across runs) included."""
     from policysearch import index as index_module
     folder = tmp_path / "many"
     folder.mkdir()
@@ -209,15 +210,22 @@ def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, cor
         name = sorted(os.listdir(corpus_copy))[k % 5]
         text = open(os.path.join(corpus_copy, name), encoding="utf-8").read()
         (folder / f"{k:02d}-{name}").write_text(text + f"\n\n第{k}份副本的标记句子。\n", encoding="utf-8")
+    first = sorted(folder.iterdir())[0]
+    (folder / f"dup-{first.name}").write_bytes(first.read_bytes())     # the same as a file in another run
+    for name in ("zz-1.txt", "zz-2.txt"):                               # two small twins, in one run
+        (folder / name).write_text("某镇2024年工作要点\n\n一、重点任务\n\n推进城中村改造。\n", encoding="utf-8")
 
-    def built_with(workers, segment_docs=index_module.SEGMENT_DOCS):
-        monkeypatch.setattr(index_module, "WORKERS", workers)
-        monkeypatch.setattr(index_module, "SEGMENT_DOCS", segment_docs)
-        ix = Index(tmp_path / f"ix{workers}")
-        ix.build(str(folder))
-        return ix
+    def built_with(cpus, segment_bytes=index_module.SEGMENT_BYTES):
+        monkeypatch.setattr(index_module, "CPUS", cpus)
+        monkeypatch.setattr(index_module, "SEGMENT_BYTES", segment_bytes)
+        ix = Index(tmp_path / f"ix{cpus}")
+        outcomes = [(os.path.basename(o.path), o.status) for o in ix.build(str(folder)).outcomes]
+        return ix, outcomes
 
-    one, two = built_with(0), built_with(2, segment_docs=100)   # and many segments
+    (one, done_one), (two, done_two) = built_with(0), built_with(2, segment_bytes=30_000)   # and many segments
+    assert done_one == done_two and [s for _, s in done_one].count("skipped") == 2
+    assert len(two.reports()) == len(done_two) - 2 and two.search('"第0份副本"').total == 1
+    assert len(two.searcher().reader().leaf_readers()) > 4 > len(one.searcher().reader().leaf_readers())
     assert one.reports() and [r | {"added": 0} for r in one.reports()] == [r | {"added": 0} for r in two.reports()]
     for q in ('"城中村改造"', "城中村改造", '"副本的标记"', "发展 town:车墩镇", 'heading:回顾 "村"'):
         a, b = one.search(q, limit=None), two.search(q, limit=None)

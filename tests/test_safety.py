@@ -404,6 +404,55 @@ def test_build_killed_keeps_the_old_index_searchable(index_copy, sample_expected
 
 # -- two writers, waiting, locks of killed processes -----------------------------------------------
 
+def processes_of(parent: int) -> list[int]:
+    """Live processes whose parent is `parent` (from /proc)."""
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/stat", encoding="utf-8") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[1]) == parent:
+            found.append(int(name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_build_killed_takes_its_workers_with_it(index_copy, sample_expected, tmp_path):
+    """A build of many files reads and writes them in worker processes, which inherit the
+    index's lock: when the build is killed they must go too, at once, and not work on (or hold
+    the lock) for as long as their current run of files takes."""
+    whole = "\n\n".join(open(os.path.join(CORPUS, name), encoding="utf-8").read() for name in SAMPLES)
+    os.makedirs(tmp_path / "v")
+    for k in range(16):                                # long files: a worker's run takes seconds
+        (tmp_path / "v" / f"{k:02d}.txt").write_text(f"第{k}份\n\n" + whole * 3, encoding="utf-8")
+    build = subprocess.Popen([POLICYSEARCH, "build", "-q", "--index", index_copy, str(tmp_path / "v")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    deadline, workers = time.monotonic() + 60, []
+    while not workers:
+        assert time.monotonic() < deadline and build.poll() is None, "the build ended before it had workers"
+        workers = processes_of(build.pid)
+        time.sleep(0.01)
+    time.sleep(0.5)                                    # at work: reading, cutting, writing segments
+    build.send_signal(signal.SIGKILL)
+    build.wait(timeout=30)
+    deadline = time.monotonic() + 0.5
+    while any(map(alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(map(alive, workers)), "workers outlived the killed build"
+    with Index(index_copy).writing(wait=0.5):
+        pass
+    assert check_index(index_copy, sample_expected) == set(sample_expected)
+
+
 def lock_holder(index_path):
     try:
         with open(os.path.join(index_path, ".lock")) as f:
