@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from whoosh import fields, index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.writing import SegmentWriter
 
 from . import __version__
@@ -81,6 +81,65 @@ class Codec(W3Codec):
 
     def __init__(self):
         super().__init__(blocklimit=POSTING_BLOCK)
+
+    def field_writer(self, storage, segment):
+        return FieldWriter(self, storage, segment)
+
+
+class TermPool:
+    """A build worker's postings, in place of Whoosh's pool: per term, lists in the order the
+    documents come. Whoosh's pool keeps a tuple per posting, sorts them all, and its field writer
+    takes them one call each; FieldWriter writes these a block at a time."""
+
+    def __init__(self):
+        self.terms: dict = {}          # (field name, term bytes) -> ([numbers], [weights], [values])
+        self.fieldnames: set = set()
+
+    def add(self, posting):
+        fieldname, term, docnum, weight, value = posting
+        lists = self.terms.get((fieldname, term))
+        if lists is None:
+            lists = self.terms[fieldname, term] = ([], [], [])
+            self.fieldnames.add(fieldname)
+        lists[0].append(docnum)
+        lists[1].append(weight)
+        lists[2].append(value)
+
+    def iter_postings(self):
+        return self
+
+    def cleanup(self):
+        self.terms = {}
+
+
+class FieldWriter(W3FieldWriter):
+    """Whoosh's field writer; the postings of a TermPool go into each posting block a block at a
+    time, as add_posting would put them one by one (tested equal)."""
+
+    def add_postings(self, schema, lengths, items):
+        if not isinstance(items, TermPool):
+            return super().add_postings(schema, lengths, items)
+        current = None
+        for fieldname, term in sorted(items.terms):
+            if fieldname != current:
+                if current is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                current = fieldname
+            ids, weights, values = items.terms[fieldname, term]
+            self.start_term(term)
+            block, size = self._postwriter, self._postwriter._blocklimit
+            for i in range(0, len(ids), size):
+                if i:
+                    block._write_block()
+                part = weights[i:i + size]
+                block._ids.extend(ids[i:i + size])
+                block._weights.extend(part)
+                block._maxweight = max(block._maxweight, max(part))
+                block._values.extend(v for v in values[i:i + size] if v)
+            self.finish_term()
+        if current is not None:
+            self.finish_field()
 
 
 def open_writer(folder: str, **options):
@@ -256,8 +315,8 @@ def write_segment(job: tuple[str, list]) -> Written:
             prep = prepare(item)
             if prep.report is not None:
                 if writer is None:
-                    writer = SegmentWriter(whoosh_index.open_dir(folder), _lk=False, codec=Codec(), compound=False,
-                                           limitmb=128)
+                    writer = SegmentWriter(whoosh_index.open_dir(folder), _lk=False, codec=Codec(), compound=False)
+                    writer.pool = TermPool()
                 prep.first = writer.docnum
                 prep.rows = write_report(writer, prep, writer.docnum)
                 prep.report = replace(prep.report, paragraphs=[replace(p, text="") for p in prep.report.paragraphs])

@@ -259,3 +259,31 @@ def test_facet_counts_follow_every_write_whatever_the_saved_counts_say(built, tm
     check('"改造"')
     os.remove(os.path.join(folder, FACETS_FILE))
     check("改造 OR 城中村")
+
+
+def test_a_build_writes_the_postings_whoosh_would(tmp_path, monkeypatch):
+    """A build's workers hand their postings to Whoosh's writer a block at a time (TermPool);
+    `add` goes through Whoosh's own pool, one posting per call. The same files must give the same
+    posting and term files, byte for byte, with terms of many short blocks."""
+    from whoosh import index as whoosh_index
+    from policysearch import index as index_module
+    monkeypatch.setattr(index_module, "POSTING_BLOCK", 3)
+    items = [(os.path.join(CORPUS, name), {}, "corpus") for name in sorted(os.listdir(CORPUS))]
+    whoosh_way, ours = str(tmp_path / "whoosh"), str(tmp_path / "ours")
+    for folder in (whoosh_way, ours):
+        os.makedirs(folder)
+        whoosh_index.create_in(folder, index_module.schema())
+    writer, first = index_module.open_writer(whoosh_way), 0
+    for prep in map(index_module.prepare, items):
+        index_module.write_report(writer, prep, first)
+        first += len(prep.grams) + 1
+    writer.commit()
+    index_module.commit_segments(ours, [index_module.write_segment((ours, items)).segment])
+
+    def files(folder, ending):
+        return [open(os.path.join(folder, n), "rb").read() for n in os.listdir(folder) if n.endswith(ending)]
+
+    for ending in (".pst", ".trm"):
+        assert files(whoosh_way, ending) == files(ours, ending) and len(files(ours, ending)) == 1
+    reader = whoosh_index.open_dir(ours).reader()
+    assert max(reader.doc_frequency(f, t) for f, t in reader.all_terms()) > 10 * 3     # terms of many blocks
