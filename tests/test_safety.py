@@ -695,6 +695,21 @@ def test_failed_build_leaves_no_partial_generation(index_copy, tmp_path):
         assert generations(index_copy) == before, f"disk full after {point} of {total} writes"
 
 
+def test_disk_full_in_the_workers_of_a_build_keeps_the_previous_index(index_copy, sample_expected, tmp_path):
+    """A build of many files writes its segments in worker processes (forked: the full disk
+    follows them). A worker that fails stops the build with the same error, in the writer's own
+    process; the previous index stays, and the half-written generation goes."""
+    from policysearch import index as index_module
+    paths = make_variants(tmp_path / "many", "PW", index_module.PARALLEL_FROM + 2, bases=[SMALL])
+    before, gens = snapshot(index_copy), generations(index_copy)
+    ix = Index(index_copy)
+    for point in (5, 30, 300):
+        error = failed_write(lambda: ix.build(str(tmp_path / "many")), point)
+        assert snapshot(index_copy) == before and generations(index_copy) == gens, (point, error)
+    ix.build(str(tmp_path / "many"))
+    assert {r["id"] for r in ix.reports()} == set(expect_variants(paths))
+
+
 def test_same_process_writes_again_after_disk_full_while_the_error_is_kept(index_copy, tmp_path):
     """A caller that keeps the error (a log, a list of failures, the REPL's sys.last_value) can
     still write once there is space again: the failed write let go of every lock it held."""
