@@ -21,6 +21,7 @@ import threading
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from math import log
 
 from whoosh.analysis import Composable, LowercaseFilter, SpaceSeparatedTokenizer, StopFilter
 from whoosh.fields import TEXT
@@ -174,18 +175,75 @@ class Lexicon:
 
 
 def cutter(lexicon_path: str | None):
-    """A jieba tokenizer reading its dictionary from `lexicon_path`, or jieba's own when None."""
+    """A jieba tokenizer (see cut_dag) reading its dictionary from `lexicon_path`, or jieba's own
+    loaded one when None."""
     key = lexicon_path
     if key not in _cutters:
+        jieba = import_jieba()
+
+        class Tokenizer(jieba.Tokenizer):
+            _Tokenizer__cut_DAG = cut_dag          # what jieba's cut() calls for precise mode with HMM
+
+        tokenizer = Tokenizer()
         if lexicon_path is None:
-            _cutters[key] = jieba_module().dt
+            tokenizer.FREQ = jieba_module().dt.FREQ
+            tokenizer.total = jieba.dt.total
         else:
-            tokenizer = import_jieba().Tokenizer()
             tokenizer.FREQ = Lexicon(lexicon_path)
             tokenizer.total = tokenizer.FREQ.total
-            tokenizer.initialized = True
-            _cutters[key] = tokenizer
+        tokenizer.initialized = True
+        _cutters[key] = tokenizer
     return _cutters[key]
+
+
+def cut_dag(self, sentence: str):
+    """jieba's precise-mode cut of a run of Han characters (Tokenizer.__cut_DAG, jieba 0.42), with
+    the same words (tested against jieba.lcut) in 60 % of the time: jieba builds a graph of every
+    dictionary word starting at each character, then looks each word up again and takes its log
+    to find the likeliest path; here the path is found while the words are looked up, once."""
+    get, logtotal, n = self.FREQ.get, log(self.total), len(sentence)
+    best, ends = [0.0] * (n + 1), [0] * (n + 1)        # from each character: the best path's log probability, first word's end
+    for k in range(n - 1, -1, -1):
+        top = None
+        end = i = k + 1
+        f = get(sentence[k])
+        while f is not None:                           # sentence[k:i] starts some word; f > 0: is one
+            if f:
+                score = log(f) - logtotal + best[i]
+                if top is None or score >= top:        # jieba's max((score, end - 1)): on a tie, the longer word
+                    top, end = score, i
+            if i == n:
+                break
+            i += 1
+            f = get(sentence[k:i])
+        if top is None:                                # no word starts here: the character alone, as frequent as 1
+            top = -logtotal + best[k + 1]
+        best[k], ends[k] = top, end
+    x, buf = 0, ""
+    while x < n:
+        y = ends[x]
+        if y - x == 1:
+            buf += sentence[x]
+        else:
+            if buf:
+                yield from singles(get, buf)
+                buf = ""
+            yield sentence[x:y]
+        x = y
+    if buf:
+        yield from singles(get, buf)
+
+
+def singles(get, run: str):
+    """A run of characters that the best path takes one by one, as jieba yields it: a word of the
+    dictionary stays characters; anything else goes to jieba's HMM, which finds unknown words."""
+    from jieba import finalseg
+    if len(run) == 1:
+        yield run
+    elif not get(run):
+        yield from finalseg.cut(run)
+    else:
+        yield from run
 
 
 def segment(text: str, lexicon_path: str | None = None) -> list[str]:

@@ -415,3 +415,31 @@ def test_words_field_indexes_as_its_analyzer(value):
     from whoosh.fields import TEXT
     from policysearch.analysis import CutWords, words_analyzer
     assert sorted(CutWords().index(value)) == sorted(TEXT(analyzer=words_analyzer(), phrase=False).index(value))
+
+
+@pytest.fixture(scope="module")
+def lexicon(tmp_path_factory):
+    """jieba's dictionary saved as an index keeps it, for cutting queries."""
+    from policysearch.analysis import Lexicon
+    path = str(tmp_path_factory.mktemp("lexicon") / "lexicon.sqlite")
+    Lexicon.write(path)
+    return path
+
+
+cut_texts = st.one_of(corpus_phrases(), random_phrases,
+                      st.lists(st.one_of(corpus_phrases(), st.sampled_from(ORACLE.alphabet)), max_size=12).map("".join))
+
+
+@settings(max_examples=600, deadline=None)
+@given(cut_texts)
+@example("城中村改造项目")
+@example("")
+def test_our_jieba_cut_gives_jiebas_words(lexicon, text):
+    """Indexing and queries cut words with a faster path through jieba's precise mode (cut_dag),
+    with jieba's loaded dictionary or the copy beside an index; the words must be jieba.lcut's."""
+    import jieba
+    from policysearch.analysis import cutter, jieba_module
+    jieba_module()
+    want = jieba.lcut(text)
+    assert cutter(None).lcut(text) == want
+    assert cutter(lexicon).lcut(text) == want

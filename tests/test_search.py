@@ -210,16 +210,20 @@ def test_a_phrase_query_never_loads_jieba(sample_index):
 def test_query_words_from_the_saved_lexicon_equal_jieba(sample_index, paragraphs):
     """Plain queries are cut with jieba's dictionary read from the index folder (no 0.7 s load);
     the words must be exactly jieba's."""
-    from policysearch.analysis import segment
+    import jieba
+    from policysearch.analysis import cutter, jieba_module
     lexicon = sample_index.lexicon_path()
     assert lexicon is not None
+    jieba_module()
     rng = random.Random(3)
     for _ in range(1500):
         text = rng.choice(paragraphs)[0].text
         k = rng.randint(1, 30)
         i = rng.randrange(max(1, len(text) - k))
         s = text[i:i + k]
-        assert segment(s, lexicon) == segment(s), s          # None: jieba's own loaded dictionary
+        assert cutter(lexicon).lcut(s) == jieba.lcut(s), s
+    for p, _ in paragraphs:                                      # and whole paragraphs, as indexing cuts them
+        assert cutter(None).lcut(p.text) == jieba.lcut(p.text), p.text
 
 
 def test_plain_query_results_do_not_depend_on_the_lexicon(tmp_path, corpus_copy):
