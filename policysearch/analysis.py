@@ -12,6 +12,7 @@ jieba is imported on first use only: a query of quoted phrases and filters never
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import re
 import shutil
@@ -67,7 +68,7 @@ def gram_tokens(text: str) -> str:
     """The bigrams of the match form, in order, space-separated: a paragraph holds a phrase of two
     or more characters exactly when the phrase's bigrams stand at consecutive positions in it."""
     form = match_form(text).translate(TOKEN_SAFE) + END
-    return " ".join([form[i:i + 2] for i in range(len(form) - 1)])
+    return " ".join(map(operator.add, form, form[1:]))
 
 
 def phrase_match(column: str, phrase: str) -> str | None:

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -87,29 +88,54 @@ class Codec(W3Codec):
 
 
 class TermPool:
-    """A build worker's postings, in place of Whoosh's pool: per term, lists in the order the
-    documents come. Whoosh's pool keeps a tuple per posting, sorts them all, and its field writer
-    takes them one call each; FieldWriter writes these a block at a time."""
+    """A build worker's postings (see SegmentBuilder): per term, lists in document order."""
 
     def __init__(self):
         self.terms: dict = {}          # (field name, term bytes) -> ([numbers], [weights], [values])
-        self.fieldnames: set = set()
-
-    def add(self, posting):
-        fieldname, term, docnum, weight, value = posting
-        lists = self.terms.get((fieldname, term))
-        if lists is None:
-            lists = self.terms[fieldname, term] = ([], [], [])
-            self.fieldnames.add(fieldname)
-        lists[0].append(docnum)
-        lists[1].append(weight)
-        lists[2].append(value)
 
     def iter_postings(self):
         return self
 
     def cleanup(self):
         self.terms = {}
+
+
+class SegmentBuilder(SegmentWriter):
+    """A build worker's Whoosh writer. Whoosh's add_document serves any schema (boosts, spelling,
+    vectors) and hands its pool a tuple per posting, which keeps them all in one list and sorts
+    it; this one puts this schema's fields straight into per-term lists (documents come in
+    order), and FieldWriter writes them a block at a time. Tested: the same files as Whoosh's."""
+
+    def __init__(self, folder: str):
+        super().__init__(whoosh_index.open_dir(folder), _lk=False, codec=Codec(), compound=False)
+        self.pool = TermPool()
+        # names interned, as keyword names are: stored fields pickle as Whoosh's would, byte for byte
+        self.fields = [(sys.intern(name), spec, spec.indexed, spec.scorable, spec.stored, spec.column_type)
+                       for name, spec in sorted(self.schema.items())]
+
+    def add_document(self, **values):
+        perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
+        perdoc.start_doc(docnum)
+        for name, spec, indexed, scorable, stored, column in self.fields:
+            value = values.get(name)
+            if value is None:
+                continue
+            length = 0
+            if indexed:
+                for term, count, weight, posted in spec.index(value):
+                    lists = terms.get((name, term))
+                    if lists is None:
+                        lists = terms[name, term] = ([], [], [])
+                    lists[0].append(docnum)
+                    lists[1].append(weight)
+                    lists[2].append(posted)
+                    length += count if scorable else 0
+            perdoc.add_field(name, spec, value if stored else None, length)
+            if column is not None:
+                perdoc.add_column_value(name, column, spec.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
 
 
 class FieldWriter(W3FieldWriter):
@@ -246,8 +272,10 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
         report = read_report(path, **overrides)
     except PolicySearchError as e:
         return Prepared(path, overrides, origin, error=str(e) if str(e).startswith(path) else f"{path}: {e}")
+    # a section's paragraphs share their heading path's grams
+    headings = {h: gram_tokens(h) for h in {" ".join(p.section) for p in report.paragraphs}}
     return Prepared(path, overrides, origin, report, [index_words(p.text) for p in report.paragraphs],
-                    [(gram_tokens(p.text), gram_tokens(" ".join(p.section))) for p in report.paragraphs])
+                    [(gram_tokens(p.text), headings[" ".join(p.section)]) for p in report.paragraphs])
 
 
 def prepared(items: list) -> Iterator[Prepared]:
@@ -315,8 +343,7 @@ def write_segment(job: tuple[str, list]) -> Written:
             prep = prepare(item)
             if prep.report is not None:
                 if writer is None:
-                    writer = SegmentWriter(whoosh_index.open_dir(folder), _lk=False, codec=Codec(), compound=False)
-                    writer.pool = TermPool()
+                    writer = SegmentBuilder(folder)
                 prep.first = writer.docnum
                 prep.rows = write_report(writer, prep, writer.docnum)
                 prep.report = replace(prep.report, paragraphs=[replace(p, text="") for p in prep.report.paragraphs])
