@@ -12,8 +12,9 @@ A report goes in with all its paragraphs in one Whoosh commit, then its phrase r
 transaction that also moves the `covered` mark past it. Readers see only documents below that mark,
 so a report is there entirely or not at all; the next writer deletes what a crash left above it.
 Whoosh segments are never merged between builds, so document numbers stay put. `build` writes a
-new generation beside the current one and switches the pointer with an atomic rename; readers keep
-the generation they opened.
+new generation beside the current one (worker processes write its segments, run of files by run
+of files; the build lists them in order at the end) and switches the pointer with an atomic
+rename; readers keep the generation they opened.
 """
 from __future__ import annotations
 
