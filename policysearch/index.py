@@ -111,18 +111,19 @@ class SegmentBuilder(SegmentWriter):
         super().__init__(whoosh_index.open_dir(folder), _lk=False, codec=Codec(), compound=False)
         self.pool = TermPool()
         # names interned, as keyword names are: stored fields pickle as Whoosh's would, byte for byte
-        self.fields = [(sys.intern(name), spec, spec.indexed, spec.scorable, spec.stored, spec.column_type)
-                       for name, spec in sorted(self.schema.items())]
+        self.fields = [(sys.intern(name), spec, spec.indexed, spec.scorable or spec.unique, spec.stored,
+                        spec.column_type) for name, spec in sorted(self.schema.items())]
+        self.shared: dict = {}         # (field, value) -> [(term lists, weight, value)] of a value documents share
 
     def add_document(self, **values):
         perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
         perdoc.start_doc(docnum)
-        for name, spec, indexed, scorable, stored, column in self.fields:
+        for name, spec, indexed, own, stored, column in self.fields:
             value = values.get(name)
             if value is None:
                 continue
             length = 0
-            if indexed:
+            if indexed and own:                  # words, ids: terms of this document's own
                 for term, count, weight, posted in spec.index(value):
                     lists = terms.get((name, term))
                     if lists is None:
@@ -130,7 +131,15 @@ class SegmentBuilder(SegmentWriter):
                     lists[0].append(docnum)
                     lists[1].append(weight)
                     lists[2].append(posted)
-                    length += count if scorable else 0
+                    length += count if spec.scorable else 0
+            elif indexed:                        # town, year, position…: the same few values again and again
+                if (name, value) not in self.shared:
+                    self.shared[name, value] = [(terms.setdefault((name, term), ([], [], [])), weight, posted)
+                                                for term, _, weight, posted in spec.index(value)]
+                for lists, weight, posted in self.shared[name, value]:
+                    lists[0].append(docnum)
+                    lists[1].append(weight)
+                    lists[2].append(posted)
             perdoc.add_field(name, spec, value if stored else None, length)
             if column is not None:
                 perdoc.add_column_value(name, column, spec.to_column_value(value))
