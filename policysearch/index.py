@@ -214,16 +214,17 @@ class PhraseIndex:
     def covered(self) -> int:
         return self.db.execute("SELECT v FROM meta WHERE k = 'covered'").fetchone()[0]
 
-    def match(self, query: str, among: set | None = None) -> set[int]:
-        """Document numbers of the rows that match an FTS5 query (analysis.phrase_match). With a
-        few candidates (`among`), FTS5 looks at those rows only (about 25 us each) instead of
-        handing out every match (a common word has tens of thousands)."""
+    def match(self, query: str, among: set | None = None, below: int | None = None) -> set[int]:
+        """Document numbers (below `below`) of the rows that match an FTS5 query (analysis.
+        phrase_match). With a few candidates (`among`), FTS5 looks at those rows only (about
+        25 us each) instead of handing out every match (a common word has tens of thousands)."""
         # One JSON array, not a row per match: Python's C parser makes the numbers 3 x faster.
         if among is not None and len(among) <= FEW_ROWS:
             found = self.db.execute("SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid IN "
                                     "(SELECT value FROM json_each(?))", (query, json.dumps(sorted(among))))
         else:
-            found = self.db.execute("SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ?", (query,))
+            found = self.db.execute("SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid < ?",
+                                    (query, 2**62 if below is None else below))
         return set(json.loads(found.fetchone()[0]))
 
     def insert(self, rows) -> None:

@@ -300,6 +300,15 @@ class Evaluator:
             self.cache["lengths"] = b"".join(parts)
         return self.cache["lengths"]
 
+    def norms(self) -> list[float]:
+        """Every document's BM25 length normalisation (K1 * (1 - B + B * length / average)), as
+        Whoosh's BM25F computes it from the length byte, once per snapshot."""
+        if "norms" not in self.cache:
+            avgfl = self.searcher.avg_field_length("words") or 1
+            norm = [K1 * ((1 - B) + B * (byte_to_length(b) if b else 1) / avgfl) for b in range(256)]
+            self.cache["norms"] = list(map(norm.__getitem__, self.lengths()))
+        return self.cache["norms"]
+
     @property
     def universe(self) -> set[int]:
         """The paragraphs that are there: live in the searcher's snapshot and below the mark."""
@@ -341,7 +350,8 @@ class Evaluator:
         queries = [phrase_match(column, p) for p in ([phrases] if isinstance(phrases, str) else phrases)]
         if None in queries:
             return set()
-        return self.live(self.phrases.match(" AND ".join(f"({q})" for q in queries), within), within)
+        below = min(self.covered, self.reader.doc_count_all())      # rows above: a commit this snapshot does not see
+        return self.live(self.phrases.match(" AND ".join(f"({q})" for q in queries), within, below), within)
 
     def evaluate(self, node, within: set | None = None) -> set[int]:
         if isinstance(node, Phrase):
@@ -395,18 +405,15 @@ class Evaluator:
         return out
 
     def live(self, found: set[int], within: set | None) -> set[int]:
-        """The paragraphs of `found` that are there: within `within`, else below the mark and
+        """The paragraphs of `found` (all below the mark) that are there: within `within`, else
         not deleted (phrase rows stay for deleted paragraphs; there are no rows for reports)."""
         if within is not None:
             return found & within
         if "deleted" not in self.cache:
             self.cache["deleted"] = {base + d for leaf, base in self.reader.leaf_readers() if leaf.has_deletions()
                                      for d in leaf._perdoc.deleted_docs()}
-        limit, deleted = min(self.covered, self.reader.doc_count_all()), self.cache["deleted"]
-        if deleted and not found.isdisjoint(deleted):
-            found = found - deleted
-        top = max(found, default=-1)
-        return found if top < limit else found - set(range(limit, top + 1))
+        deleted = self.cache["deleted"]
+        return found - deleted if deleted and not found.isdisjoint(deleted) else found
 
     def field(self, node: Field, within: set | None) -> set[int]:
         if node.name == "heading":
@@ -537,16 +544,14 @@ def bm25(ev: Evaluator, words: list[str], group: set[int]) -> dict[int, float]:
     scores: dict[int, float] = {}
     if not words or not group:
         return scores
-    searcher, lengths = ev.searcher, ev.lengths()
-    avgfl = searcher.avg_field_length("words") or 1
-    norm = [K1 * ((1 - B) + B * (byte_to_length(b) if b else 1) / avgfl) for b in range(256)]
+    searcher, norms = ev.searcher, ev.norms()
     among = sorted(group)         # a report's paragraphs are neighbours: a filtered group skips most blocks
     for word in words:
         if ("words", word) not in ev.reader:
             continue
-        top, mine = searcher.idf("words", word) * (K1 + 1), {}
-        for ids, tfs in ev.blocks("words", word, weights=True, among=among):
-            mine.update({d: top * tf / (tf + norm[lengths[d]]) for d, tf in zip(ids, tfs) if d in group})
+        top = searcher.idf("words", word) * (K1 + 1)
+        mine = {d: top * tf / (tf + norms[d]) for ids, tfs in ev.blocks("words", word, weights=True, among=among)
+                for d, tf in zip(ids, tfs) if d in group}
         if scores:
             get = scores.get
             mine = {d: v + get(d, 0.0) for d, v in mine.items()}
@@ -583,7 +588,7 @@ def count_facets(ev: Evaluator, found: set[int], names=FACETS) -> dict[str, dict
     for name in names:
         if name not in FACETS:
             raise QueryError(f"unknown facet {name!r}: use {', '.join(FACETS)}")
-        bits = to_bits(found) if bits is None else bits
+        bits = to_bits(found, ev.reader.doc_count_all()) if bits is None else bits
         counts = {value: (bits & docs).bit_count() for value, docs in ev.facets()[name].items()}
         facets[name] = dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda kv: (-kv[1], str(kv[0]))))
     return facets
@@ -593,12 +598,13 @@ def count_facets(ev: Evaluator, found: set[int], names=FACETS) -> dict[str, dict
 FACETS_FILE = "facets.pickle"
 
 
-def to_bits(numbers) -> int:
-    """A set of paragraph numbers as a bitmap (bit n set for paragraph n): a string of 0s and 1s,
-    written by a C-level map and read as a base-2 number (twice as fast as setting bits in Python)."""
+def to_bits(numbers, size: int | None = None) -> int:
+    """A set of paragraph numbers (all below `size`, when known) as a bitmap (bit n set for
+    paragraph n): a string of 0s and 1s, written by a C-level map and read as a base-2 number
+    (twice as fast as setting bits in Python)."""
     if not numbers:
         return 0
-    digits = bytearray(b"0") * (max(numbers) + 1)
+    digits = bytearray(b"0") * (size or max(numbers) + 1)
     any(map(digits.__setitem__, numbers, repeat(ord("1"))))     # __setitem__ returns None: runs to the end
     return int(digits[::-1], 2)
 

@@ -296,3 +296,24 @@ def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path, 
             ours = bm25(ev, words, group)
             assert ours and set(ours) == set(whoosh) & group, (words, name)
             assert all(abs(ours[d] - whoosh[d]) < 1e-4 * max(1.0, whoosh[d]) for d in ours), (words, name)
+
+
+def test_a_snapshot_older_than_the_phrase_rows_sees_only_its_own_documents(tmp_path, corpus_copy):
+    """A reader holds a Whoosh snapshot; a writer then commits a report: Whoosh documents, then
+    phrase rows and the mark. Asked afterwards, the phrase index has rows beyond the reader's
+    snapshot (documents it cannot read): queries must leave them out, counts included."""
+    from policysearch.search import Evaluator, count_facets, parse
+    ix = Index(tmp_path / "ix")
+    ix.build(str(corpus_copy))
+    searcher, phrases, covered = ix.view()
+    new = tmp_path / "new.txt"
+    new.write_text("某镇2024年工作要点\n\n一、重点任务\n\n推进城中村改造，独有标记甲乙丙。\n", encoding="utf-8")
+    Index(tmp_path / "ix").add(new)
+    assert phrases.covered() > covered == searcher.reader().doc_count_all()
+    old = Evaluator(searcher, phrases, covered, None)
+    ev = Evaluator(searcher, phrases, phrases.covered(), None)       # the old snapshot, the new mark
+    assert ev.evaluate(parse('"独有标记甲乙丙"')) == set()
+    found = ev.evaluate(parse('"城中村改造"'))
+    assert found == old.evaluate(parse('"城中村改造"')) and found
+    assert count_facets(ev, found) == count_facets(old, found)
+    assert ix.search('"独有标记甲乙丙"').total == 1                 # a fresh snapshot sees it
