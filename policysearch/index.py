@@ -370,21 +370,24 @@ def write_segment(job: tuple[str, list]) -> Written:
 
 def runs_of_files(items: list, processes: int) -> list[list]:
     """The files in consecutive runs of about SEGMENT_BYTES each; with workers, at least a few runs
-    per worker, so that every worker has work until near the end."""
+    per worker, and the last round of runs in quarters, so that the workers finish together."""
     sizes = []
     for path, _, _ in items:
         try:
             sizes.append(os.path.getsize(path))
         except OSError:
             sizes.append(0)                        # it fails when read, with its own message
-    size = SEGMENT_BYTES if processes < 1 else max(1, min(SEGMENT_BYTES, sum(sizes) // (4 * processes)))
+    left = sum(sizes)
+    size = SEGMENT_BYTES if processes < 1 else max(1, min(SEGMENT_BYTES, left // (4 * processes)))
     runs, run, total = [], [], 0
     for item, n in zip(items, sizes):
-        if run and total + n > size:
+        limit = size if processes < 1 or left > processes * size else max(1, size // 4)
+        if run and total + n > limit:
             runs.append(run)
             run, total = [], 0
         run.append(item)
         total += n
+        left -= n
     return runs + [run] if run else runs
 
 
