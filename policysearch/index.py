@@ -49,7 +49,7 @@ PHRASES_FILE = "phrases.sqlite"
 READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
 LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving up
 CPUS = os.cpu_count() or 1
-SEGMENT_BYTES = 2_500_000    # of files, per segment of a build: about 5,000 paragraphs, which Whoosh sorts in memory
+SEGMENT_BYTES = 2_500_000    # of files, per segment of a build: about 5,000 paragraphs, whose postings a worker holds
 PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
 POSTING_BLOCK = 1024     # postings per block (Whoosh: 128); ranking reads whole blocks, each with a fixed cost
 
