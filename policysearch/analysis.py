@@ -184,6 +184,7 @@ def cutter(lexicon_path: str | None):
 
         class Tokenizer(jieba.Tokenizer):
             _Tokenizer__cut_DAG = cut_dag          # what jieba's cut() calls for precise mode with HMM
+            hmm = staticmethod(jieba.finalseg.cut)
 
         tokenizer = Tokenizer()
         if lexicon_path is None:
@@ -227,22 +228,21 @@ def cut_dag(self, sentence: str):
             buf += sentence[x]
         else:
             if buf:
-                yield from singles(get, buf)
+                yield from singles(self, buf)
                 buf = ""
             yield sentence[x:y]
         x = y
     if buf:
-        yield from singles(get, buf)
+        yield from singles(self, buf)
 
 
-def singles(get, run: str):
+def singles(tokenizer, run: str):
     """A run of characters that the best path takes one by one, as jieba yields it: a word of the
     dictionary stays characters; anything else goes to jieba's HMM, which finds unknown words."""
-    from jieba import finalseg
     if len(run) == 1:
         yield run
-    elif not get(run):
-        yield from finalseg.cut(run)
+    elif not tokenizer.FREQ.get(run):
+        yield from tokenizer.hmm(run)
     else:
         yield from run
 

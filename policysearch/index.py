@@ -110,20 +110,30 @@ class SegmentBuilder(SegmentWriter):
     def __init__(self, folder: str):
         super().__init__(whoosh_index.open_dir(folder), _lk=False, codec=Codec(), compound=False)
         self.pool = TermPool()
-        # names interned, as keyword names are: stored fields pickle as Whoosh's would, byte for byte
-        self.fields = [(sys.intern(name), spec, spec.indexed, spec.scorable or spec.unique, spec.stored,
-                        spec.column_type) for name, spec in sorted(self.schema.items())]
-        self.shared: dict = {}         # (field, value) -> [(term lists, weight, value)] of a value documents share
+        # names interned, as keyword names are: stored fields pickle as Whoosh's would, byte for byte;
+        # "shared": values that documents share (town, year, position…), not words and not ids
+        self.fields = [(sys.intern(name), spec, spec.indexed, spec.scorable,
+                        spec.indexed and not (spec.scorable or spec.unique), spec.stored, spec.column_type)
+                       for name, spec in sorted(self.schema.items())]
+        self.shared_terms: dict = {}   # (field, value) -> [(term lists, weight, value)] of a value documents share
 
     def add_document(self, **values):
         perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
         perdoc.start_doc(docnum)
-        for name, spec, indexed, own, stored, column in self.fields:
+        for name, spec, indexed, scorable, shared, stored, column in self.fields:
             value = values.get(name)
             if value is None:
                 continue
             length = 0
-            if indexed and own:                  # words, ids: terms of this document's own
+            if shared:
+                if (name, value) not in self.shared_terms:
+                    self.shared_terms[name, value] = [(terms.setdefault((name, term), ([], [], [])), weight, posted)
+                                                for term, _, weight, posted in spec.index(value)]
+                for lists, weight, posted in self.shared_terms[name, value]:
+                    lists[0].append(docnum)
+                    lists[1].append(weight)
+                    lists[2].append(posted)
+            elif indexed:                        # words, ids: terms of this document's own
                 for term, count, weight, posted in spec.index(value):
                     lists = terms.get((name, term))
                     if lists is None:
@@ -131,15 +141,7 @@ class SegmentBuilder(SegmentWriter):
                     lists[0].append(docnum)
                     lists[1].append(weight)
                     lists[2].append(posted)
-                    length += count if spec.scorable else 0
-            elif indexed:                        # town, year, position…: the same few values again and again
-                if (name, value) not in self.shared:
-                    self.shared[name, value] = [(terms.setdefault((name, term), ([], [], [])), weight, posted)
-                                                for term, _, weight, posted in spec.index(value)]
-                for lists, weight, posted in self.shared[name, value]:
-                    lists[0].append(docnum)
-                    lists[1].append(weight)
-                    lists[2].append(posted)
+                    length += count if scorable else 0
             perdoc.add_field(name, spec, value if stored else None, length)
             if column is not None:
                 perdoc.add_column_value(name, column, spec.to_column_value(value))
@@ -214,7 +216,7 @@ class PhraseIndex:
     def covered(self) -> int:
         return self.db.execute("SELECT v FROM meta WHERE k = 'covered'").fetchone()[0]
 
-    def match(self, query: str, among: set | None = None, below: int | None = None) -> set[int]:
+    def match(self, query: str, among: set | None, below: int) -> set[int]:
         """Document numbers (below `below`) of the rows that match an FTS5 query (analysis.
         phrase_match). With a few candidates (`among`), FTS5 looks at those rows only (about
         25 us each) instead of handing out every match (a common word has tens of thousands)."""
@@ -224,7 +226,7 @@ class PhraseIndex:
                                     "(SELECT value FROM json_each(?))", (query, json.dumps(sorted(among))))
         else:
             found = self.db.execute("SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid < ?",
-                                    (query, 2**62 if below is None else below))
+                                    (query, below))
         return set(json.loads(found.fetchone()[0]))
 
     def insert(self, rows) -> None:
