@@ -14,7 +14,7 @@ DROP = re.compile(r"[\s\"'“”‘’《》〈〉「」『』【】〔〕()\[\]
 
 
 def scan_form(text: str) -> str:
-    """The oracle's own match form, written independently of policysearch.analysis."""
+    """The oracle's own match form, written independently of policysearch.text."""
     return DROP.sub("", unicodedata.normalize("NFKC", text))
 
 

@@ -185,14 +185,14 @@ def test_names_with_spaces_and_chinese_characters(tmp_path):
     ix = Index(tmp_path / "index")
     summary = ix.add_files([str(folder)])
     assert sorted(os.path.basename(o.path) for o in summary.outcomes if o.status == "added") == sorted(names)
-    listed = {os.path.basename(r["source"]): r for r in ix.reports()}
+    listed = {os.path.basename(r.source): r for r in ix.reports()}
     assert sorted(listed) == sorted(names)
     proc = subprocess.run([POLICYSEARCH, "list", "--json", "--index", str(tmp_path / "index")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert sorted(os.path.basename(r["source"]) for r in json.loads(proc.stdout)) == sorted(names)
+    assert sorted(os.path.basename(r.source) for r in json.loads(proc.stdout)) == sorted(names)
     for r in listed.values():
-        assert not r["missing"] and os.path.exists(r["source"])
+        assert not r["missing"] and os.path.exists(r.source)
 
 
 # -- refused, with one clear line each ---------------------------------------------------------------
@@ -238,7 +238,7 @@ def cli_add(tmp_path, paths):
     listed = subprocess.run([POLICYSEARCH, "list", "--json", "--index", str(index)], capture_output=True,
                             text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
-    return proc, {r["source"] for r in json.loads(listed.stdout)}
+    return proc, {r.source for r in json.loads(listed.stdout)}
 
 
 def test_bad_files_are_refused_with_one_line_each_and_the_good_one_goes_in(tmp_path):
@@ -338,5 +338,5 @@ def test_symlink_loops_end_the_walk_and_each_file_goes_in_once(tmp_path):
     assert len(added) == 3, proc.stdout
     assert proc.stderr.splitlines() == [line for line in proc.stderr.splitlines() if "self.txt" in line]
     assert len(proc.stderr.splitlines()) == 1 and proc.returncode == 1, proc.stderr
-    sources = [os.path.realpath(r["source"]) for r in Index(tmp_path / "index").reports()]
+    sources = [os.path.realpath(r.source) for r in Index(tmp_path / "index").reports()]
     assert sorted(os.path.basename(s) for s in sources) == ["one.txt", "three.txt", "two.txt"]

@@ -398,29 +398,20 @@ def test_cli_deeply_nested_query_is_one_line_not_an_internal_error(sample_index,
     cli_query(sample_index, query)
 
 
-@given(st.sets(st.integers(min_value=0, max_value=5000)))
-def test_bitmaps_round_trip(numbers):
-    """Hit sets become bitmaps for facet counts and filters, and filters become sets again."""
-    from policysearch.search import from_bits, to_bits
-    bits = to_bits(numbers)
-    assert from_bits(bits) == numbers and bits.bit_count() == len(numbers)
-    assert all(bits >> n & 1 for n in numbers)
-
-
 @given(st.lists(st.sampled_from(["发展", "改造", "的", "和", "G60", "Ab", "é", "ǅ", "İ", "a-b", " ", "  ", "\t", "\n",
                                  "\r\n", "\u3000", "\xa0"])).map("".join) | st.text())
 def test_words_field_indexes_as_its_analyzer(value):
     """The words field counts words in one pass; Whoosh's analyzer chain, which it replaces for
     speed, must give the same terms, frequencies and weights."""
     from whoosh.fields import TEXT
-    from policysearch.analysis import CutWords, words_analyzer
+    from policysearch.store.schema import CutWords, words_analyzer
     assert sorted(CutWords().index(value)) == sorted(TEXT(analyzer=words_analyzer(), phrase=False).index(value))
 
 
 @pytest.fixture(scope="module")
 def lexicon(tmp_path_factory):
     """jieba's dictionary saved as an index keeps it, for cutting queries."""
-    from policysearch.analysis import Lexicon
+    from policysearch.text import Lexicon
     path = str(tmp_path_factory.mktemp("lexicon") / "lexicon.sqlite")
     Lexicon.write(path)
     return path
@@ -438,7 +429,7 @@ def test_our_jieba_cut_gives_jiebas_words(lexicon, text):
     """Indexing and queries cut words with a faster path through jieba's precise mode (cut_dag),
     with jieba's loaded dictionary or the copy beside an index; the words must be jieba.lcut's."""
     import jieba
-    from policysearch.analysis import cutter, jieba_module
+    from policysearch.text import cutter, jieba_module
     jieba_module()
     want = jieba.lcut(text)
     assert cutter(None).lcut(text) == want
