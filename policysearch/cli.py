@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from typing import NoReturn
 
 import click
 
@@ -20,7 +21,7 @@ INDEX_HELP = "index folder (default ./index, or $POLICYSEARCH_INDEX)"
 CORPUS_HELP = "folder of reports (default ./corpus, or $POLICYSEARCH_CORPUS)"
 
 
-def fail(message: str, code: int = 2):
+def fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"policysearch: {message}", err=True)
     sys.exit(code)
 
@@ -161,7 +162,7 @@ def show(paragraph_id, context, as_json, color, index_path):
     """Show a whole paragraph with its report's metadata and heading path."""
     context_ = open_index(index_path).context(paragraph_id, context)
     if context_ is None:
-        fail(f"no paragraph {paragraph_id} in {os.path.abspath(index_path)}", 1)
+        return fail(f"no paragraph {paragraph_id} in {os.path.abspath(index_path)}", 1)
     if as_json:
         click.echo(render.context_json(context_))
         return
@@ -258,9 +259,9 @@ def build(corpus, index_path, quiet):
     ix = Index(index_path)
     summary = ix.build(corpus, progress=progress_bar(quiet, "indexing"), on_wait=waiting)
     code = report_run(summary, quiet=True)
-    added = sum(1 for o in summary.outcomes if o.status == "added")
-    paragraphs = sum(len(o.report.paragraphs) for o in summary.outcomes if o.status == "added")
-    click.echo(f"built {ix.path}: {added} reports, {paragraphs} paragraphs"
+    added = [o.report for o in summary.outcomes if o.status == "added" and o.report]
+    paragraphs = sum(len(r.paragraphs) for r in added)
+    click.echo(f"built {ix.path}: {len(added)} reports, {paragraphs} paragraphs"
                + (f", {len(summary.failed)} failed" if summary.failed else ""))
     sys.exit(code)
 

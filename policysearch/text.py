@@ -91,7 +91,7 @@ def import_jieba():
     with _jieba_lock:
         hide = "pkg_resources" not in sys.modules
         if hide:
-            sys.modules["pkg_resources"] = None          # makes `import pkg_resources` fail
+            sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import pkg_resources` fail
         try:
             import jieba
         finally:
@@ -183,7 +183,7 @@ def cutter(lexicon_path: str | None):
     if key not in _cutters:
         jieba = import_jieba()
 
-        class Tokenizer(jieba.Tokenizer):
+        class Tokenizer(jieba.Tokenizer):  # type: ignore[name-defined]
             _Tokenizer__cut_DAG = cut_dag          # what jieba's cut() calls for precise mode with HMM
             hmm = staticmethod(jieba.finalseg.cut)
 

@@ -17,10 +17,9 @@ import zipfile
 
 import pytest
 
-from conftest import CORPUS, scan_form
+from helpers import CORPUS, POLICYSEARCH, make_docx as docx_file, make_pdf as pdf_file, scan_form
 from policysearch import Index, read_report
 
-POLICYSEARCH = os.path.join(os.path.dirname(sys.executable), "policysearch")
 SMALL = "004_179a3deb063e8376.txt"
 SAMPLE_LINES = [line.strip() for name in sorted(os.listdir(CORPUS))
                 for line in open(os.path.join(CORPUS, name), encoding="utf-8") if line.strip()]
@@ -62,7 +61,7 @@ def text_of(report) -> str:
 MEASURE = r"""
 import json, resource, sys, time
 from policysearch import read_report
-from conftest import scan_form
+from helpers import scan_form
 start = time.perf_counter()
 report = read_report(sys.argv[1])
 seconds = time.perf_counter() - start
@@ -163,7 +162,7 @@ def test_invalid_utf8_inside_utf8_text_is_replaced_and_the_warning_says_where(tm
 
 
 @pytest.mark.slow
-def test_deeply_nested_html(tmp_path):
+def test_html_nested_100000_deep_is_read(tmp_path):
     depth = 100_000
     page = ("<html><head><title>深层页面</title></head><body>" + "<div><span>层</span>" * depth
             + '<div class="content"><p>深层正文，推进城市更新。</p></div>' + "</div>" * depth + "</body></html>")
@@ -190,7 +189,7 @@ def test_names_with_spaces_and_chinese_characters(tmp_path):
     proc = subprocess.run([POLICYSEARCH, "list", "--json", "--index", str(tmp_path / "index")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert sorted(os.path.basename(r.source) for r in json.loads(proc.stdout)) == sorted(names)
+    assert sorted(os.path.basename(r["source"]) for r in json.loads(proc.stdout)) == sorted(names)
     for r in listed.values():
         assert not r["missing"] and os.path.exists(r.source)
 
@@ -198,8 +197,7 @@ def test_names_with_spaces_and_chinese_characters(tmp_path):
 # -- refused, with one clear line each ---------------------------------------------------------------
 
 def make_pdf(path, lines=("松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进，推进乡村振兴。")):
-    from test_readers import make_pdf as make_pages
-    return make_pages(path, [lines], invariant=1)
+    return pdf_file(path, [lines], invariant=1)
 
 
 def make_scan_pdf(path):
@@ -212,13 +210,7 @@ def make_scan_pdf(path):
 
 
 def make_docx(path):
-    import docx
-    document = docx.Document()
-    document.add_heading("松江区政府工作报告", 1)
-    for _ in range(20):
-        document.add_paragraph("全区经济运行稳中有进，推进乡村振兴，加强生态环境保护。")
-    document.save(str(path))
-    return path
+    return docx_file(path, "松江区政府工作报告", ["全区经济运行稳中有进，推进乡村振兴，加强生态环境保护。"] * 20)
 
 
 def make_zip_bomb(path, megabytes=300):
@@ -238,7 +230,7 @@ def cli_add(tmp_path, paths):
     listed = subprocess.run([POLICYSEARCH, "list", "--json", "--index", str(index)], capture_output=True,
                             text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
-    return proc, {r.source for r in json.loads(listed.stdout)}
+    return proc, {r["source"] for r in json.loads(listed.stdout)}
 
 
 def test_bad_files_are_refused_with_one_line_each_and_the_good_one_goes_in(tmp_path):

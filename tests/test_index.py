@@ -2,20 +2,14 @@
 import json
 from dataclasses import replace
 import os
-import subprocess
-import sys
 
 import pytest
 
-from conftest import CORPUS, scan_form
+from helpers import CORPUS, run_cli as cli, scan_form
 from policysearch import Index, ReadError
 
 NEW_LINE = "推进试点街区共享单车停放秩序综合治理示范项目。"
 LIST_KEYS = ["id", "source", "town", "district", "year", "date", "doc_type", "title", "paragraphs", "added", "missing"]
-
-
-def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "policysearch.cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.fixture

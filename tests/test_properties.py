@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
-from conftest import CORPUS, scan_form
+from helpers import CORPUS, make_docx, make_pdf, scan_form
 from policysearch import PolicySearchError, QueryError, Report, Results, read_report
 from policysearch.cli import main
 from policysearch.repair import repair
@@ -250,28 +250,12 @@ def test_ids_are_stable_across_calls_and_processes(corpus_copy):
 # -- anything in, one of the promised outcomes out ----------------------------------------------------
 
 def good_pdf() -> bytes:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out, invariant=1)
-    pdf.setFont("STSong-Light", 14)
-    for i, line in enumerate(["松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进。"]):
-        pdf.drawString(72, 760 - 24 * i, line)
-    pdf.showPage()
-    pdf.save()
-    return out.getvalue()
+    return make_pdf(io.BytesIO(), [["松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进。"]],
+                    invariant=1).getvalue()
 
 
 def good_docx() -> bytes:
-    import docx
-    document = docx.Document()
-    document.add_heading("松江区政府工作报告", 1)
-    document.add_paragraph("全区经济运行稳中有进，推进乡村振兴。")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return make_docx(io.BytesIO(), "松江区政府工作报告", ["全区经济运行稳中有进，推进乡村振兴。"]).getvalue()
 
 
 def zip_of(members) -> bytes:

@@ -32,10 +32,9 @@ from dataclasses import dataclass
 import pytest
 from whoosh.filedb.structfile import StructFile
 
-from conftest import CORPUS, scan_form
+from helpers import CORPUS, POLICYSEARCH, scan_form
 from policysearch import Index, IndexStateError
 
-POLICYSEARCH = os.path.join(os.path.dirname(sys.executable), "policysearch")
 ABSENT = "绝无此串QX9"            # in no report: NOT "ABSENT" is every paragraph of the index
 SAMPLES = sorted(os.listdir(CORPUS))
 SMALL = "004_179a3deb063e8376.txt"   # the shortest sample report, for quick builds

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from helpers import CORPUS, ROOT
 from policysearch import Index
 from policysearch.store import segments
 from policysearch.store.snapshot import DocSet

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import scan_form
+from helpers import scan_form
 from policysearch import Index, QueryError
 
 

@@ -98,6 +98,7 @@ class Evaluator:
         values = self.snapshot.facets()[node.name]
         if node.name != "year":
             return values.get(node.value, DocSet())
+        assert isinstance(node.value, tuple)
         first, last = node.value
         return DocSet.union(DocSet(), *(docs for year, docs in values.items() if first <= year <= last))
 

@@ -66,8 +66,8 @@ def make_hit(paragraph: Paragraph, report: ReportEntry | None, score: float, ter
     spans = merge(found)
     start, end = snippet_window(text, found)
     snippet = ("…" if start else "") + text[start:end].replace("\n", " ") + ("…" if end < len(text) else "")
+    meta = report or ReportEntry(paragraph.doc_id, "", None, None, None, None, None, None)
     return Hit(id=paragraph.id, doc_id=paragraph.doc_id, text=text, snippet=snippet, highlights=spans,
-               town=report and report.town, district=report and report.district, year=report and report.year,
-               date=report and report.date, doc_type=report and report.doc_type, title=report and report.title,
-               section=paragraph.section, section_type=paragraph.section_type, score=round(score, 4),
+               town=meta.town, district=meta.district, year=meta.year, date=meta.date, doc_type=meta.doc_type,
+               title=meta.title, section=paragraph.section, section_type=paragraph.section_type, score=round(score, 4),
                position=paragraph.position, snippet_span=(start, end))

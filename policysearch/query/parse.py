@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from ..errors import QueryError
 from ..model import SECTION_TYPES
@@ -62,9 +62,10 @@ QUOTES = {'"': '"', "“": "”", "”": "”"}
 TOKEN = re.compile(r'\s+|[()]|[^\s()"“”]+')
 
 
-def tokenize(query: str) -> list[tuple[str, str]]:
+def tokenize(query: str) -> list[tuple[str, Any]]:
     """-> [(kind, text)]: kinds are phrase, word, (, ), OR, NOT, -, field."""
-    out, i, n = [], 0, len(query)
+    out: list[tuple[str, Any]] = []
+    i, n = 0, len(query)
     while i < n:
         ch = query[i]
         if ch in QUOTES:
@@ -75,6 +76,7 @@ def tokenize(query: str) -> list[tuple[str, str]]:
             i = end + 1
             continue
         m = TOKEN.match(query, i)
+        assert m is not None            # TOKEN matches any character that is not a quote
         text = m.group(0)
         i = m.end()
         if text.isspace():

@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ..errors import PolicySearchError
 from ..model import Report
@@ -95,6 +96,7 @@ def die_with_parent() -> None:
 def write_report(writer, prep: Prepared, first: int) -> list[tuple[int, str, str]]:
     """Add a report's paragraphs, numbered from `first`, then its report document (after its
     paragraphs: see snapshot.py); -> its phrase rows."""
+    assert prep.report is not None
     for doc in paragraph_documents(prep.report, prep.words):
         writer.add_document(**doc)
     writer.add_document(**report_document(prep.report, prep.origin, prep.overrides))
@@ -106,7 +108,7 @@ class Written:
     """A run of files that a build worker read, cut and wrote as one Whoosh segment (None when
     none could be read). The files come back without their text; each readable one with the number
     of its first document in the segment and its phrase rows numbered from there."""
-    segment: object
+    segment: Any
     files: list[Prepared]
 
 
@@ -124,7 +126,7 @@ def write_segment(job: tuple[str, list]) -> Written:
                 prep.first = writer.docnum
                 prep.rows = write_report(writer, prep, writer.docnum)
                 prep.report = replace(prep.report, paragraphs=[replace(p, text="") for p in prep.report.paragraphs])
-                prep.words = prep.grams = []
+                prep.words, prep.grams = [], []
             files.append(prep)
         segment = writer.finish() if writer is not None else None
     except BaseException:
@@ -145,7 +147,9 @@ def runs_of_files(items: list, processes: int) -> list[list]:
             sizes.append(0)                        # it fails when read, with its own message
     left = sum(sizes)
     size = SEGMENT_BYTES if processes < 1 else max(1, min(SEGMENT_BYTES, left // (4 * processes)))
-    runs, run, total = [], [], 0
+    runs: list[list] = []
+    run: list = []
+    total = 0
     for item, n in zip(items, sizes):
         limit = size if processes < 1 or left > processes * size else max(1, size // 4)
         if run and total + n > limit:

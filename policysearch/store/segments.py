@@ -174,7 +174,7 @@ def abandon(writer) -> None:
         pass
     finally:
         lock = getattr(writer, "writelock", None)
-        if getattr(lock, "fd", None) is not None:
+        if lock is not None and getattr(lock, "fd", None) is not None:
             lock.release()
 
 
@@ -219,14 +219,15 @@ def posting_blocks(reader, fieldname: str, text, weights: bool = False,
             if m._data is None:
                 m._read_data()
             # the block's numbers as Whoosh's delta_decode gives them, summed in C, not by a generator
-            ids, tfs = list(accumulate(m._data[0], initial=base))[1:], None
+            ids: list[int] = list(accumulate(m._data[0], initial=base))[1:]
+            tfs: list | None = None
             if weights:
                 m._read_weights()
-                tfs = m._weights
+                tfs = list(m._weights)
             if deleted:
                 keep = [i for i, d in enumerate(ids) if d - base not in deleted]
                 ids = [ids[i] for i in keep]
-                tfs = [tfs[i] for i in keep] if weights else None
+                tfs = [tfs[i] for i in keep] if tfs is not None else None
             yield ids, tfs
             if m._lastblock:
                 break

@@ -115,7 +115,7 @@ def build(folder: Folder, snapshots: Snapshots, corpus: str, progress: Progress 
     summary = RunSummary()
     with folder.writing(on_wait=on_wait):
         added = [r for r in snapshots.current().reports() if r.origin == "add"] if folder.has_generation() else []
-        items = [(p, {}, "corpus") for p in walk([corpus])] if os.path.isdir(corpus) else []
+        items: list[tuple[str, dict, str]] = [(p, {}, "corpus") for p in walk([corpus])] if os.path.isdir(corpus) else []
         if not os.path.isdir(corpus):
             summary.outcomes.append(AddOutcome(corpus, "failed", message=f"{corpus}: no such folder"))
         in_corpus = {os.path.realpath(p) for p, _, _ in items}
@@ -124,7 +124,9 @@ def build(folder: Folder, snapshots: Snapshots, corpus: str, progress: Progress 
                 summary.outcomes.append(AddOutcome(r.source, "failed", message=f"{r.source}: source file has vanished"))
             elif os.path.realpath(r.source) not in in_corpus:
                 items.append((r.source, r.overrides, "add"))
-        generation, phrases, segments = None, None, []
+        generation: str | None = None
+        phrases: PhraseIndex | None = None
+        segments: list = []
         known: dict = {}
         try:
             generation = folder.new_generation()
