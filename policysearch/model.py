@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SECTION_TYPES = ("preamble", "review", "problems", "goals", "plan", "closing", "glossary", "other")
-METADATA_KEYS = ("title", "town", "district", "date", "year", "doc_type", "doc_number", "issuer")
+METADATA_KEYS = ("title", "town", "district", "province", "city", "place_code", "date", "year", "doc_type",
+                 "doc_number", "issuer")
+PLACE_KEYS = ("province", "city", "district", "town", "place_code")      # who issued the report, coarsest first
 
 
 @dataclass
@@ -32,7 +34,10 @@ class Report:
     source: str
     title: str | None
     town: str | None
-    district: str | None
+    district: str | None        # 区/县/县级市/旗
+    province: str | None        # 省/自治区/直辖市
+    city: str | None            # 地级市/自治州/地区/盟; a 直辖市 is its own city
+    place_code: str | None      # the finest level's 12-digit 统计用区划代码
     date: str | None            # YYYY-MM-DD
     year: int | None
     doc_type: str | None
