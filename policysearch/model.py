@@ -62,6 +62,9 @@ class ReportEntry:
     date: str | None
     year: int | None
     doc_type: str | None
+    province: str | None = None
+    city: str | None = None
+    place_code: str | None = None
     issuer: str | None = None
     doc_number: str | None = None
     sections: list[list[str]] = field(default_factory=list)     # [heading, section type]
@@ -97,6 +100,8 @@ class Hit:
     section: list[str]
     section_type: str
     score: float
+    province: str | None = None
+    city: str | None = None
     position: int = 0
     snippet_span: tuple[int, int] = (0, 0)     # where the snippet lies in text
 
