@@ -324,9 +324,10 @@ class Evaluator:
 
     def facets(self) -> dict:
         """{facet: {value: bitmap of its paragraphs}} of this snapshot (see snapshot_facets)."""
-        if "facets" not in self.cache:
-            self.cache["facets"] = snapshot_facets(self.searcher, self.covered, self.cache.get("folder"))
-        return self.cache["facets"]
+        key = ("facets", self.covered)      # a searcher outlives a mark: an add moves it after its commit
+        if key not in self.cache:
+            self.cache[key] = snapshot_facets(self.searcher, self.covered, self.cache.get("folder"))
+        return self.cache[key]
 
     def count_reports(self, found: set[int]) -> int:
         """How many reports the paragraphs belong to. A report's document follows its paragraphs
