@@ -7,13 +7,26 @@
 __version__ = "0.1.0"
 
 from .errors import IndexStateError, PolicySearchError, QueryError, ReadError  # noqa: E402
-from .model import Hit, Paragraph, Report, Results, Section  # noqa: E402
+from .model import (  # noqa: E402
+    AddOutcome,
+    Context,
+    Hit,
+    Paragraph,
+    Removal,
+    Report,
+    ReportEntry,
+    Results,
+    RunSummary,
+    Section,
+    Stats,
+)
 
-__all__ = ["Index", "Report", "Paragraph", "Section", "Hit", "Results", "read_report",
+__all__ = ["Index", "Report", "Paragraph", "Section", "Hit", "Results", "ReportEntry", "Context", "Stats",
+           "RunSummary", "AddOutcome", "Removal", "read_report",
            "PolicySearchError", "ReadError", "QueryError", "IndexStateError", "__version__"]
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     # Imported on first use, so a search does not load the readers and a read does not load Whoosh.
     if name == "Index":
         from .index import Index

@@ -8,19 +8,20 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from typing import NoReturn
 
 import click
 
 from . import render
 from .errors import PolicySearchError
-from .index import META_FILE, Index
-from .search import FACETS
+from .index import Index
+from .store.schema import FACETS
 
 INDEX_HELP = "index folder (default ./index, or $POLICYSEARCH_INDEX)"
 CORPUS_HELP = "folder of reports (default ./corpus, or $POLICYSEARCH_CORPUS)"
 
 
-def fail(message: str, code: int = 2):
+def fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"policysearch: {message}", err=True)
     sys.exit(code)
 
@@ -80,17 +81,12 @@ def waiting(message: str):
 
 
 def open_index(index_path: str, corpus: str | None = None, quiet: bool = False) -> Index:
-    """Open the index; when there is none yet and a corpus is named, build it first."""
-    if corpus is not None and not os.path.exists(os.path.join(index_path, META_FILE)):
-        if not os.path.isdir(corpus):
-            raise PolicySearchError(f"no index at {index_path} and no corpus folder {corpus} to build it from")
+    """Open the index; when there is none yet and a corpus is named, build it first (first use)."""
+    def first_use(items):
         click.echo(f"policysearch: first use: building the index at {index_path} from {corpus}…", err=True)
-        ix = Index(index_path)
-        report_run(ix.build(corpus, progress=progress_bar(quiet, "indexing"), on_wait=waiting), quiet=True)
-        return ix
-    if not os.path.exists(os.path.join(index_path, META_FILE)):
-        raise PolicySearchError(f"no index at {index_path}: run `policysearch build` first")
-    return Index(index_path)
+        return progress_bar(quiet, "indexing")(items)
+    return Index.open(index_path, build_from=corpus, progress=first_use, on_wait=waiting,
+                      on_built=lambda summary: report_run(summary, quiet=True))
 
 
 def report_run(summary, quiet: bool = False) -> int:
@@ -164,27 +160,14 @@ def query(query, town, district, year, section, doc_type, limit, offset, sort, f
 @guarded
 def show(paragraph_id, context, as_json, color, index_path):
     """Show a whole paragraph with its report's metadata and heading path."""
-    ix = open_index(index_path)
-    doc = ix.paragraph(paragraph_id)
-    if doc is None or doc.get("kind") != "p":
-        fail(f"no paragraph {paragraph_id} in {ix.path}", 1)
-    report = ix.report(doc["doc_id"]) or {}
-    paragraphs = ix.paragraphs(doc["doc_id"])
-    at = doc["position"]
-    around = [p for p in paragraphs if abs(p.position - at) <= context]
+    context_ = open_index(index_path).context(paragraph_id, context)
+    if context_ is None:
+        return fail(f"no paragraph {paragraph_id} in {os.path.abspath(index_path)}", 1)
     if as_json:
-        click.echo(render.to_json({"report": report, "paragraph": doc["id"], "paragraphs": [
-            {"id": p.id, "section": p.section, "section_type": p.section_type, "text": p.text} for p in around]}))
+        click.echo(render.context_json(context_))
         return
     paint = painter(color)
-    facts = [report.get("title"), report.get("town"), report.get("district"), report.get("date") or report.get("year"),
-             report.get("doc_type")]
-    lines = [paint("bold", " · ".join(str(f) for f in facts if f)), paint("dim", report.get("source", ""))]
-    for p in around:
-        mark = paint("match", "▶") if p.id == doc["id"] else " "
-        lines += ["", f"{mark} {paint('head', ' › '.join(p.section) or '(preamble)')} [{p.section_type}] {paint('dim', p.id)}",
-                  f"  {p.text}"]
-    click.echo("\n".join(lines), color=paint.color)
+    click.echo(render.context_text(context_, paint), color=paint.color)
 
 
 @main.command()
@@ -236,27 +219,13 @@ def remove(report_ids, sources, index_path):
     """Remove reports (by id, or by --source file) and all their paragraphs."""
     if not report_ids and not sources:
         raise click.UsageError("name report ids or --source files")
-    ix = open_index(index_path)
-    by_source = {r["source"]: r["id"] for r in ix.reports()}
-    ids = list(report_ids)
-    code = 0
-    for s in sources:
-        rid = by_source.get(os.path.abspath(s))
-        if rid is None:
-            click.echo(f"policysearch: no report from {s} in the index", err=True)
-            code = 1
-        else:
-            ids.append(rid)
-    for rid in ids:
-        if ix.remove(rid):
-            click.echo(f"removed {rid}")
-        else:
-            click.echo(f"policysearch: no report {rid} in the index", err=True)
-            code = 1
-    sys.exit(code)
-
-
-LIST_KEYS = ("id", "source", "town", "district", "year", "date", "doc_type", "title", "paragraphs", "added", "missing")
+    removal = open_index(index_path).remove(*report_ids, sources=sources)
+    for rid in removal.removed:
+        click.echo(f"removed {rid}")
+    for what in removal.absent:
+        named = f"report from {what}" if what in sources else f"report {what}"
+        click.echo(f"policysearch: no {named} in the index", err=True)
+    sys.exit(1 if removal.absent else 0)
 
 
 @main.command(name="list")
@@ -266,14 +235,7 @@ LIST_KEYS = ("id", "source", "town", "district", "year", "date", "doc_type", "ti
 def list_reports(as_json, index_path):
     """List the reports in the index; a source file that has vanished is marked."""
     reports = open_index(index_path).reports()
-    if as_json:
-        click.echo(render.to_json([{k: r.get(k) for k in LIST_KEYS} for r in reports]))
-        return
-    for r in reports:
-        facts = " · ".join(str(r.get(k) or "—") for k in ("town", "district", "year", "doc_type"))
-        gone = "  [source missing]" if r["missing"] else ""
-        click.echo(f"{r['id']}  {facts}  {r['paragraphs']} paragraphs  {r['source']}{gone}")
-    click.echo(f"{len(reports)} report{'s' if len(reports) != 1 else ''}")
+    click.echo(render.reports_json(reports) if as_json else render.reports_text(reports))
 
 
 @main.command()
@@ -283,13 +245,7 @@ def list_reports(as_json, index_path):
 def stats(as_json, index_path):
     """Reports, paragraphs, towns, years, index size, and what built the index."""
     s = open_index(index_path).stats()
-    if as_json:
-        click.echo(render.to_json(s))
-        return
-    years = f"{s['years'][0]}–{s['years'][-1]}" if s["years"] else "—"
-    click.echo(f"index      {s['path']}\nreports    {s['reports']}\nparagraphs {s['paragraphs']}\n"
-               f"towns      {s['towns']}\nyears      {years}\nsize       {s['size_bytes'] / 1e6:.1f} MB\n"
-               f"built by   policysearch {s['built_by']} (schema {s['schema']}, analyzer {s['analyzer']})")
+    click.echo(render.stats_json(s) if as_json else render.stats_text(s))
 
 
 @main.command()
@@ -303,9 +259,9 @@ def build(corpus, index_path, quiet):
     ix = Index(index_path)
     summary = ix.build(corpus, progress=progress_bar(quiet, "indexing"), on_wait=waiting)
     code = report_run(summary, quiet=True)
-    added = sum(1 for o in summary.outcomes if o.status == "added")
-    paragraphs = sum(len(o.report.paragraphs) for o in summary.outcomes if o.status == "added")
-    click.echo(f"built {ix.path}: {added} reports, {paragraphs} paragraphs"
+    added = [o.report for o in summary.outcomes if o.status == "added" and o.report]
+    paragraphs = sum(len(r.paragraphs) for r in added)
+    click.echo(f"built {ix.path}: {len(added)} reports, {paragraphs} paragraphs"
                + (f", {len(summary.failed)} failed" if summary.failed else ""))
     sys.exit(code)
 

@@ -1,4 +1,5 @@
-"""Plain data passed between the stages: Report, Paragraph, Section, Hit, Results."""
+"""Plain data passed between the stages: Report, Paragraph, Section; what the index gives back:
+ReportEntry, Context, Hit, Results, Stats."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -46,6 +47,36 @@ class Report:
 
 
 @dataclass
+class ReportEntry:
+    """A report as the index keeps it: its metadata, where it came from and how it went in."""
+    id: str
+    source: str
+    title: str | None
+    town: str | None
+    district: str | None
+    date: str | None
+    year: int | None
+    doc_type: str | None
+    issuer: str | None = None
+    doc_number: str | None = None
+    sections: list[list[str]] = field(default_factory=list)     # [heading, section type]
+    paragraphs: int = 0
+    warnings: list[str] = field(default_factory=list)
+    added: str = ""                     # when, ISO 8601
+    origin: str = "corpus"              # "corpus": from the folder a build reads; "add": added since
+    overrides: dict = field(default_factory=dict)                # metadata given with it, kept for builds
+    missing: bool = False               # its source file is no longer on disk
+
+
+@dataclass
+class Context:
+    """A paragraph in its report: the paragraphs around it, in reading order, itself included."""
+    report: ReportEntry
+    paragraph: Paragraph
+    around: list[Paragraph]
+
+
+@dataclass
 class Hit:
     id: str
     doc_id: str
@@ -72,3 +103,44 @@ class Results:
     hits: list[Hit]
     facets: dict[str, dict]
     reports: int = 0            # how many reports the hits come from
+
+
+@dataclass
+class Stats:
+    path: str
+    reports: int
+    paragraphs: int
+    towns: int
+    years: list[int]
+    size_bytes: int
+    built_by: str | None
+    schema: int | None
+    analyzer: int | None
+
+
+@dataclass
+class AddOutcome:
+    """What happened to one file in an add or build run."""
+    path: str
+    status: str                       # added, replaced, skipped, failed
+    report: Report | None = None
+    message: str = ""
+
+
+@dataclass
+class RunSummary:
+    outcomes: list[AddOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[AddOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+@dataclass
+class Removal:
+    """What a remove did: the ids removed, and what was named but not there (ids, or sources)."""
+    removed: list[str]
+    absent: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.removed)

@@ -4,14 +4,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import asdict
 
-from .model import Hit, Report, Results
+from .model import Context, Hit, Report, ReportEntry, Results, Stats
 
 HIT_KEYS = ("id", "doc_id", "text", "snippet", "highlights", "town", "district", "year", "date",
             "doc_type", "title", "section", "section_type", "score")
 CSV_KEYS = ("id", "doc_id", "town", "district", "year", "date", "doc_type", "title", "section",
             "section_type", "score", "snippet", "text")
 STYLE = {"match": "\033[1;31m", "head": "\033[36m", "dim": "\033[2m", "bold": "\033[1m", "off": "\033[0m"}
+LIST_KEYS = ("id", "source", "town", "district", "year", "date", "doc_type", "title", "paragraphs", "added", "missing")
 SECTION_LABELS = {"preamble": "导言", "review": "回顾", "problems": "问题", "goals": "目标", "plan": "安排",
                   "closing": "结语", "glossary": "名词解释", "other": "其他"}
 
@@ -136,3 +138,45 @@ def report_line(report: Report) -> str:
     facts = [report.town or "no town", report.district or "no district", str(report.year or "no year"),
              report.doc_type or "no type", f"{len(report.paragraphs)} paragraphs ({headings} headings)"]
     return f"{report.id}  {' · '.join(facts)}  {report.source}"
+
+
+def context_json(context: Context) -> str:
+    return to_json({"report": asdict(context.report), "paragraph": context.paragraph.id, "paragraphs": [
+        {"id": p.id, "section": p.section, "section_type": p.section_type, "text": p.text} for p in context.around]})
+
+
+def context_text(context: Context, paint: Painter) -> str:
+    """The report's facts and source, then each paragraph with its heading path; ▶ marks the one asked for."""
+    r = context.report
+    facts = [r.title, r.town, r.district, r.date or r.year, r.doc_type]
+    lines = [paint("bold", " · ".join(str(f) for f in facts if f)), paint("dim", r.source)]
+    for p in context.around:
+        mark = paint("match", "▶") if p.id == context.paragraph.id else " "
+        lines += ["", f"{mark} {paint('head', ' › '.join(p.section) or '(preamble)')} [{p.section_type}] {paint('dim', p.id)}",
+                  f"  {p.text}"]
+    return "\n".join(lines)
+
+
+def reports_json(reports: list[ReportEntry]) -> str:
+    return to_json([{k: getattr(r, k) for k in LIST_KEYS} for r in reports])
+
+
+def reports_text(reports: list[ReportEntry]) -> str:
+    lines = []
+    for r in reports:
+        facts = " · ".join(str(getattr(r, k) or "—") for k in ("town", "district", "year", "doc_type"))
+        gone = "  [source missing]" if r.missing else ""
+        lines.append(f"{r.id}  {facts}  {r.paragraphs} paragraphs  {r.source}{gone}")
+    lines.append(f"{len(reports)} report{'s' if len(reports) != 1 else ''}")
+    return "\n".join(lines)
+
+
+def stats_json(stats: Stats) -> str:
+    return to_json(asdict(stats))
+
+
+def stats_text(s: Stats) -> str:
+    years = f"{s.years[0]}–{s.years[-1]}" if s.years else "—"
+    return (f"index      {s.path}\nreports    {s.reports}\nparagraphs {s.paragraphs}\n"
+            f"towns      {s.towns}\nyears      {years}\nsize       {s.size_bytes / 1e6:.1f} MB\n"
+            f"built by   policysearch {s.built_by} (schema {s.schema}, analyzer {s.analyzer})")

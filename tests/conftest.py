@@ -1,21 +1,11 @@
 """Shared fixtures: the sample corpus of the repository and a real Whoosh index built from it."""
 import json
 import os
-import re
 import shutil
-import unicodedata
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CORPUS = os.path.join(ROOT, "corpus")
-SEEDS = os.path.join(ROOT, "tests", "data", "seeds.json")
-DROP = re.compile(r"[\s\"'“”‘’《》〈〉「」『』【】〔〕()\[\]{}]")
-
-
-def scan_form(text: str) -> str:
-    """The oracle's own match form, written independently of policysearch.analysis."""
-    return DROP.sub("", unicodedata.normalize("NFKC", text))
+from helpers import CORPUS, SEEDS
 
 
 @pytest.fixture(scope="session")

@@ -9,17 +9,10 @@ import sys
 
 import pytest
 
-from conftest import CORPUS, scan_form
+from helpers import CORPUS, run_cli as run, scan_form
 
 HIT_KEYS = ["id", "doc_id", "text", "snippet", "highlights", "town", "district", "year", "date", "doc_type",
             "title", "section", "section_type", "score"]
-
-
-def run(*args, cwd=None, env=None):
-    full_env = dict(os.environ, **(env or {}))
-    full_env.pop("NO_COLOR", None) if env is None or "NO_COLOR" not in env else None
-    return subprocess.run([sys.executable, "-m", "policysearch.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env=full_env)
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,9 @@ import zipfile
 
 import pytest
 
-from conftest import CORPUS, scan_form
+from helpers import CORPUS, POLICYSEARCH, make_docx as docx_file, make_pdf as pdf_file, scan_form
 from policysearch import Index, read_report
 
-POLICYSEARCH = os.path.join(os.path.dirname(sys.executable), "policysearch")
 SMALL = "004_179a3deb063e8376.txt"
 SAMPLE_LINES = [line.strip() for name in sorted(os.listdir(CORPUS))
                 for line in open(os.path.join(CORPUS, name), encoding="utf-8") if line.strip()]
@@ -62,7 +61,7 @@ def text_of(report) -> str:
 MEASURE = r"""
 import json, resource, sys, time
 from policysearch import read_report
-from conftest import scan_form
+from helpers import scan_form
 start = time.perf_counter()
 report = read_report(sys.argv[1])
 seconds = time.perf_counter() - start
@@ -163,7 +162,7 @@ def test_invalid_utf8_inside_utf8_text_is_replaced_and_the_warning_says_where(tm
 
 
 @pytest.mark.slow
-def test_deeply_nested_html(tmp_path):
+def test_html_nested_100000_deep_is_read(tmp_path):
     depth = 100_000
     page = ("<html><head><title>深层页面</title></head><body>" + "<div><span>层</span>" * depth
             + '<div class="content"><p>深层正文，推进城市更新。</p></div>' + "</div>" * depth + "</body></html>")
@@ -185,21 +184,20 @@ def test_names_with_spaces_and_chinese_characters(tmp_path):
     ix = Index(tmp_path / "index")
     summary = ix.add_files([str(folder)])
     assert sorted(os.path.basename(o.path) for o in summary.outcomes if o.status == "added") == sorted(names)
-    listed = {os.path.basename(r["source"]): r for r in ix.reports()}
+    listed = {os.path.basename(r.source): r for r in ix.reports()}
     assert sorted(listed) == sorted(names)
     proc = subprocess.run([POLICYSEARCH, "list", "--json", "--index", str(tmp_path / "index")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert sorted(os.path.basename(r["source"]) for r in json.loads(proc.stdout)) == sorted(names)
     for r in listed.values():
-        assert not r["missing"] and os.path.exists(r["source"])
+        assert not r["missing"] and os.path.exists(r.source)
 
 
 # -- refused, with one clear line each ---------------------------------------------------------------
 
 def make_pdf(path, lines=("松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进，推进乡村振兴。")):
-    from test_readers import make_pdf as make_pages
-    return make_pages(path, [lines], invariant=1)
+    return pdf_file(path, [lines], invariant=1)
 
 
 def make_scan_pdf(path):
@@ -212,13 +210,7 @@ def make_scan_pdf(path):
 
 
 def make_docx(path):
-    import docx
-    document = docx.Document()
-    document.add_heading("松江区政府工作报告", 1)
-    for _ in range(20):
-        document.add_paragraph("全区经济运行稳中有进，推进乡村振兴，加强生态环境保护。")
-    document.save(str(path))
-    return path
+    return docx_file(path, "松江区政府工作报告", ["全区经济运行稳中有进，推进乡村振兴，加强生态环境保护。"] * 20)
 
 
 def make_zip_bomb(path, megabytes=300):
@@ -338,5 +330,5 @@ def test_symlink_loops_end_the_walk_and_each_file_goes_in_once(tmp_path):
     assert len(added) == 3, proc.stdout
     assert proc.stderr.splitlines() == [line for line in proc.stderr.splitlines() if "self.txt" in line]
     assert len(proc.stderr.splitlines()) == 1 and proc.returncode == 1, proc.stderr
-    sources = [os.path.realpath(r["source"]) for r in Index(tmp_path / "index").reports()]
+    sources = [os.path.realpath(r.source) for r in Index(tmp_path / "index").reports()]
     assert sorted(os.path.basename(s) for s in sources) == ["one.txt", "three.txt", "two.txt"]

@@ -1,20 +1,15 @@
 """Keeping a collection: add, replace, skip, remove, list, stats, rebuild from sources."""
 import json
+from dataclasses import replace
 import os
-import subprocess
-import sys
 
 import pytest
 
-from conftest import CORPUS, scan_form
+from helpers import CORPUS, run_cli as cli, scan_form
 from policysearch import Index, ReadError
 
 NEW_LINE = "推进试点街区共享单车停放秩序综合治理示范项目。"
 LIST_KEYS = ["id", "source", "town", "district", "year", "date", "doc_type", "title", "paragraphs", "added", "missing"]
-
-
-def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "policysearch.cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.fixture
@@ -80,8 +75,8 @@ def test_overrides_apply_and_survive_a_rebuild(built, tmp_path, corpus_copy):
     report = built.add(path, year=2019, doc_type="工作报告")
     assert (report.year, report.doc_type) == (2019, "工作报告")
     built.build(corpus_copy)
-    listed = {r["id"]: r for r in built.reports()}
-    assert listed[report.id]["year"] == 2019 and listed[report.id]["doc_type"] == "工作报告"
+    listed = {r.id: r for r in built.reports()}
+    assert listed[report.id].year == 2019 and listed[report.id].doc_type == "工作报告"
     assert hits(built, '"%s" year:2019' % NEW_LINE)
 
 
@@ -90,8 +85,8 @@ def test_build_restores_added_files_and_reports_vanished_ones(built, tmp_path, c
     built.add(kept)
     gone_id = built.add(gone).id
     os.remove(gone)
-    listed = {r["id"]: r for r in built.reports()}
-    assert listed[gone_id]["missing"] is True
+    listed = {r.id: r for r in built.reports()}
+    assert listed[gone_id].missing is True
     summary = built.build(corpus_copy)
     assert [o.message for o in summary.failed] == [f"{gone}: source file has vanished"]
     assert hits(built, '"%s"' % NEW_LINE) and not hits(built, '"建设滨水慢行步道示范段"')
@@ -188,10 +183,10 @@ def test_document_numbers_stay_put_through_adds_replacements_and_removals(built,
         path.write_text(text + f"\n\n编号为甲乙{k}号的补充段落。\n", encoding="utf-8")
         paths.append(path)
         ix.add(path)
-    assert ix.remove(next(r["id"] for r in ix.reports() if r["source"] == str(paths[1])))
+    assert ix.remove(next(r.id for r in ix.reports() if r.source == str(paths[1])))
     paths[2].write_text(paths[2].read_text(encoding="utf-8") + "\n改过一次的内容丙丁。\n", encoding="utf-8")
     ix.add(paths[2])
-    listed = {r["id"] for r in ix.reports()}
+    listed = {r.id for r in ix.reports()}
     paragraphs = [p for rid in listed for p in ix.paragraphs(rid)]
     for phrase in ("甲乙0号", "甲乙1号", "甲乙2号", "改过一次", "城中村改造", "村", "补充段落"):
         want = {p.id for p in paragraphs if scan_form(phrase) in scan_form(p.text)}
@@ -203,10 +198,10 @@ def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, cor
     """Many files are read, cut and written as segments by worker processes, a segment per so many
     bytes of files; the index is the same as one process writing one segment makes, duplicates
     (in one worker's run and across runs) included."""
-    from policysearch import index as index_module
+    from policysearch.store import build as build_module
     folder = tmp_path / "many"
     folder.mkdir()
-    for k in range(index_module.PARALLEL_FROM + 2):
+    for k in range(build_module.PARALLEL_FROM + 2):
         name = sorted(os.listdir(corpus_copy))[k % 5]
         text = open(os.path.join(corpus_copy, name), encoding="utf-8").read()
         (folder / f"{k:02d}-{name}").write_text(text + f"\n\n第{k}份副本的标记句子。\n", encoding="utf-8")
@@ -215,9 +210,9 @@ def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, cor
     for name in ("zz-1.txt", "zz-2.txt"):                               # two small twins, in one run
         (folder / name).write_text("某镇2024年工作要点\n\n一、重点任务\n\n推进城中村改造。\n", encoding="utf-8")
 
-    def built_with(cpus, segment_bytes=index_module.SEGMENT_BYTES):
-        monkeypatch.setattr(index_module, "CPUS", cpus)
-        monkeypatch.setattr(index_module, "SEGMENT_BYTES", segment_bytes)
+    def built_with(cpus, segment_bytes=build_module.SEGMENT_BYTES):
+        monkeypatch.setattr(build_module, "CPUS", cpus)
+        monkeypatch.setattr(build_module, "SEGMENT_BYTES", segment_bytes)
         ix = Index(tmp_path / f"ix{cpus}")
         outcomes = [(os.path.basename(o.path), o.status) for o in ix.build(str(folder)).outcomes]
         return ix, outcomes
@@ -225,8 +220,8 @@ def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, cor
     (one, done_one), (two, done_two) = built_with(0), built_with(2, segment_bytes=30_000)   # and many segments
     assert done_one == done_two and [s for _, s in done_one].count("skipped") == 2
     assert len(two.reports()) == len(done_two) - 2 and two.search('"第0份副本"').total == 1
-    assert len(two.searcher().reader().leaf_readers()) > 4 > len(one.searcher().reader().leaf_readers())
-    assert one.reports() and [r | {"added": 0} for r in one.reports()] == [r | {"added": 0} for r in two.reports()]
+    assert len(two.snapshot().reader.leaf_readers()) > 4 > len(one.snapshot().reader.leaf_readers())
+    assert one.reports() and [replace(r, added=0) for r in one.reports()] == [replace(r, added=0) for r in two.reports()]
     for q in ('"城中村改造"', "城中村改造", '"副本的标记"', "发展 town:车墩镇", 'heading:回顾 "村"'):
         a, b = one.search(q, limit=None), two.search(q, limit=None)
         assert (a.total, a.facets, [h.id for h in a.hits]) == (b.total, b.facets, [h.id for h in b.hits]), q
@@ -235,21 +230,21 @@ def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, cor
 def test_facet_counts_follow_every_write_whatever_the_saved_counts_say(built, tmp_path):
     """Facet bitmaps are saved per index state; a stale, damaged or missing file must never
     show: counts always equal a scan of the hits."""
-    from policysearch.search import FACETS_FILE
+    from policysearch.store.snapshot import FACETS_FILE
 
     def check(query):
         res = built.search(query, limit=None)
-        meta = {r["id"]: r for r in built.reports()}
+        meta = {r.id: r for r in built.reports()}
         want = {}
         for h in res.hits:
-            for name, value in (("town", meta[h.doc_id]["town"]), ("year", meta[h.doc_id]["year"]),
+            for name, value in (("town", meta[h.doc_id].town), ("year", meta[h.doc_id].year),
                                 ("section_type", h.section_type)):
                 if value:
                     want.setdefault(name, {}).setdefault(value, 0)
                     want[name][value] += 1
         assert {k: res.facets[k] for k in want} == want and res.total > 0, query
 
-    folder = built.searcher().cache["folder"]
+    folder = built.snapshot().folder
     check('"改造"')
     with open(os.path.join(folder, FACETS_FILE), "wb") as f:
         f.write(b"not a pickle")
@@ -268,26 +263,26 @@ def test_a_build_writes_the_segment_whoosh_would(tmp_path, monkeypatch):
     (postings, terms, stored fields, columns, lengths), with terms of many short blocks."""
     from datetime import datetime
     from whoosh import index as whoosh_index
-    from policysearch import index as index_module
+    from policysearch.store import build as build_module, schema as schema_module, segments
 
     class Frozen(datetime):           # the time a report was added is stored with it
         @classmethod
         def now(cls, tz=None):
             return datetime(2025, 1, 2, 3, 4, 5, tzinfo=tz)
 
-    monkeypatch.setattr(index_module, "datetime", Frozen)
-    monkeypatch.setattr(index_module, "POSTING_BLOCK", 3)
+    monkeypatch.setattr(schema_module, "datetime", Frozen)
+    monkeypatch.setattr(segments, "POSTING_BLOCK", 3)
     items = [(os.path.join(CORPUS, name), {}, "corpus") for name in sorted(os.listdir(CORPUS))]
     whoosh_way, ours = str(tmp_path / "whoosh"), str(tmp_path / "ours")
     for folder in (whoosh_way, ours):
         os.makedirs(folder)
-        whoosh_index.create_in(folder, index_module.schema())
-    writer, first = index_module.open_writer(whoosh_way), 0
-    for prep in map(index_module.prepare, items):
-        index_module.write_report(writer, prep, first)
+        whoosh_index.create_in(folder, schema_module.schema())
+    writer, first = segments.open_writer(whoosh_way), 0
+    for prep in map(build_module.prepare, items):
+        build_module.write_report(writer, prep, first)
         first += len(prep.grams) + 1
     writer.commit()
-    index_module.commit_segments(ours, [index_module.write_segment((ours, items)).segment])
+    segments.list_segments(ours, [build_module.write_segment((ours, items)).segment])
 
     def segment_files(folder):
         """{file name without the segment's id: bytes} of the one segment."""

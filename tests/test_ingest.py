@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import CORPUS, ROOT, scan_form
+from helpers import CORPUS, ROOT, scan_form
 from policysearch import ReadError, read_report
 from policysearch.repair import repair
 

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
-from conftest import CORPUS, scan_form
+from helpers import CORPUS, make_docx, make_pdf, scan_form
 from policysearch import PolicySearchError, QueryError, Report, Results, read_report
 from policysearch.cli import main
 from policysearch.repair import repair
@@ -250,28 +250,12 @@ def test_ids_are_stable_across_calls_and_processes(corpus_copy):
 # -- anything in, one of the promised outcomes out ----------------------------------------------------
 
 def good_pdf() -> bytes:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out, invariant=1)
-    pdf.setFont("STSong-Light", 14)
-    for i, line in enumerate(["松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进。"]):
-        pdf.drawString(72, 760 - 24 * i, line)
-    pdf.showPage()
-    pdf.save()
-    return out.getvalue()
+    return make_pdf(io.BytesIO(), [["松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进。"]],
+                    invariant=1).getvalue()
 
 
 def good_docx() -> bytes:
-    import docx
-    document = docx.Document()
-    document.add_heading("松江区政府工作报告", 1)
-    document.add_paragraph("全区经济运行稳中有进，推进乡村振兴。")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return make_docx(io.BytesIO(), "松江区政府工作报告", ["全区经济运行稳中有进，推进乡村振兴。"]).getvalue()
 
 
 def zip_of(members) -> bytes:
@@ -398,29 +382,20 @@ def test_cli_deeply_nested_query_is_one_line_not_an_internal_error(sample_index,
     cli_query(sample_index, query)
 
 
-@given(st.sets(st.integers(min_value=0, max_value=5000)))
-def test_bitmaps_round_trip(numbers):
-    """Hit sets become bitmaps for facet counts and filters, and filters become sets again."""
-    from policysearch.search import from_bits, to_bits
-    bits = to_bits(numbers)
-    assert from_bits(bits) == numbers and bits.bit_count() == len(numbers)
-    assert all(bits >> n & 1 for n in numbers)
-
-
 @given(st.lists(st.sampled_from(["发展", "改造", "的", "和", "G60", "Ab", "é", "ǅ", "İ", "a-b", " ", "  ", "\t", "\n",
                                  "\r\n", "\u3000", "\xa0"])).map("".join) | st.text())
 def test_words_field_indexes_as_its_analyzer(value):
     """The words field counts words in one pass; Whoosh's analyzer chain, which it replaces for
     speed, must give the same terms, frequencies and weights."""
     from whoosh.fields import TEXT
-    from policysearch.analysis import CutWords, words_analyzer
+    from policysearch.store.schema import CutWords, words_analyzer
     assert sorted(CutWords().index(value)) == sorted(TEXT(analyzer=words_analyzer(), phrase=False).index(value))
 
 
 @pytest.fixture(scope="module")
 def lexicon(tmp_path_factory):
     """jieba's dictionary saved as an index keeps it, for cutting queries."""
-    from policysearch.analysis import Lexicon
+    from policysearch.text import Lexicon
     path = str(tmp_path_factory.mktemp("lexicon") / "lexicon.sqlite")
     Lexicon.write(path)
     return path
@@ -438,7 +413,7 @@ def test_our_jieba_cut_gives_jiebas_words(lexicon, text):
     """Indexing and queries cut words with a faster path through jieba's precise mode (cut_dag),
     with jieba's loaded dictionary or the copy beside an index; the words must be jieba.lcut's."""
     import jieba
-    from policysearch.analysis import cutter, jieba_module
+    from policysearch.text import cutter, jieba_module
     jieba_module()
     want = jieba.lcut(text)
     assert cutter(None).lcut(text) == want

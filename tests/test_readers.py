@@ -8,11 +8,10 @@ import docx
 import pytest
 from docx.enum.style import WD_STYLE_TYPE
 from reportlab.lib import pdfencrypt
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from policysearch import readers
+from helpers import make_pdf
 from policysearch.errors import ReadError
 from policysearch.readers import read_source
 
@@ -210,18 +209,6 @@ def test_file_too_large(tmp_path, monkeypatch):
 
 
 # ---- PDF ------------------------------------------------------------------------
-
-def make_pdf(path: Path, pages, **options) -> Path:
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    pdf = canvas.Canvas(str(path), **options)
-    for lines in pages:
-        pdf.setFont("STSong-Light", 14)
-        for i, line in enumerate(lines):
-            pdf.drawString(72, 760 - 24 * i, line)
-        pdf.showPage()
-    pdf.save()
-    return path
-
 
 PAGES = [["松江区二〇二三年政府工作报告", "一、过去一年工作回顾"], ["二、今年主要任务", "推进乡村振兴，优化营商环境。"]]
 

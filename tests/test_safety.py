@@ -32,10 +32,9 @@ from dataclasses import dataclass
 import pytest
 from whoosh.filedb.structfile import StructFile
 
-from conftest import CORPUS, scan_form
+from helpers import CORPUS, POLICYSEARCH, scan_form
 from policysearch import Index, IndexStateError
 
-POLICYSEARCH = os.path.join(os.path.dirname(sys.executable), "policysearch")
 ABSENT = "绝无此串QX9"            # in no report: NOT "ABSENT" is every paragraph of the index
 SAMPLES = sorted(os.listdir(CORPUS))
 SMALL = "004_179a3deb063e8376.txt"   # the shortest sample report, for quick builds
@@ -54,7 +53,7 @@ with Index(sys.argv[1]).writing():
 ZYGOTE = r"""
 import json, os, sys, traceback
 from policysearch import Index
-from policysearch.analysis import jieba_module
+from policysearch.text import jieba_module
 jieba_module()
 print(json.dumps({"ready": os.getpid()}), flush=True)
 for line in sys.stdin:
@@ -131,21 +130,21 @@ def check_index(path, expected: dict) -> set:
     Returns the ids of the listed reports."""
     ix = Index(path)
     listed = ix.reports()
-    ids = {r["id"] for r in listed}
+    ids = {r.id for r in listed}
     assert len(ids) == len(listed), "a report is listed twice"
     assert ids <= set(expected), f"reports nobody added: {ids - set(expected)}"
     for r in listed:
-        e = expected[r["id"]]
-        paragraphs = ix.paragraphs(r["id"])
-        assert len(paragraphs) == r["paragraphs"] == len(e.paragraph_ids), r["source"]
+        e = expected[r.id]
+        paragraphs = ix.paragraphs(r.id)
+        assert len(paragraphs) == r.paragraphs == len(e.paragraph_ids), r.source
         assert [p.id for p in paragraphs] == e.paragraph_ids
         found = {h.doc_id for h in ix.search(f'"{e.phrase}"', limit=None).hits}
-        assert r["id"] in found, f"{e.phrase} does not find {r['source']}"
+        assert r.id in found, f"{e.phrase} does not find {r.source}"
         if e.exclusive:
-            assert found == {r["id"]}
+            assert found == {r.id}
     everything = ix.search(f'NOT "{ABSENT}"', limit=None)
     assert {h.doc_id for h in everything.hits} == ids, "paragraphs of a report that is not listed"
-    assert everything.total == sum(r["paragraphs"] for r in listed)
+    assert everything.total == sum(r.paragraphs for r in listed)
     return ids
 
 
@@ -508,7 +507,7 @@ def test_writer_gives_up_after_its_wait_and_a_killed_holders_lock_is_free(index_
         pass
     assert told == [] and time.monotonic() - start < 0.5
     path = make_variants(tmp_path / "v", "FREE", 1, bases=[SMALL])[0]
-    assert ix.add(path).id in {r["id"] for r in ix.reports()}
+    assert ix.add(path).id in {r.id for r in ix.reports()}
 
 
 def test_add_killed_while_holding_the_lock_does_not_block_the_next_writer(index_copy, sample_expected, zygote,
@@ -583,7 +582,7 @@ def test_readers_see_each_report_whole_while_a_writer_adds(index_copy, sample_ex
             previous = set(seen)
     assert {h.doc_id for h in Index(index_copy).search('"标记码R"', limit=None).hits} == set(order)
     listed = Index(index_copy).reports()
-    assert all(counts[r["id"]] == r["paragraphs"] == len(Index(index_copy).paragraphs(r["id"])) for r in listed)
+    assert all(counts[r.id] == r.paragraphs == len(Index(index_copy).paragraphs(r.id)) for r in listed)
     print(f"readers: {served[0]} queries served by {LOAD_READERS} threads during a {LOAD_REPORTS}-report add, "
           f"{sum(map(len, observations.values()))} observations")
 
@@ -611,7 +610,7 @@ def disk_full_after(writes: int):
 
 def snapshot(path) -> list:
     ix = Index(path)
-    return [(r, [(p.id, p.text) for p in ix.paragraphs(r["id"])]) for r in ix.reports()]
+    return [(r, [(p.id, p.text) for p in ix.paragraphs(r.id)]) for r in ix.reports()]
 
 
 def failed_write(action, point) -> str:
@@ -699,15 +698,15 @@ def test_disk_full_in_the_workers_of_a_build_keeps_the_previous_index(index_copy
     """A build of many files writes its segments in worker processes (forked: the full disk
     follows them). A worker that fails stops the build with the same error, in the writer's own
     process; the previous index stays, and the half-written generation goes."""
-    from policysearch import index as index_module
-    paths = make_variants(tmp_path / "many", "PW", index_module.PARALLEL_FROM + 2, bases=[SMALL])
+    from policysearch.store import build as build_module
+    paths = make_variants(tmp_path / "many", "PW", build_module.PARALLEL_FROM + 2, bases=[SMALL])
     before, gens = snapshot(index_copy), generations(index_copy)
     ix = Index(index_copy)
     for point in (5, 30, 300):
         error = failed_write(lambda: ix.build(str(tmp_path / "many")), point)
         assert snapshot(index_copy) == before and generations(index_copy) == gens, (point, error)
     ix.build(str(tmp_path / "many"))
-    assert {r["id"] for r in ix.reports()} == set(expect_variants(paths))
+    assert {r.id for r in ix.reports()} == set(expect_variants(paths))
 
 
 def test_same_process_writes_again_after_disk_full_while_the_error_is_kept(index_copy, tmp_path):
@@ -723,7 +722,7 @@ def test_same_process_writes_again_after_disk_full_while_the_error_is_kept(index
             kept.append(e)
     assert kept and kept[0].errno == errno.ENOSPC
     report = ix.add(path)
-    assert report.id in {r["id"] for r in Index(index_copy).reports()}
+    assert report.id in {r.id for r in Index(index_copy).reports()}
 
 
 # -- the phrase index's own writes fail: the Whoosh commit is in, the phrase rows are not ----------
@@ -731,8 +730,8 @@ def test_same_process_writes_again_after_disk_full_while_the_error_is_kept(index
 @contextmanager
 def phrase_index_full(monkeypatch):
     """The phrase index (SQLite) cannot grow by a single page: SQLite's own "disk is full"."""
-    from policysearch import index as index_module
-    original = index_module.PhraseIndex.__init__
+    from policysearch.store import phrases as phrases_module
+    original = phrases_module.PhraseIndex.__init__
 
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)
@@ -740,7 +739,7 @@ def phrase_index_full(monkeypatch):
         self.db.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
 
     with monkeypatch.context() as m:
-        m.setattr(index_module.PhraseIndex, "__init__", init)
+        m.setattr(phrases_module.PhraseIndex, "__init__", init)
         yield
 
 

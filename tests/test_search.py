@@ -8,8 +8,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import scan_form
-import policysearch.index as index_module
+from helpers import scan_form
 from policysearch import Index, QueryError
 
 
@@ -211,7 +210,7 @@ def test_query_words_from_the_saved_lexicon_equal_jieba(sample_index, paragraphs
     """Plain queries are cut with jieba's dictionary read from the index folder (no 0.7 s load);
     the words must be exactly jieba's."""
     import jieba
-    from policysearch.analysis import cutter, jieba_module
+    from policysearch.text import cutter, jieba_module
     lexicon = sample_index.lexicon_path()
     assert lexicon is not None
     jieba_module()
@@ -247,7 +246,7 @@ def test_phrases_with_latin_letters_digits_signs_and_private_use_characters(tmp_
     (folder / "r.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
     ix = Index(tmp_path / "ix")
     ix.build(str(folder))
-    paragraphs = [p for r in ix.reports() for p in ix.paragraphs(r["id"])]
+    paragraphs = [p for r in ix.reports() for p in ix.paragraphs(r.id)]
     phrases = ["G60", "g60", "G", "g", "60", "14-01", "-", "4-0", "3.5%", "%", "%,", "A,B", ",", "村", "是村",
                "\ue000", "\ue000\ue001", "字形\ue000", "c_d", "_", "e.f", "GDP", "gdp", "P增", ".", "试运行"]
     for phrase in phrases:
@@ -260,13 +259,15 @@ def test_ranking_scores_are_whooshs_bm25f(sample_index):
     """Ranking computes BM25 over posting blocks itself; the scores must be Whoosh's own BM25F
     scores of an OR of the words, document for document."""
     from whoosh.query import Or, Term
-    from policysearch.search import Evaluator, bm25
-    searcher, phrases, covered = sample_index.view()
-    ev = Evaluator(searcher, phrases, covered, None)
+    from policysearch.query.evaluate import Evaluator
+    from policysearch.query.rank import bm25
+    snap = sample_index.snapshot()
+    searcher, ev = snap.searcher, Evaluator(snap, None)
+    universe = set(snap.universe)
     for words in (["城中村"], ["改造", "项目"], ["发展", "经济", "社区"], ["营商", "环境"]):
         whoosh = {d: s for s, d in searcher.search(Or([Term("words", w) for w in words]), limit=None).top_n}
-        ours = bm25(ev, words, ev.universe)
-        assert whoosh and set(ours) == set(whoosh) & ev.universe, words
+        ours = bm25(ev, words, snap.universe)
+        assert whoosh and set(ours) == set(whoosh) & universe, words
         assert all(abs(ours[d] - whoosh[d]) < 1e-4 * max(1.0, whoosh[d]) for d in ours), words
 
 
@@ -275,25 +276,28 @@ def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path, 
     neighbouring paragraphs (a filtered query) reads only the blocks that hold them. The scores
     must still be Whoosh's, for neighbours, for a scattered group and for everything."""
     from whoosh.query import Or, Term
-    from policysearch.search import Evaluator, bm25
+    from policysearch.query.evaluate import Evaluator
+    from policysearch.query.rank import bm25
+    from policysearch.store import segments
+    from policysearch.store.snapshot import DocSet
     folder = tmp_path / "c"
     folder.mkdir()
     lines = [f"第{i}项：推进发展" + "发展改革" * (i % 4) + "社区治理" * (i % 3) + "。" * (i % 7) for i in range(700)]
     (folder / "长报告.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
-    monkeypatch.setattr(index_module, "POSTING_BLOCK", 128)
+    monkeypatch.setattr(segments, "POSTING_BLOCK", 128)
     ix = Index(tmp_path / "ix")
     ix.build(str(folder))
-    searcher, phrases, covered = ix.view()
-    ev = Evaluator(searcher, phrases, covered, None)
-    assert len(list(ev.blocks("words", "发展"))) > 4
-    everything = ev.universe
+    snap = ix.snapshot()
+    searcher, ev = snap.searcher, Evaluator(snap, None)
+    assert len(list(snap.blocks("words", "发展"))) > 4
+    everything = set(snap.universe)
     groups = {"neighbours": {d for d in everything if 250 <= d < 262}, "scattered": {d for d in everything if d % 5 == 0},
               "block edges": {d for d in everything if d % 128 in (0, 1, 126, 127)}, "all": everything}
     groups |= {f"only {d}": {d} for d in everything if d % 128 in (0, 127)}     # a block's first or last
     for words in (["发展"], ["发展", "社区"]):
         whoosh = {d: s for s, d in searcher.search(Or([Term("words", w) for w in words]), limit=None).top_n}
         for name, group in groups.items():
-            ours = bm25(ev, words, group)
+            ours = bm25(ev, words, DocSet(group))
             assert ours and set(ours) == set(whoosh) & group, (words, name)
             assert all(abs(ours[d] - whoosh[d]) < 1e-4 * max(1.0, whoosh[d]) for d in ours), (words, name)
 
@@ -302,18 +306,23 @@ def test_a_snapshot_older_than_the_phrase_rows_sees_only_its_own_documents(tmp_p
     """A reader holds a Whoosh snapshot; a writer then commits a report: Whoosh documents, then
     phrase rows and the mark. Asked afterwards, the phrase index has rows beyond the reader's
     snapshot (documents it cannot read): queries must leave them out, counts included."""
-    from policysearch.search import Evaluator, count_facets, parse
+    from dataclasses import replace
+    from policysearch.query import count_facets
+    from policysearch.query.evaluate import Evaluator
+    from policysearch.query.parse import parse
+    from policysearch.store.snapshot import DocSet
     ix = Index(tmp_path / "ix")
     ix.build(str(corpus_copy))
-    searcher, phrases, covered = ix.view()
+    snap = ix.snapshot()
+    searcher, phrases, covered = snap.searcher, snap.phrases, snap.covered
     new = tmp_path / "new.txt"
     new.write_text("某镇2024年工作要点\n\n一、重点任务\n\n推进城中村改造，独有标记甲乙丙。\n", encoding="utf-8")
     Index(tmp_path / "ix").add(new)
     assert phrases.covered() > covered == searcher.reader().doc_count_all()
-    old = Evaluator(searcher, phrases, covered, None)
-    ev = Evaluator(searcher, phrases, phrases.covered(), None)       # the old snapshot, the new mark
-    assert ev.evaluate(parse('"独有标记甲乙丙"')) == set()
+    old = Evaluator(snap, None)
+    ev = Evaluator(replace(snap, covered=phrases.covered(), cache={}), None)    # the old snapshot, the new mark
+    assert ev.evaluate(parse('"独有标记甲乙丙"')) == DocSet()
     found = ev.evaluate(parse('"城中村改造"'))
     assert found == old.evaluate(parse('"城中村改造"')) and found
-    assert count_facets(ev, found) == count_facets(old, found)
+    assert count_facets(ev.snapshot, found) == count_facets(old.snapshot, found)
     assert ix.search('"独有标记甲乙丙"').total == 1                 # a fresh snapshot sees it

@@ -1,5 +1,6 @@
 """`policysearch serve` at the HTTP level: a real server process over a real index of the sample
 corpus plus hostile reports. The library's own answers are the oracle for what the pages show."""
+
 from __future__ import annotations
 
 import csv
@@ -14,17 +15,23 @@ from html import unescape
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
-pytest.register_assert_rewrite("web_support")
-from web_support import HOSTILE_PHRASE, Server, build_index, elements, tags
+from web_support import HOSTILE_PHRASE, Server, build_index, elements, server_fixture, tags, web_index_fixture
 
 from policysearch import Index
-from policysearch.analysis import match_form
+from policysearch.text import match_form
 
-pytest_plugins = ("web_support",)     # the fixtures: index, server
+FIXTURES = (server_fixture, web_index_fixture)
 
-QUERIES = ['"城中村"', "城中村改造", '"改造" OR "更新"', '"改造" -"城中村"', '("城市更新" OR "旧改") town:车墩镇',
-           "heading:城市更新", '"改造" year:2023-2025 section:plan', '"改造" type:工作要点']
+QUERIES = [
+    '"城中村"',
+    "城中村改造",
+    '"改造" OR "更新"',
+    '"改造" -"城中村"',
+    '("城市更新" OR "旧改") town:车墩镇',
+    "heading:城市更新",
+    '"改造" year:2023-2025 section:plan',
+    '"改造" type:工作要点',
+]
 
 
 def library(ix_path: str, query: str, **options):
@@ -58,8 +65,9 @@ def test_search_page_shows_what_the_library_finds(server, query):
     # every match of the query is marked, in each hit's snippet
     snippets = [t for _, t in elements(html, "p", "snippet")]
     marks = [t for _, t in elements(html, "mark")]
-    wanted = [h.text[a:b] for h in expected.hits for a, b in h.highlights
-              if h.snippet_span[0] <= a and b <= h.snippet_span[1]]
+    wanted = [
+        h.text[a:b] for h in expected.hits for a, b in h.highlights if h.snippet_span[0] <= a and b <= h.snippet_span[1]
+    ]
     assert marks == wanted and all(marks) == bool(expected.hits)
     for hit, snippet in zip(expected.hits, snippets):
         start, end = hit.snippet_span
@@ -125,9 +133,10 @@ def test_paragraph_page_shows_the_report_and_every_match_around_it(server):
     hit, by_id = results.hits[0], {h.id: h for h in results.hits}
     ix = Index(server.index)
     report = ix.report(hit.doc_id)
+    assert report is not None
     status, _, html = server.get(f"/paragraph/{hit.id}", {"q": query})
     assert status == 200
-    for fact in (report["title"], report["date"], report["doc_type"], report["town"], report["district"]):
+    for fact in (report.title, report.date, report.doc_type, report.town, report.district):
         assert fact in html
     paragraphs = ix.paragraphs(hit.doc_id)
     shown = [a["id"][2:] for a, _ in elements(html, "section", "paragraph")]
@@ -140,15 +149,15 @@ def test_paragraph_page_shows_the_report_and_every_match_around_it(server):
         marks = elements(part, "mark")
         if pid == hit.id:
             before = len(numbers)
-        if pid in by_id:      # a hit: exactly its highlights are marked
+        if pid in by_id:  # a hit: exactly its highlights are marked
             h = by_id[pid]
             assert [t for _, t in marks] == [h.text[a:b] for a, b in h.highlights]
-        else:                 # a paragraph around it: only the query's words
+        else:  # a paragraph around it: only the query's words
             assert all(match_form(t) in terms for _, t in marks)
         numbers += [int(a["id"][1:]) for a, _ in marks]
     assert numbers == list(range(1, len(numbers) + 1)) and numbers
     current = [a for a, _ in elements(html, "mark", "current")]
-    assert len(current) == 1 and current[0]["id"] == f"m{before + 1}"      # the first in the paragraph asked for
+    assert len(current) == 1 and current[0]["id"] == f"m{before + 1}"  # the first in the paragraph asked for
     assert f"match {before + 1} of {len(numbers)}" in " ".join(elements(html, "span", "count")[0][1].split())
 
 
@@ -183,8 +192,14 @@ def test_whole_report_shows_every_paragraph(server):
     assert shown == [p.id for p in Index(server.index).paragraphs(hit.doc_id)]
 
 
-@pytest.mark.parametrize("args", [["--limit", "10"], ["--limit", "5", "--offset", "5", "--sort", "date"],
-                                  ["--town", "车墩镇", "--year", "2023-2025", "--limit", "3"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--limit", "10"],
+        ["--limit", "5", "--offset", "5", "--sort", "date"],
+        ["--town", "车墩镇", "--year", "2023-2025", "--limit", "3"],
+    ],
+)
 def test_api_search_is_exactly_query_json(server, args):
     query = '"改造" OR "更新"'
     out = cli("query", query, "--json", "--index", server.index, *args)
@@ -222,14 +237,52 @@ def test_hostile_documents_are_shown_as_text(server):
         assert status == 200
         assert_inert(html)
         texts = "".join(t for _, t in elements(html, "p", "text"))
-        assert hit.text in texts            # the markup is there, as text
+        assert hit.text in texts  # the markup is there, as text
     status, _, html = server.get("/", {"q": '"<script>alert(1)</script>" OR "<img src=x onerror=alert(2)>"'})
     assert_inert(html) and status in (200, 400)
 
 
-PAGE_TAGS = {"html", "head", "meta", "title", "link", "script", "body", "a", "header", "form", "label", "input",
-             "button", "main", "p", "strong", "footer", "kbd", "div", "aside", "section", "h1", "h2", "ul", "li",
-             "span", "ol", "mark", "nav", "article", "dl", "dt", "dd", "table", "caption", "tr", "th", "td", "code"}
+PAGE_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "link",
+    "script",
+    "body",
+    "a",
+    "header",
+    "form",
+    "label",
+    "input",
+    "button",
+    "main",
+    "p",
+    "strong",
+    "footer",
+    "kbd",
+    "div",
+    "aside",
+    "section",
+    "h1",
+    "h2",
+    "ul",
+    "li",
+    "span",
+    "ol",
+    "mark",
+    "nav",
+    "article",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "caption",
+    "tr",
+    "th",
+    "td",
+    "code",
+}
 
 
 def assert_inert(html: str) -> bool:
@@ -243,21 +296,24 @@ def assert_inert(html: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"q": '"城中村'}, "unbalanced quote"),
-    ({"q": "town:"}, ""),
-    ({"q": "year:abc"}, ""),
-    ({"q": "乱码" * 1500}, ""),
-    ({"q": "改造", "sort": "newest"}, "sort must be relevance or date"),
-    ({"q": "改造", "page": "abc"}, "page must be a whole number"),
-    ({"q": "改造", "page": "0"}, "page must be between 1 and 1000"),
-    ({"q": "改造", "page": "1001"}, "page must be between 1 and 1000"),
-    ({"q": "改造", "limit": "101"}, "limit must be between 1 and 100"),
-    ({"q": "改造", "limit": "-1"}, "limit must be between"),
-    ({"q": "改造", "year": "二〇二四"}, ""),
-    ({"q": "改造", "section": "nope"}, ""),
-    ({"q": "改造", "color": "red"}, "unknown parameter 'color'"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"q": '"城中村'}, "unbalanced quote"),
+        ({"q": "town:"}, ""),
+        ({"q": "year:abc"}, ""),
+        ({"q": "乱码" * 1500}, ""),
+        ({"q": "改造", "sort": "newest"}, "sort must be relevance or date"),
+        ({"q": "改造", "page": "abc"}, "page must be a whole number"),
+        ({"q": "改造", "page": "0"}, "page must be between 1 and 1000"),
+        ({"q": "改造", "page": "1001"}, "page must be between 1 and 1000"),
+        ({"q": "改造", "limit": "101"}, "limit must be between 1 and 100"),
+        ({"q": "改造", "limit": "-1"}, "limit must be between"),
+        ({"q": "改造", "year": "二〇二四"}, ""),
+        ({"q": "改造", "section": "nope"}, ""),
+        ({"q": "改造", "color": "red"}, "unknown parameter 'color'"),
+    ],
+)
 def test_malformed_input_gets_the_page_with_a_message_and_400(server, params, message):
     # the paragraph page uses the query (for its highlights), not the filters (kept for the way back)
     paragraph = [] if {"year", "section"} & set(params) else ["/paragraph/29a3147a4c7c8d26-0016"]
@@ -268,7 +324,7 @@ def test_malformed_input_gets_the_page_with_a_message_and_400(server, params, me
         if path == "/":
             alert = elements(body, "p", "error")
             assert alert and len(alert[0][1]) > len("Cannot show this: ") + 5
-            assert next(a for t, a in tags(body) if t == "input")["id"] == "q"     # the box, to fix the query
+            assert next(a for t, a in tags(body) if t == "input")["id"] == "q"  # the box, to fix the query
         if path == "/api/search":
             assert json.loads(body)["error"]
 
@@ -281,13 +337,32 @@ def test_paragraph_page_bad_parameters_and_unknown_ids(server):
         assert status == 404 and "no paragraph" in body
 
 
-@pytest.mark.parametrize("path", [
-    "/static/../../etc/passwd", "/static/../policysearch/web/app.py", "/static/%2e%2e/%2e%2e/etc/passwd",
-    "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/static/..%2f..%2fetc%2fpasswd", "/static/%252e%252e%252fetc",
-    "/static/app.js%00", "/static/app.js%00.png", "/static/%00", "/static/..%5c..%5cwindows", "/static/",
-    "/static", "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/templates/base.html", "/static/../app.py",
-    "/static/.%2e/app.py", "/static//etc/passwd", "/static/%2fetc%2fpasswd", "/index", "/admin",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../../etc/passwd",
+        "/static/../policysearch/web/app.py",
+        "/static/%2e%2e/%2e%2e/etc/passwd",
+        "/static/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/static/..%2f..%2fetc%2fpasswd",
+        "/static/%252e%252e%252fetc",
+        "/static/app.js%00",
+        "/static/app.js%00.png",
+        "/static/%00",
+        "/static/..%5c..%5cwindows",
+        "/static/",
+        "/static",
+        "/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/templates/base.html",
+        "/static/../app.py",
+        "/static/.%2e/app.py",
+        "/static//etc/passwd",
+        "/static/%2fetc%2fpasswd",
+        "/index",
+        "/admin",
+    ],
+)
 def test_no_file_outside_the_static_folder(server, path):
     status, _, body = server.get(path)
     assert status == 404 and "root:" not in body and "import" not in body
@@ -301,8 +376,13 @@ def test_static_files_come_from_the_package(server):
         with open(os.path.join(here, name), encoding="utf-8") as f:
             assert body == f.read()
     _, _, html = server.get("/", {"q": "改造"})
-    external = [v for tag, key in (("link", "href"), ("script", "src"), ("img", "src"))
-                for a, _ in elements(html, tag) for v in [a.get(key, "")] if v and not v.startswith("/")]
+    external = [
+        v
+        for tag, key in (("link", "href"), ("script", "src"), ("img", "src"))
+        for a, _ in elements(html, tag)
+        for v in [a.get(key, "")]
+        if v and not v.startswith("/")
+    ]
     assert external == []
 
 
@@ -314,8 +394,7 @@ def test_read_only_no_route_takes_a_write(server):
             assert status == 405 and "Traceback" not in body, (path, method)
         assert server.get(path + "?q=%E6%94%B9%E9%80%A0", method="HEAD")[0] in (200, 404)
     after = Index(server.index).stats()
-    assert (before["reports"], before["paragraphs"], before["size_bytes"]) == \
-           (after["reports"], after["paragraphs"], after["size_bytes"])
+    assert (before.reports, before.paragraphs, before.size_bytes) == (after.reports, after.paragraphs, after.size_bytes)
 
 
 def test_headers_keep_document_text_from_running(server):
@@ -334,8 +413,11 @@ def test_binds_this_machine_only_and_answers_only_its_own_name(server):
     # a page elsewhere reaching this port through a DNS name of its own is refused
     assert server.get("/", {"q": "改造"}, headers={"Host": "evil.example"})[0] == 400
     assert server.get("/", {"q": "改造"}, headers={"Host": f"localhost:{server.port}"})[0] == 200
-    others = [a for a in {i[4][0] for i in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
-              if not a.startswith("127.")]
+    others = [
+        a
+        for a in {i[4][0] for i in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+        if not a.startswith("127.")
+    ]
     for address in others:
         with pytest.raises(OSError):
             socket.create_connection((address, server.port), timeout=2).close()
@@ -380,14 +462,18 @@ def test_each_request_sees_one_index_state_while_reports_are_added(tmp_path):
         while not done.is_set():
             status, _, body = s.get("/api/search", {"q": query, "limit": 100})
             doc = json.loads(body) if status == 200 else {}
-            if not (doc and doc["total"] in states and doc["total"] == len(doc["hits"])
-                    == sum(doc["facets"]["year"].values())):
+            if not (
+                doc
+                and doc["total"] in states
+                and doc["total"] == len(doc["hits"]) == sum(doc["facets"]["year"].values())
+            ):
                 errors.append(body)
                 continue
             mine.append(doc["total"])
             status, _, page = s.get(f"/paragraph/{doc['hits'][-1]['id']}", {"q": query})
             if status != 200:
                 errors.append(page)
+
     readers = [threading.Thread(target=read, args=(mine,)) for mine in seen]
     try:
         for t in readers:
@@ -407,4 +493,6 @@ def test_each_request_sees_one_index_state_while_reports_are_added(tmp_path):
 
 
 def ix_source(path: str, report_id: str) -> str:
-    return Index(path).report(report_id)["source"]
+    report = Index(path).report(report_id)
+    assert report is not None
+    return report.source

@@ -1,29 +1,30 @@
 """The web page in a real browser: headless Chromium driven by Selenium against a real
 `policysearch serve`. Without Chromium these skip, saying how to install it; with CI set they fail."""
+
 from __future__ import annotations
 
 import os
 from urllib.parse import parse_qs, urlencode, urlparse
 
-import pytest
-
-pytest.register_assert_rewrite("web_support")
-from web_support import HOSTILE_PHRASE, ROOT
+from helpers import ROOT
+from web_support import HOSTILE_PHRASE, browser_fixture, server_fixture, web_index_fixture
 
 from policysearch import Index
-from policysearch.analysis import match_form
+from policysearch.text import match_form
 
-pytest_plugins = ("web_support",)     # the fixtures: index, server, browser
+FIXTURES = (browser_fixture, server_fixture, web_index_fixture)
 SCREENSHOT = os.path.join(ROOT, "docs", "screenshot.png")
 
 
 def by_css(driver, selector: str):
     from selenium.webdriver.common.by import By
+
     return driver.find_elements(By.CSS_SELECTOR, selector)
 
 
 def wait_for(driver, condition, timeout: float = 10):
     from selenium.webdriver.support.ui import WebDriverWait
+
     return WebDriverWait(driver, timeout).until(lambda d: condition(d))
 
 
@@ -33,11 +34,13 @@ def url_params(driver) -> dict:
 
 def press(driver, key: str) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
+
     ActionChains(driver).send_keys(key).perform()
 
 
 def test_type_a_query_click_a_facet_page_and_open_a_hit(server, browser):
     from selenium.webdriver.common.keys import Keys
+
     browser.get(server.url + "/")
     box = by_css(browser, "#q")[0]
     box.send_keys('"改造"', Keys.ENTER)
@@ -76,8 +79,8 @@ def test_type_a_query_click_a_facet_page_and_open_a_hit(server, browser):
     press(browser, "j")
     press(browser, "j")
     selected = by_css(browser, ".hit.selected a.open")
-    assert len(selected) == 1 and selected[0].get_attribute("href") == by_css(browser, ".hit a.open")[1].get_attribute("href")
-    target = selected[0].get_attribute("href")
+    target = by_css(browser, ".hit a.open")[1].get_attribute("href")
+    assert len(selected) == 1 and selected[0].get_attribute("href") == target
     press(browser, "k")
     press(browser, "j")
     press(browser, Keys.ENTER)
@@ -115,17 +118,17 @@ def test_a_hostile_documents_script_does_not_run(server, browser):
     browser.get(server.url + "/?" + urlencode({"q": HOSTILE_PHRASE}))
     wait_for(browser, lambda d: by_css(d, ".hit"))
     hits = by_css(browser, ".hit")
-    assert "<script>window.pwned=" in " ".join(h.text for h in hits)      # shown as text
+    assert "<script>window.pwned=" in " ".join(h.text for h in hits)  # shown as text
     ix = Index(server.index)
     links = [a.get_attribute("href") for a in by_css(browser, ".hit a.open")]
     for link in links:
         browser.get(link + "&around=all")
-        report = ix.paragraph(urlparse(link).path.rsplit("/", 1)[1])["doc_id"]
+        paragraph = ix.paragraph(urlparse(link).path.rsplit("/", 1)[1])
+        assert paragraph is not None
         shown = [e.text for e in by_css(browser, ".paragraph .text")]
-        assert shown == [p.text for p in ix.paragraphs(report)]       # markup and all, as text
+        assert shown == [p.text for p in ix.paragraphs(paragraph.doc_id)]  # markup and all, as text
         for element in by_css(browser, ".paragraph .text, .paragraph .path, h1"):
-            browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('mouseover', {bubbles: true}))",
-                                   element)
+            browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('mouseover', {bubbles: true}))", element)
         assert browser.execute_script("return window.pwned === undefined")
         assert not by_css(browser, "main img, main iframe, main svg, main script, main b")
     assert browser.execute_script("return window.pwned === undefined")

@@ -1,5 +1,6 @@
 """Fixtures of the web page's tests: a real index of the sample corpus plus hostile reports, a
 real `policysearch serve` process on a free port, and headless Chromium driven by Selenium."""
+
 from __future__ import annotations
 
 import http.client
@@ -14,12 +15,11 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
+from helpers import CORPUS
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CORPUS = os.path.join(ROOT, "corpus")
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 INSTALL = "apt-get install -y chromium chromium-driver fonts-noto-cjk"
-HOSTILE_PHRASE = "恶意脚本测试"      # in every paragraph of the hostile reports below
+HOSTILE_PHRASE = "恶意脚本测试"  # in every paragraph of the hostile reports below
 
 # Reports whose title, headings and text carry markup a browser would run if it were not escaped.
 # Each payload sets window.pwned (the browser test checks it stays unset) or breaks the markup.
@@ -57,6 +57,7 @@ date: 2024-01-10
 def build_index(folder) -> str:
     """An index of the sample corpus plus the hostile reports, in `folder`."""
     from policysearch import Index
+
     corpus = os.path.join(folder, "corpus")
     shutil.copytree(CORPUS, corpus)
     for name, text in HOSTILE.items():
@@ -121,7 +122,11 @@ class Server:
         self.index = index
         self.process = subprocess.Popen(
             [sys.executable, "-m", "policysearch.cli", "serve", "--index", index, "--port", "0", *args],
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
         self.stderr_lines = []
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -158,14 +163,15 @@ class Server:
         self.process.stderr.close()
 
 
-@pytest.fixture(scope="session")
-def web_index(tmp_path_factory) -> str:
+# Fixtures, named for the tests' arguments: a test module imports the *_fixture functions.
+@pytest.fixture(scope="session", name="web_index")
+def web_index_fixture(tmp_path_factory) -> str:
     """Built once; tests must not write to it."""
     return build_index(tmp_path_factory.mktemp("web"))
 
 
-@pytest.fixture(scope="session")
-def server(web_index):
+@pytest.fixture(scope="session", name="server")
+def server_fixture(web_index):
     s = Server(web_index)
     yield s
     s.stop()
@@ -180,8 +186,8 @@ def browser_missing() -> str | None:
     return ", ".join(missing) or None
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="session", name="browser")
+def browser_fixture():
     """Headless Chromium with a fresh profile. Without one: a skip that says how to install it,
     except in CI (the environment variable CI set), where a missing browser fails."""
     missing = browser_missing()
@@ -192,12 +198,23 @@ def browser():
         pytest.skip(message)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="policysearch-chromium-")
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={profile}", "--window-size=1200,900", "--lang=zh-CN"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1200,900",
+        "--lang=zh-CN",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_page_load_timeout(30)

@@ -1,5 +1,6 @@
 """The search page over the library: routes, the search state in the URL, and the pieces the
 templates show. Read-only; every text is escaped by the templates (no markup is built here)."""
+
 from __future__ import annotations
 
 import os
@@ -19,18 +20,31 @@ from starlette.routing import Route
 from .. import render
 from ..errors import IndexStateError, QueryError
 from ..index import Index
+from ..model import Hit, ReportEntry
 from . import library
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STATIC = os.path.join(HERE, "static")
 MAX_LIMIT, MAX_PAGE, DEFAULT_LIMIT = 100, 1000, 10
 MAX_AROUND, DEFAULT_AROUND = 50, 3
-PLACE_LEVELS = ("province", "city", "district", "town")     # outermost first, as a place path reads
-FACET_LABELS = {"province": "省 province", "city": "市 city", "district": "区县 district", "town": "镇街 town",
-                "year": "年份 year", "section_type": "类别 section type", "doc_type": "文种 document type"}
+PLACE_LEVELS = ("province", "city", "district", "town")  # outermost first, as a place path reads
+FACET_LABELS = {
+    "province": "省 province",
+    "city": "市 city",
+    "district": "区县 district",
+    "town": "镇街 town",
+    "year": "年份 year",
+    "section_type": "类别 section type",
+    "doc_type": "文种 document type",
+}
 SECURITY_HEADERS = [
-    (b"content-security-policy", (b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-                                  b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'")),
+    (
+        b"content-security-policy",
+        (
+            b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        ),
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
@@ -54,8 +68,9 @@ def param_of(keyword: str) -> str:
 @dataclass(frozen=True)
 class Search:
     """One search as the URL holds it."""
+
     q: str = ""
-    filters: dict = field(default_factory=dict)     # Index.search keyword -> value
+    filters: dict = field(default_factory=dict)  # Index.search keyword -> value
     sort: str = "relevance"
     page: int = 1
     limit: int = DEFAULT_LIMIT
@@ -66,17 +81,23 @@ class Search:
         by_param = {param_of(k): k for k in library.FILTERS}
         unknown = [k for k in params if k not in by_param and k not in ("q", "sort", "page", "limit") + extra]
         if unknown:
-            raise BadRequest(f"unknown parameter {unknown[0]!r}: this index takes q, "
-                             f"{', '.join(by_param)}, sort, page and limit")
+            raise BadRequest(
+                f"unknown parameter {unknown[0]!r}: this index takes q, {', '.join(by_param)}, sort, page and limit"
+            )
         sort = params.get("sort") or "relevance"
         if sort not in ("relevance", "date"):
             raise BadRequest(f"sort must be relevance or date, not {sort!r}")
         filters = {by_param[p]: v.strip() for p, v in params.items() if p in by_param and v.strip()}
-        return cls(q=params.get("q", "").strip(), filters=filters, sort=sort,
-                   page=bounded(params, "page", 1, MAX_PAGE, 1), limit=bounded(params, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT))
+        return cls(
+            q=params.get("q", "").strip(),
+            filters=filters,
+            sort=sort,
+            page=bounded(params, "page", 1, MAX_PAGE, 1),
+            limit=bounded(params, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT),
+        )
 
-    def params(self) -> dict:
-        out = {"q": self.q} if self.q else {}
+    def params(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {"q": self.q} if self.q else {}
         out.update({param_of(k): v for k, v in self.filters.items()})
         if self.sort != "relevance":
             out["sort"] = self.sort
@@ -135,10 +156,9 @@ def pieces(text: str, spans, start: int = 0, end: int | None = None, first: int 
     return out
 
 
-def place_path(item) -> list[str]:
+def place_path(item: Hit | ReportEntry) -> list[str]:
     """The place levels a hit or report names, outermost first (missing levels left out)."""
-    get = item.get if isinstance(item, dict) else lambda k: getattr(item, k, None)
-    return [get(level) for level in PLACE_LEVELS if get(level)]
+    return [value for value in (getattr(item, level, None) for level in PLACE_LEVELS) if value]
 
 
 def facet_groups(search: Search, facets: dict) -> list[dict]:
@@ -147,9 +167,16 @@ def facet_groups(search: Search, facets: dict) -> list[dict]:
     groups = []
     for name, counts in facets.items():
         keyword = keyword_of(name)
-        values = [{"value": str(v), "label": facet_value_label(name, v), "count": n,
-                   "on": search.filters.get(keyword) == str(v), "url": search.toggled(keyword, str(v)).url()}
-                  for v, n in counts.items()]
+        values = [
+            {
+                "value": str(v),
+                "label": facet_value_label(name, v),
+                "count": n,
+                "on": search.filters.get(keyword) == str(v),
+                "url": search.toggled(keyword, str(v)).url(),
+            }
+            for v, n in counts.items()
+        ]
         if values and keyword in library.FILTERS:
             groups.append({"name": name, "label": FACET_LABELS.get(name, name), "values": values})
     return groups
@@ -162,23 +189,37 @@ def facet_value_label(name: str, value) -> str:
 
 
 def chips(search: Search) -> list[dict]:
-    return [{"label": FACET_LABELS.get(k if k != "section" else "section_type", k), "value": v,
-             "url": search.toggled(k, v).url()} for k, v in search.filters.items()]
+    return [
+        {
+            "label": FACET_LABELS.get(k if k != "section" else "section_type", k),
+            "value": v,
+            "url": search.toggled(k, v).url(),
+        }
+        for k, v in search.filters.items()
+    ]
 
 
 def hit_view(hit, search: Search) -> dict:
     start, end = hit.snippet_span
-    return {"hit": hit, "place": place_path(hit), "url": search.url(f"/paragraph/{hit.id}"),
-            "before": "…" if start else "", "after": "…" if end < len(hit.text) else "",
-            "snippet": pieces(hit.text, hit.highlights, start, end)}
+    return {
+        "hit": hit,
+        "place": place_path(hit),
+        "url": search.url(f"/paragraph/{hit.id}"),
+        "before": "…" if start else "",
+        "after": "…" if end < len(hit.text) else "",
+        "snippet": pieces(hit.text, hit.highlights, start, end),
+    }
 
 
 def pages(search: Search, total: int) -> dict:
     last = max(1, min(MAX_PAGE, -(-total // search.limit)))
     numbers = sorted({1, last, *range(max(1, search.page - 2), min(last, search.page + 2) + 1)})
-    return {"last": last, "links": [(n, replace(search, page=n).url()) for n in numbers],
-            "prev": replace(search, page=search.page - 1).url() if search.page > 1 else None,
-            "next": replace(search, page=search.page + 1).url() if search.page < last else None}
+    return {
+        "last": last,
+        "links": [(n, replace(search, page=n).url()) for n in numbers],
+        "prev": replace(search, page=search.page - 1).url() if search.page > 1 else None,
+        "next": replace(search, page=search.page + 1).url() if search.page < last else None,
+    }
 
 
 class Site:
@@ -186,8 +227,12 @@ class Site:
 
     def __init__(self, ix: Index):
         self.ix = ix
-        self.templates = Environment(loader=FileSystemLoader(os.path.join(HERE, "templates")), autoescape=True,
-                                     trim_blocks=True, lstrip_blocks=True)
+        self.templates = Environment(
+            loader=FileSystemLoader(os.path.join(HERE, "templates")),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         # The static folder's files, listed once: a name not in it is a 404, whatever the path says.
         self.static = {name: os.path.join(STATIC, name) for name in os.listdir(STATIC)}
 
@@ -205,18 +250,24 @@ class Site:
             results = library.search(self.ix, search.q, search.filters, search.limit, search.offset, search.sort)
         except QueryError as e:
             return self.page("search.html", 400, search=search, error=str(e))
-        return self.page("search.html", search=search, results=results, facets=facet_groups(search, results.facets),
-                         chips=chips(search), hits=[hit_view(h, search) for h in results.hits],
-                         pages=pages(search, results.total), csv_url=search.url("/export.csv"),
-                         sort_urls={s: replace(search, sort=s, page=1).url() for s in ("relevance", "date")})
+        return self.page(
+            "search.html",
+            search=search,
+            results=results,
+            facets=facet_groups(search, results.facets),
+            chips=chips(search),
+            hits=[hit_view(h, search) for h in results.hits],
+            pages=pages(search, results.total),
+            csv_url=search.url("/export.csv"),
+            sort_urls={s: replace(search, sort=s, page=1).url() for s in ("relevance", "date")},
+        )
 
     def paragraph_page(self, request: Request) -> Response:
         paragraph_id = request.path_params["paragraph_id"]
         params = request.query_params
         try:
             search = Search.from_params(params, extra=("around", "m"))
-            around = None if params.get("around") == "all" else bounded(params, "around", 0, MAX_AROUND,
-                                                                         DEFAULT_AROUND)
+            around = None if params.get("around") == "all" else bounded(params, "around", 0, MAX_AROUND, DEFAULT_AROUND)
             spans = library.highlighter(self.ix, search.q) if search.q else (lambda text: [])
         except (BadRequest, QueryError) as e:
             return self.page("paragraph.html", 400, search=Search(q=params.get("q", "")), error=str(e))
@@ -224,7 +275,7 @@ class Site:
         if ctx is None:
             return self.page("paragraph.html", 404, search=search, error=f"no paragraph {paragraph_id} in this index")
         shown, count, current = [], 0, None
-        for p in ctx.paragraphs:
+        for p in ctx.around:
             cut = pieces(p.text, spans(p.text), first=count + 1)
             marks = sum(1 for _, n in cut if n)
             if p.id == ctx.paragraph.id and marks:
@@ -237,13 +288,26 @@ class Site:
             return self.page("paragraph.html", 400, search=search, error=str(e))
         here = f"/paragraph/{paragraph_id}"
         around_param = "all" if around is None else (around if around != DEFAULT_AROUND else None)
-        step = {n: search.url(here, around=around_param, m=n) + f"#m{n}" for n in (current - 1, current + 1)
-                if 1 <= n <= count}
-        return self.page("paragraph.html", search=search, report=ctx.report, place=place_path(ctx.report),
-                         paragraph=ctx.paragraph, shown=shown, count=count, current=current if count else 0,
-                         prev_url=step.get(current - 1), next_url=step.get(current + 1),
-                         whole_url=search.url(here, around="all", m=current if count else None),
-                         around_url=search.url(here), whole=around is None)
+        step = {
+            n: search.url(here, around=around_param, m=n) + f"#m{n}"
+            for n in (current - 1, current + 1)
+            if 1 <= n <= count
+        }
+        return self.page(
+            "paragraph.html",
+            search=search,
+            report=ctx.report,
+            place=place_path(ctx.report),
+            paragraph=ctx.paragraph,
+            shown=shown,
+            count=count,
+            current=current if count else 0,
+            prev_url=step.get(current - 1),
+            next_url=step.get(current + 1),
+            whole_url=search.url(here, around="all", m=current if count else None),
+            around_url=search.url(here),
+            whole=around is None,
+        )
 
     def api_search(self, request: Request) -> Response:
         try:
@@ -263,8 +327,11 @@ class Site:
             results = library.search(self.ix, search.q, search.filters, None, 0, search.sort)
         except (BadRequest, QueryError) as e:
             return Response(f"policysearch: {e}\n", 400, media_type="text/plain")
-        return Response(render.results_csv(results), media_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": 'attachment; filename="policysearch.csv"'})
+        return Response(
+            render.results_csv(results),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="policysearch.csv"'},
+        )
 
     def static_file(self, request: Request) -> Response:
         path = self.static.get(request.path_params["name"])
@@ -274,11 +341,13 @@ class Site:
 
     def error_page(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, HTTPException):
-            status, message = exc.status_code, {404: "no such page", 405: "this page is read-only"}.get(
-                exc.status_code, exc.detail)
+            status, message = (
+                exc.status_code,
+                {404: "no such page", 405: "this page is read-only"}.get(exc.status_code, exc.detail),
+            )
         elif isinstance(exc, IndexStateError):
             status, message = 503, str(exc)
-        else:   # a bug: a plain page, never a traceback
+        else:  # a bug: a plain page, never a traceback
             status, message = 500, f"internal error: {type(exc).__name__}"
         return self.page("search.html", status, search=Search(), error=message)
 
@@ -297,9 +366,13 @@ class Headers:
         async def sending(message):
             if message["type"] == "http.response.start":
                 took = (time.perf_counter() - started) * 1000
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS,
-                                      (b"server-timing", f"app;dur={took:.1f}".encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *SECURITY_HEADERS,
+                    (b"server-timing", f"app;dur={took:.1f}".encode()),
+                ]
             await send(message)
+
         await self.app(scope, receive, sending)
 
 
@@ -307,10 +380,17 @@ def create_app(ix: Index, host: str = "127.0.0.1") -> Headers:
     """The web application over an open index. Bound to a loopback address, it answers only requests
     addressed to one (so a web page elsewhere cannot reach it through a DNS name that points here)."""
     site = Site(ix)
-    routes = [Route("/", site.search_page), Route("/paragraph/{paragraph_id}", site.paragraph_page),
-              Route("/api/search", site.api_search), Route("/export.csv", site.export_csv),
-              Route("/static/{name}", site.static_file)]
+    routes = [
+        Route("/", site.search_page),
+        Route("/paragraph/{paragraph_id}", site.paragraph_page),
+        Route("/api/search", site.api_search),
+        Route("/export.csv", site.export_csv),
+        Route("/static/{name}", site.static_file),
+    ]
     allowed = list(LOOPBACK) if host in LOOPBACK else ["*"]
-    app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed)],
-                    exception_handlers={HTTPException: site.error_page, Exception: site.error_page})
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed)],
+        exception_handlers={HTTPException: site.error_page, Exception: site.error_page},
+    )
     return Headers(app)

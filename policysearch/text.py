@@ -3,11 +3,12 @@
 - Exact phrases: the bigrams of each paragraph's match form, in order, in an SQLite FTS5 table with
   positions. A phrase of n >= 2 characters is the FTS5 phrase of its n-1 bigrams, which matches
   exactly where the paragraph's match form holds the phrase: no candidates to check afterwards.
-- Words: jieba's precise-mode words, for BM25 ranking in Whoosh (an analyzer in the Whoosh style,
-  a tokenizer piped into filters, over words cut once at indexing time). jieba's own
-  ChineseAnalyzer stores character offsets as positions and emits overlapping search-mode tokens,
-  which breaks phrase queries; here phrases never depend on words.
-jieba is imported on first use only: a query of quoted phrases and filters never loads it.
+- Words: jieba's precise-mode words, for BM25 ranking (store/schema.py indexes them, cut once at
+  indexing time). jieba's own ChineseAnalyzer stores character offsets as positions and emits
+  overlapping search-mode tokens, which breaks phrase queries; here phrases never depend on words.
+This is the one module that imports jieba, on first use only: a query of quoted phrases and filters
+never loads it. It relies on jieba's private precise-mode cut (see cutter), so jieba's version is
+pinned (JIEBA_VERSION) and checked when jieba is imported.
 """
 from __future__ import annotations
 
@@ -20,20 +21,17 @@ import sqlite3
 import sys
 import threading
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 from math import log
 
-from whoosh.analysis import Composable, LowercaseFilter, SpaceSeparatedTokenizer, StopFilter
-from whoosh.fields import TEXT
-from whoosh.system import pack_uint
+from .errors import PolicySearchError
 
 ANALYZER_VERSION = 2
+JIEBA_VERSION = "0.42.1"     # the version whose Tokenizer.__cut_DAG cut_dag stands in for (pyproject pins it)
 # Removed from the match form: whitespace and the quote and bracket characters.
 DROPPED = "\"'“”‘’《》〈〉「」『』【】〔〕()[]{}"
 DROP = re.compile(r"[\s" + re.escape(DROPPED) + "]")
 PUNCT_WORD = re.compile(r"^[\W_]+$")
-SPACES = re.compile(r"[ \t\r\n]+")        # what SpaceSeparatedTokenizer splits at
 
 
 def match_form(text: str) -> str:
@@ -93,12 +91,15 @@ def import_jieba():
     with _jieba_lock:
         hide = "pkg_resources" not in sys.modules
         if hide:
-            sys.modules["pkg_resources"] = None          # makes `import pkg_resources` fail
+            sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import pkg_resources` fail
         try:
             import jieba
         finally:
             if hide:
                 del sys.modules["pkg_resources"]
+        if getattr(jieba, "__version__", None) != JIEBA_VERSION:
+            raise PolicySearchError(f"policysearch needs jieba {JIEBA_VERSION} (it uses its precise-mode cut), "
+                                    f"not {getattr(jieba, '__version__', '?')}: pip install jieba=={JIEBA_VERSION}")
         jieba.setLogLevel(logging.WARNING)
         return jieba
 
@@ -182,7 +183,7 @@ def cutter(lexicon_path: str | None):
     if key not in _cutters:
         jieba = import_jieba()
 
-        class Tokenizer(jieba.Tokenizer):
+        class Tokenizer(jieba.Tokenizer):  # type: ignore[name-defined]
             _Tokenizer__cut_DAG = cut_dag          # what jieba's cut() calls for precise mode with HMM
             hmm = staticmethod(jieba.finalseg.cut)
 
@@ -256,38 +257,3 @@ def segment(text: str, lexicon_path: str | None = None) -> list[str]:
 def index_words(text: str) -> str:
     """The words of a paragraph for the index, space-separated (cut once, at indexing time)."""
     return " ".join(segment(text))
-
-
-STOP_WORDS = frozenset("的了和与及在是")
-
-
-def words_analyzer() -> Composable:
-    """For text already cut by index_words; queries cut their words with segment() likewise."""
-    return SpaceSeparatedTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
-
-
-class CutWords(TEXT):
-    """The `words` field: text cut by index_words, indexed as words_analyzer would (tested equal),
-    counted in one pass instead of a token object per word through the analyzer's chain."""
-
-    def __init__(self):
-        super().__init__(analyzer=words_analyzer(), phrase=False)
-
-    def index(self, value, **kwargs):
-        counts = Counter(w for w in SPACES.split(value.lower()) if w and w not in STOP_WORDS)
-        return [(WORD_BYTES.get(w) or WORD_BYTES.setdefault(w, w.encode("utf-8")), n, *COUNT_VALUES[n])
-                for w, n in counts.items()]
-
-
-class CountValues(dict):
-    """n -> (weight, stored value) of a word that occurs n times."""
-
-    def __missing__(self, n):
-        self[n] = float(n), pack_uint(n)
-        return self[n]
-
-
-# A writer holds a segment's postings in memory until it writes them, each with its word's bytes
-# and its count's weight and value: shared objects, not new ones per posting (a third of the memory).
-WORD_BYTES: dict[str, bytes] = {}
-COUNT_VALUES = CountValues()

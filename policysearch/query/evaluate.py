@@ -1,0 +1,125 @@
+"""A query tree -> the exact set of matching paragraphs of one snapshot.
+
+Matching is set algebra over document numbers, so it is exact by construction: a phrase is an
+FTS5 phrase of its bigrams (the paragraphs whose match form holds it, as a plain scan finds
+them); AND, OR and NOT are intersection, union and difference; filters are the snapshot's facet
+sets. Every set is a DocSet (store.snapshot), combined in C.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import QueryError
+from ..store.schema import FACETS
+from ..store.snapshot import DocSet, Snapshot
+from ..text import match_form, phrase_match
+from .parse import And, Field, Node, Not, Or_, Phrase, Word
+
+Cut = Callable[[str], list[str]]
+
+
+class Evaluator:
+    """Evaluates query trees over one snapshot; `cut` gives a text's jieba words."""
+
+    def __init__(self, snapshot: Snapshot, cut: Cut | None):
+        self.snapshot = snapshot
+        self.cut = cut
+
+    def substring(self, phrases: str | list[str], within: DocSet | None, column: str = "body") -> DocSet:
+        """Paragraphs whose match form (or heading path's) contains the phrase, or every phrase of
+        a list: FTS5 meets them in C, one query instead of one set per phrase."""
+        queries = [phrase_match(column, p) for p in ([phrases] if isinstance(phrases, str) else phrases)]
+        if None in queries:
+            return DocSet()
+        return self.snapshot.phrase_rows(" AND ".join(f"({q})" for q in queries), within)
+
+    def evaluate(self, node: Node, within: DocSet | None = None) -> DocSet:
+        if isinstance(node, Phrase):
+            return self.substring(node.text, within)
+        if isinstance(node, Word):
+            return self.evaluate(word_tree(node.text, self.cut), within)
+        if isinstance(node, Field):
+            return self.field(node, within)
+        if isinstance(node, Or_):
+            out = DocSet()
+            for part in node.parts:
+                out |= self.evaluate(part, within)
+            return out
+        if isinstance(node, Not):
+            base = within if within is not None else self.snapshot.universe
+            return base - self.evaluate(node.part, base)
+        if isinstance(node, And):
+            return self.conjunction(node, within)
+        raise TypeError(node)
+
+    def conjunction(self, node: And, within: DocSet | None) -> DocSet:
+        acc, parts = within, self.flat_parts(node)
+        filters = [p for p in parts if isinstance(p, Field) and p.name in FACETS]
+        if filters:                     # metadata filters first, as sets: ANDed in microseconds
+            found = self.filter_set(filters[0])
+            for f in filters[1:]:
+                found = found & self.filter_set(f)
+            acc = found if acc is None else found & acc
+            if not acc:
+                return DocSet()
+            parts = [p for p in parts if p not in filters]
+        phrases = [p.text for p in parts if isinstance(p, Phrase)]
+        if len(phrases) > 1:
+            acc = self.substring(phrases, acc)
+            if not acc:
+                return DocSet()
+            parts = [p for p in parts if not isinstance(p, Phrase)]
+        for part in sorted(parts, key=cost):
+            if isinstance(part, Not):
+                base = acc if acc is not None else self.snapshot.universe
+                acc = base - self.evaluate(part.part, base)
+            else:
+                acc = self.evaluate(part, acc)
+            if not acc:
+                return DocSet()
+        return acc if acc is not None else DocSet(self.snapshot.universe)
+
+    def flat_parts(self, node: And) -> list[Node]:
+        """The parts of an AND, with plain words as their phrases and nested ANDs opened."""
+        out: list[Node] = []
+        for part in node.parts:
+            part = word_tree(part.text, self.cut) if isinstance(part, Word) else part
+            out += self.flat_parts(part) if isinstance(part, And) else [part]
+        return out
+
+    def field(self, node: Field, within: DocSet | None) -> DocSet:
+        if node.name == "heading":
+            return self.substring(str(node.value), within, "heading")
+        found = self.filter_set(node)
+        return found & within if within is not None else found
+
+    def filter_set(self, node: Field) -> DocSet:
+        """The paragraphs of a metadata filter (from the snapshot's facets)."""
+        values = self.snapshot.facets()[node.name]
+        if node.name != "year":
+            return values.get(node.value, DocSet())
+        assert isinstance(node.value, tuple)
+        first, last = node.value
+        return DocSet.union(DocSet(), *(docs for year, docs in values.items() if first <= year <= last))
+
+
+def word_tree(text: str, cut: Cut | None) -> Node:
+    """An unquoted word: jieba's words, each required as written."""
+    assert cut is not None, "plain words need a cut"
+    words = [w for w in cut(text) if match_form(w)] or ([text] if match_form(text) else [])
+    if not words:
+        raise QueryError(f"{text!r} holds nothing to search for")
+    return Phrase(words[0]) if len(words) == 1 else And(tuple(Phrase(w) for w in words))
+
+
+def cost(node: Node) -> int:
+    """Cheap, exact parts first: filters, then short phrases, then long ones, NOT last."""
+    if isinstance(node, Field):
+        return 0 if node.name != "heading" else 5
+    if isinstance(node, Phrase):
+        return 1 if len(match_form(node.text)) <= 2 else 3
+    if isinstance(node, Word):
+        return 2
+    if isinstance(node, Not):
+        return 9
+    return 4

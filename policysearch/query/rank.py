@@ -1,0 +1,99 @@
+"""Ranking: BM25 over jieba words (Whoosh's BM25F, score for score), the paragraphs that hold
+the whole query as one run first; or newest first."""
+from __future__ import annotations
+
+import heapq
+from itertools import compress
+
+from ..store.snapshot import DocSet
+from ..text import match_form
+from .evaluate import Evaluator
+from .parse import Node, Phrase, Word, exact_run
+
+RUN_BONUS = 1000.0        # a paragraph holding the whole query as one run outranks any without it
+B, K1 = 0.75, 1.2        # Whoosh's BM25F defaults: the scores are the ones Whoosh gives
+
+
+def rank(ev: Evaluator, tree: Node, texts: list[Phrase | Word], found: DocSet,
+         want: int | None) -> list[tuple[int, float]]:
+    """BM25 over jieba words, with the paragraphs that hold the whole query as one run first.
+    Only the first `want` are ranked (all when None)."""
+    assert ev.cut is not None
+    words: list[str] = []
+    for node in texts:
+        words += ev.cut(node.text) if isinstance(node, Word) else vocabulary_words(ev, node.text)
+    words = [w.lower() for w in dict.fromkeys(words)]
+    run = exact_run(tree, ev.cut)
+    first = ev.substring(run, found) if run else DocSet()
+    order: list[tuple[int, float]] = []
+    for group, bonus in ((first, RUN_BONUS), (found - first, 0.0)):
+        need = None if want is None else want - len(order)
+        if not group or need == 0:
+            continue
+        scores = bm25(ev, words, group)
+        if need is not None and len(scores) > need:   # the need-th best score, then only those at or above it
+            cut = heapq.nlargest(need, scores.values())[-1]
+            kept = list(compress(scores, map(cut.__le__, scores.values())))
+            scores = dict(zip(kept, map(scores.__getitem__, kept)))
+        best = sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:need]
+        order += [(d, s + bonus) for d, s in best]
+        if need is None or len(best) < need:         # then the page holds some with no query word: index order
+            rest = group - DocSet(scores)
+            order += [(d, bonus) for d in (rest if need is None else rest[:need - len(best)])]
+    return order
+
+
+def norms(ev: Evaluator) -> list[float]:
+    """Every document's BM25 length normalisation (K1 * (1 - B + B * length / average)), as
+    Whoosh's BM25F computes it from the length byte, once per snapshot."""
+    snap = ev.snapshot
+    if "norms" not in snap.cache:
+        average = snap.average_length("words") or 1
+        norm = [K1 * ((1 - B) + B * (snap.length_of_byte[b] if b else 1) / average) for b in range(256)]
+        snap.cache["norms"] = list(map(norm.__getitem__, snap.lengths()))
+    return snap.cache["norms"]
+
+
+def bm25(ev: Evaluator, words: list[str], group: DocSet) -> dict[int, float]:
+    """BM25 of the paragraphs of `group` that hold any of the words, as Whoosh's BM25F scores an
+    OR of the words (tested equal), computed over posting blocks instead of Whoosh's collector,
+    which scores one document per call and cannot skip blocks when filtered."""
+    scores: dict[int, float] = {}
+    if not words or not group:
+        return scores
+    snap, normal = ev.snapshot, norms(ev)
+    among = list(group)           # sorted; a report's paragraphs are neighbours: a filtered group skips most blocks
+    member = group.__contains__
+    for word in words:
+        if not snap.has_term("words", word):
+            continue
+        top = snap.idf("words", word) * (K1 + 1)
+        mine = {d: top * tf / (tf + normal[d]) for ids, tfs in snap.blocks("words", word, weights=True, among=among)
+                for d, tf in zip(ids, tfs) if member(d)}
+        if scores:
+            get = scores.get
+            mine = {d: v + get(d, 0.0) for d, v in mine.items()}
+        scores.update(mine)
+    return scores
+
+
+def vocabulary_words(ev: Evaluator, phrase: str) -> list[str]:
+    """Words of a quoted phrase for ranking, without loading jieba: the longest words of the index's
+    own vocabulary (which jieba made), left to right."""
+    text, out, i = match_form(phrase).lower(), [], 0
+    while i < len(text):
+        for j in range(min(len(text), i + 8), i, -1):
+            if ev.snapshot.has_term("words", text[i:j]):
+                out.append(text[i:j])
+                i = j
+                break
+        else:
+            i += 1
+    return out
+
+
+def by_date(ev: Evaluator, found: DocSet) -> list[tuple[int, float]]:
+    """Newest first; within a report, in reading order."""
+    date, position = ev.snapshot.column("date"), ev.snapshot.column("position")
+    newest = sorted(found, key=lambda d: (date[d] or "", -position[d]), reverse=True)
+    return [(d, 0.0) for d in newest]

@@ -1,0 +1,198 @@
+"""Files -> documents ready for the index, by worker processes: read, repair, structure,
+describe and cut (jieba) each file; a build's workers also write their run of files as a Whoosh
+segment of its own."""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..errors import PolicySearchError
+from ..model import Report
+from ..text import gram_tokens, index_words
+from .schema import paragraph_documents, report_document
+from .segments import SegmentBuilder, abandon
+
+READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
+CPUS = os.cpu_count() or 1
+SEGMENT_BYTES = 2_500_000    # of files, per segment of a build: about 5,000 paragraphs, whose postings a worker holds
+PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
+
+
+@dataclass
+class Prepared:
+    """A file read and cut for the index (in a worker process when there are many)."""
+    path: str
+    overrides: dict
+    origin: str
+    report: Report | None = None
+    words: list[str] = field(default_factory=list)                   # per paragraph
+    grams: list[tuple[str, str]] = field(default_factory=list)       # per paragraph: body, heading
+    error: str = ""
+    first: int = 0                                                   # a build's: see Written
+    rows: list = field(default_factory=list)
+
+
+def prepare(item: tuple[str, dict, str]) -> Prepared:
+    from ..report import read_report  # the reading stages load only when something is read
+    path, overrides, origin = item
+    try:
+        report = read_report(path, **overrides)
+    except PolicySearchError as e:
+        return Prepared(path, overrides, origin, error=str(e) if str(e).startswith(path) else f"{path}: {e}")
+    # a section's paragraphs share their heading path's grams
+    headings = {h: gram_tokens(h) for h in {" ".join(p.section) for p in report.paragraphs}}
+    return Prepared(path, overrides, origin, report, [index_words(p.text) for p in report.paragraphs],
+                    [(gram_tokens(p.text), headings[" ".join(p.section)]) for p in report.paragraphs])
+
+
+def prepared(items: list) -> Iterator[Prepared]:
+    """Prepared files in the order given. Many files are read and cut (jieba) by worker processes
+    while the writer indexes (Whoosh) in this one."""
+    return in_workers(prepare, items, CPUS - 1 if len(items) >= PARALLEL_FROM else 0)
+
+
+def in_workers(function: Callable, jobs: list, processes: int) -> Iterator:
+    """function(job) for every job, in order: by `processes` forked worker processes (none: here),
+    at most a few jobs ahead of the caller, which keeps memory flat."""
+    if processes < 1:
+        yield from map(function, jobs)
+        return
+    ahead, stopping = threading.Semaphore(2 * processes + 2), threading.Event()
+
+    def feed():
+        for job in jobs:
+            ahead.acquire()
+            if stopping.is_set():
+                return
+            yield job
+
+    import multiprocessing  # here, not at the top: a query process never forks (~15 ms of imports)
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=die_with_parent)
+    try:
+        for result in pool.imap(function, feed()):
+            ahead.release()
+            yield result
+    finally:
+        stopping.set()
+        ahead.release()               # a feeder waiting for room sees `stopping` and ends
+        pool.terminate()
+        pool.join()
+
+
+def die_with_parent() -> None:
+    """In a worker: be killed when the writer dies (Linux). A worker outliving a killed writer
+    would work on to the end of its job, holding the index's lock, which it inherited."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass                                                # not Linux: the pool's terminate() still ends them
+
+
+def write_report(writer, prep: Prepared, first: int) -> list[tuple[int, str, str]]:
+    """Add a report's paragraphs, numbered from `first`, then its report document (after its
+    paragraphs: see snapshot.py); -> its phrase rows."""
+    assert prep.report is not None
+    for doc in paragraph_documents(prep.report, prep.words):
+        writer.add_document(**doc)
+    writer.add_document(**report_document(prep.report, prep.origin, prep.overrides))
+    return [(first + i, body, heading) for i, (body, heading) in enumerate(prep.grams)]
+
+
+@dataclass
+class Written:
+    """A run of files that a build worker read, cut and wrote as one Whoosh segment (None when
+    none could be read). The files come back without their text; each readable one with the number
+    of its first document in the segment and its phrase rows numbered from there."""
+    segment: Any
+    files: list[Prepared]
+
+
+def write_segment(job: tuple[str, list]) -> Written:
+    """Read, cut and write files into a new segment of the Whoosh index in `folder` (not yet in
+    its table of contents: the build adds it, in order, when every file before is in)."""
+    folder, items = job
+    files, writer = [], None
+    try:
+        for item in items:
+            prep = prepare(item)
+            if prep.report is not None:
+                if writer is None:
+                    writer = SegmentBuilder(folder)
+                prep.first = writer.docnum
+                prep.rows = write_report(writer, prep, writer.docnum)
+                prep.report = replace(prep.report, paragraphs=[replace(p, text="") for p in prep.report.paragraphs])
+                prep.words, prep.grams = [], []
+            files.append(prep)
+        segment = writer.finish() if writer is not None else None
+    except BaseException:
+        if writer is not None:
+            abandon(writer)
+        raise
+    return Written(segment, files)
+
+
+def runs_of_files(items: list, processes: int) -> list[list]:
+    """The files in consecutive runs of about SEGMENT_BYTES each; with workers, at least a few runs
+    per worker, and the last round of runs in quarters, so that the workers finish together."""
+    sizes = []
+    for path, _, _ in items:
+        try:
+            sizes.append(os.path.getsize(path))
+        except OSError:
+            sizes.append(0)                        # it fails when read, with its own message
+    left = sum(sizes)
+    size = SEGMENT_BYTES if processes < 1 else max(1, min(SEGMENT_BYTES, left // (4 * processes)))
+    runs: list[list] = []
+    run: list = []
+    total = 0
+    for item, n in zip(items, sizes):
+        limit = size if processes < 1 or left > processes * size else max(1, size // 4)
+        if run and total + n > limit:
+            runs.append(run)
+            run, total = [], 0
+        run.append(item)
+        total += n
+        left -= n
+    return runs + [run] if run else runs
+
+
+def files_written(folder: str, items: list) -> Iterator[tuple[Written, Prepared]]:
+    """(segment written, file) for every file, in order: runs of files are read, cut and written
+    as segments by as many workers as there are CPUs (few files: here)."""
+    processes = CPUS if len(items) >= PARALLEL_FROM else 0
+    jobs = [(folder, run) for run in runs_of_files(items, processes)]
+    for written in in_workers(write_segment, jobs, processes):
+        for prep in written.files:
+            yield written, prep
+
+
+def walk(paths) -> list[str]:
+    """Readable files under the given files and folders, each once, in a stable order; symlink
+    loops end the walk instead of repeating it."""
+    found, seen_dirs, seen_files = [], set(), set()
+    for path in paths:
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path, followlinks=True):
+                real = os.path.realpath(root)
+                if real in seen_dirs:
+                    dirs[:] = []
+                    continue
+                seen_dirs.add(real)
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    full = os.path.join(root, name)
+                    if name.startswith(".") or name.endswith(".meta.json") or not name.lower().endswith(READABLE):
+                        continue
+                    if os.path.realpath(full) not in seen_files:
+                        seen_files.add(os.path.realpath(full))
+                        found.append(full)
+        elif os.path.realpath(path) not in seen_files:
+            seen_files.add(os.path.realpath(path))
+            found.append(path)
+    return found

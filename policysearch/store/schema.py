@@ -1,0 +1,95 @@
+"""The fields of the index and the documents a report becomes: one per paragraph, then one for
+the report (a report's document follows its paragraphs; snapshot.py counts reports by that)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timezone
+
+from whoosh import fields
+from whoosh.analysis import Composable, LowercaseFilter, SpaceSeparatedTokenizer, StopFilter
+from whoosh.system import pack_uint
+
+from ..model import Report
+
+SCHEMA_VERSION = 4
+# Metadata that has a facet: counted per value over the hits and usable as a filter.
+FACETS = ("town", "district", "year", "section_type", "doc_type")
+# Every document gets a value for every column: Whoosh 2.7 cuts a column short when the last
+# document of a segment lacks it, and reading that document then fails.
+EMPTY_COLUMNS = {"town": "", "district": "", "doc_type": "", "section_type": "", "date": "", "year": 0,
+                 "position": 0}
+STOP_WORDS = frozenset("的了和与及在是")
+SPACES = re.compile(r"[ \t\r\n]+")        # what SpaceSeparatedTokenizer splits at
+
+
+def schema() -> fields.Schema:
+    return fields.Schema(
+        kind=fields.ID(stored=True),                 # "p" paragraph, "r" report
+        id=fields.ID(stored=True, unique=True),
+        doc_id=fields.ID(stored=True, sortable=True),
+        text=fields.STORED(),
+        words=CutWords(),
+        # A paragraph stores only what is its own; its report's metadata is stored once, with the report.
+        town=fields.ID(sortable=True),
+        district=fields.ID(sortable=True),
+        doc_type=fields.ID(sortable=True),
+        section_type=fields.ID(stored=True, sortable=True),
+        year=fields.NUMERIC(int, bits=32, sortable=True, signed=False, shift_step=0),
+        date=fields.ID(sortable=True),
+        position=fields.NUMERIC(int, bits=32, stored=True, sortable=True, signed=False, shift_step=0),
+        section=fields.STORED(),
+        heading=fields.STORED(),
+        report=fields.STORED(),                      # report documents: metadata, source, overrides
+    )
+
+
+def words_analyzer() -> Composable:
+    """For text already cut by text.index_words; queries cut their words with text.segment likewise."""
+    return SpaceSeparatedTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+
+
+class CutWords(fields.TEXT):
+    """The `words` field: text cut by index_words, indexed as words_analyzer would (tested equal),
+    counted in one pass instead of a token object per word through the analyzer's chain."""
+
+    def __init__(self):
+        super().__init__(analyzer=words_analyzer(), phrase=False)
+
+    def index(self, value, **kwargs):
+        counts = Counter(w for w in SPACES.split(value.lower()) if w and w not in STOP_WORDS)
+        return [(WORD_BYTES.get(w) or WORD_BYTES.setdefault(w, w.encode("utf-8")), n, *COUNT_VALUES[n])
+                for w, n in counts.items()]
+
+
+class CountValues(dict):
+    """n -> (weight, stored value) of a word that occurs n times."""
+
+    def __missing__(self, n):
+        self[n] = float(n), pack_uint(n)
+        return self[n]
+
+
+# A writer holds a segment's postings in memory until it writes them, each with its word's bytes
+# and its count's weight and value: shared objects, not new ones per posting (a third of the memory).
+WORD_BYTES: dict[str, bytes] = {}
+COUNT_VALUES = CountValues()
+
+
+def paragraph_documents(report: Report, words: list[str]) -> list[dict]:
+    facets = {k: getattr(report, k) for k in ("town", "district", "doc_type", "year", "date")
+              if getattr(report, k) is not None}
+    return [dict(EMPTY_COLUMNS, **facets, kind="p", id=p.id, doc_id=report.id, text=p.text, words=w,
+                 section_type=p.section_type, position=p.position, section=p.section,
+                 heading=p.heading)
+            for p, w in zip(report.paragraphs, words)]
+
+
+def report_document(report: Report, origin: str, overrides: dict) -> dict:
+    info = report.metadata() | {
+        "sections": [[s.heading, s.type] for s in report.sections],
+        "paragraphs": len(report.paragraphs), "warnings": report.warnings,
+        "added": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "origin": origin, "overrides": overrides,
+    }
+    return dict(EMPTY_COLUMNS, kind="r", id="report:" + report.id, doc_id=report.id, report=info)

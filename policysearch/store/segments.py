@@ -1,0 +1,254 @@
+"""Every use of Whoosh's private API, writing and reading, behind names of ours.
+
+Whoosh is pinned to WHOOSH_VERSION (pyproject says `==`), checked when this module is imported;
+each entry point below has a test in tests/test_seams.py that fails if Whoosh changes it:
+- writing: SegmentWriter._finalize_segment / _close_segment / _commit_toc / _finish (a build's
+  workers write segments that the build lists in one table of contents, as Whoosh's own
+  multiprocess writer does), the field writer's posting block (_postwriter: _ids, _weights,
+  _values, _maxweight, _blocklimit, _write_block), the writer's lock (writelock);
+- reading: the block matcher (_data, _read_data, _read_weights, _weights, _maxid, _lastblock,
+  _next_block; FilterMatcher._ids for deletions), the words length column
+  (_perdoc._cached_reader, column _dbfile/_basepos/_count) and the deleted documents
+  (_perdoc.deleted_docs).
+"""
+from __future__ import annotations
+
+import bisect
+import sys
+import time
+from collections.abc import Iterator
+from itertools import accumulate
+
+import whoosh
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
+
+from ..errors import IndexStateError, PolicySearchError
+
+WHOOSH_VERSION = (2, 7, 4)
+if whoosh.__version__ != WHOOSH_VERSION:
+    raise PolicySearchError(f"policysearch needs Whoosh {'.'.join(map(str, WHOOSH_VERSION))} (it uses its segment "
+                            f"writer and matchers), not {whoosh.versionstring()}: pip install whoosh==2.7.4")
+POSTING_BLOCK = 1024     # postings per block (Whoosh: 128); ranking reads whole blocks, each with a fixed cost
+
+
+# -- writing ------------------------------------------------------------------------------------
+class Codec(W3Codec):
+    """Whoosh's codec with longer posting blocks and without the shortest and longest length per
+    block: only Whoosh's own collector reads those (search does not), and a commit looked a
+    length up per posting for them."""
+    length_stats = False
+
+    def __init__(self):
+        super().__init__(blocklimit=POSTING_BLOCK)
+
+    def field_writer(self, storage, segment):
+        return FieldWriter(self, storage, segment)
+
+
+class TermPool:
+    """A build worker's postings (see SegmentBuilder): per term, lists in document order."""
+
+    def __init__(self):
+        self.terms: dict = {}          # (field name, term bytes) -> ([numbers], [weights], [values])
+
+    def iter_postings(self):
+        return self
+
+    def cleanup(self):
+        self.terms = {}
+
+
+class SegmentBuilder(SegmentWriter):
+    """A build worker's Whoosh writer. Whoosh's add_document serves any schema (boosts, spelling,
+    vectors) and hands its pool a tuple per posting, which keeps them all in one list and sorts
+    it; this one puts this schema's fields straight into per-term lists (documents come in
+    order), and FieldWriter writes them a block at a time. Tested: the same files as Whoosh's."""
+
+    def __init__(self, folder: str):
+        super().__init__(whoosh_index.open_dir(folder), _lk=False, codec=Codec(), compound=False)
+        self.pool = TermPool()
+        # names interned, as keyword names are: stored fields pickle as Whoosh's would, byte for byte;
+        # "shared": values that documents share (town, year, position…), not words and not ids
+        self.fields = [(sys.intern(name), spec, spec.indexed, spec.scorable,
+                        spec.indexed and not (spec.scorable or spec.unique), spec.stored, spec.column_type)
+                       for name, spec in sorted(self.schema.items())]
+        self.shared_terms: dict = {}   # (field, value) -> [(term lists, weight, value)] of a value documents share
+
+    def add_document(self, **values):
+        perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
+        perdoc.start_doc(docnum)
+        for name, spec, indexed, scorable, shared, stored, column in self.fields:
+            value = values.get(name)
+            if value is None:
+                continue
+            length = 0
+            if shared:
+                if (name, value) not in self.shared_terms:
+                    self.shared_terms[name, value] = [(terms.setdefault((name, term), ([], [], [])), weight, posted)
+                                                      for term, _, weight, posted in spec.index(value)]
+                for lists, weight, posted in self.shared_terms[name, value]:
+                    lists[0].append(docnum)
+                    lists[1].append(weight)
+                    lists[2].append(posted)
+            elif indexed:                        # words, ids: terms of this document's own
+                for term, count, weight, posted in spec.index(value):
+                    lists = terms.get((name, term))
+                    if lists is None:
+                        lists = terms[name, term] = ([], [], [])
+                    lists[0].append(docnum)
+                    lists[1].append(weight)
+                    lists[2].append(posted)
+                    length += count if scorable else 0
+            perdoc.add_field(name, spec, value if stored else None, length)
+            if column is not None:
+                perdoc.add_column_value(name, column, spec.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def finish(self):
+        """The segment written, not yet listed (see list_segments). The writer is not finished:
+        that would delete the temporary folder which all workers share."""
+        return self._finalize_segment()
+
+
+class FieldWriter(W3FieldWriter):
+    """Whoosh's field writer; the postings of a TermPool go into each posting block a block at a
+    time, as add_posting would put them one by one (tested equal)."""
+
+    def add_postings(self, schema, lengths, items):
+        if not isinstance(items, TermPool):
+            return super().add_postings(schema, lengths, items)
+        current = None
+        for fieldname, term in sorted(items.terms):
+            if fieldname != current:
+                if current is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                current = fieldname
+            ids, weights, values = items.terms[fieldname, term]
+            self.start_term(term)
+            block, size = self._postwriter, self._postwriter._blocklimit
+            for i in range(0, len(ids), size):
+                if i:
+                    block._write_block()
+                part = weights[i:i + size]
+                block._ids.extend(ids[i:i + size])
+                block._weights.extend(part)
+                block._maxweight = max(block._maxweight, max(part))
+                block._values.extend(v for v in values[i:i + size] if v)
+            self.finish_term()
+        if current is not None:
+            self.finish_field()
+
+
+def open_writer(folder: str, **options):
+    """A Whoosh writer that commits a segment as plain files: a segment packed in one file is
+    copied into memory by every reader that opens it (the whole index, per process)."""
+    return whoosh_index.open_dir(folder).writer(codec=Codec(), compound=False, **options)
+
+
+def list_segments(folder: str, segments: list) -> None:
+    """List the segments that workers wrote in the Whoosh index's table of contents, in order (as
+    Whoosh's own multiprocess writer does)."""
+    writer = open_writer(folder)
+    try:
+        writer._close_segment()
+        writer._commit_toc(segments)
+    except BaseException:
+        abandon(writer)
+        raise
+    writer._finish()
+
+
+def abandon(writer) -> None:
+    """Cancel a Whoosh writer after a failure and free its lock even when cancelling fails too
+    (a full disk fails both); a writer kept alive by a saved traceback must not hold the index."""
+    try:
+        writer.cancel()
+    except Exception:
+        pass
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None and getattr(lock, "fd", None) is not None:
+            lock.release()
+
+
+# -- reading ------------------------------------------------------------------------------------
+def open_searcher(gen: str, index_path: str):
+    """A Whoosh searcher on the newest commit. A writer that commits deletes the commit before, so
+    a reader that found it a moment ago may see it vanish: then it opens the newer one."""
+    for attempt in range(50):
+        try:
+            return whoosh_index.open_dir(gen).searcher()
+        except FileNotFoundError:
+            time.sleep(0.01 * attempt)
+        except Exception as e:  # a damaged or foreign folder
+            raise IndexStateError(f"{index_path}: cannot open index ({e}); rebuild it with `policysearch build`") from None
+    raise IndexStateError(f"{index_path}: cannot open index (its files keep vanishing); is something deleting them?")
+
+
+def posting_blocks(reader, fieldname: str, text, weights: bool = False,
+                   among: list[int] | None = None) -> Iterator[tuple[list[int], list | None]]:
+    """(numbers, term frequencies or None) of every live document that holds a term, a posting
+    block at a time (Whoosh's matchers hand out one number per call, which was most of a
+    query's time). With `among` (sorted numbers), blocks that hold none of them are skipped
+    unread: a block's header says where it ends."""
+    for leaf, base in reader.leaf_readers():
+        if (fieldname, text) not in leaf:
+            continue
+        m = leaf.postings(fieldname, text)
+        deleted = m._ids if isinstance(m, FilterMatcher) else ()
+        m = m.child if isinstance(m, FilterMatcher) else m
+        first = base
+        while m.is_active():
+            last, skip = base + m._maxid, False
+            if among is not None:
+                i = bisect.bisect_left(among, first)
+                skip = i == len(among) or among[i] > last
+            first = last + 1
+            if skip:
+                if m._lastblock:
+                    break
+                m._next_block()
+                continue
+            if m._data is None:
+                m._read_data()
+            # the block's numbers as Whoosh's delta_decode gives them, summed in C, not by a generator
+            ids: list[int] = list(accumulate(m._data[0], initial=base))[1:]
+            tfs: list | None = None
+            if weights:
+                m._read_weights()
+                tfs = list(m._weights)
+            if deleted:
+                keep = [i for i, d in enumerate(ids) if d - base not in deleted]
+                ids = [ids[i] for i in keep]
+                tfs = [tfs[i] for i in keep] if tfs is not None else None
+            yield ids, tfs
+            if m._lastblock:
+                break
+            m._next_block()
+
+
+# A length byte -> the number of words it stands for (Whoosh keeps lengths in a byte each, rounded).
+LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
+
+
+def word_lengths(reader) -> bytes:
+    """Every document's number of words as Whoosh keeps it for BM25 (one byte each: LENGTH_OF_BYTE)."""
+    parts = []
+    for leaf, _ in reader.leaf_readers():
+        column = leaf._perdoc._cached_reader("_words_len", LENGTHS_COLUMN)
+        raw = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+        parts.append(bytes(raw).ljust(leaf.doc_count_all(), b"\0"))
+    return b"".join(parts)
+
+
+def deleted_documents(reader) -> list[int]:
+    """The numbers of the deleted documents that a snapshot's segments still hold."""
+    return [base + d for leaf, base in reader.leaf_readers() if leaf.has_deletions()
+            for d in leaf._perdoc.deleted_docs()]

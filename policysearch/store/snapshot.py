@@ -1,0 +1,218 @@
+"""What a reader sees: one consistent state of the index, and the sets of documents in it.
+
+The rule everything stands on, written here once:
+- every paragraph and every report is a Whoosh document; its number (its place in the segments,
+  in order) is also its row number in the phrase table (phrases.py);
+- segments are never merged between builds (`add` commits with merge=False; a build writes a new
+  generation), so a document's number never moves;
+- a report's document follows its paragraphs (write.py writes them so), so a paragraph's report
+  is the next report document;
+- numbers at or above the phrase table's `covered` mark are not there yet: a report is seen whole
+  or not at all.
+Sets of document numbers are DocSets (CRoaring bitmaps, via pyroaring): hits, filters and facet
+values alike, combined in C.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from typing import Any
+
+from pyroaring import BitMap
+
+from ..model import Paragraph, ReportEntry
+from .layout import Folder
+from .phrases import PhraseIndex
+from .schema import FACETS
+from .segments import LENGTH_OF_BYTE, deleted_documents, open_searcher, posting_blocks, word_lengths
+
+DocSet = BitMap
+FACETS_FILE = "facets.pickle"
+FACETS_FORMAT = "roaring-1"          # what the saved facets are made of; another format is computed anew
+ENTRY_KEYS = {f.name for f in dataclass_fields(ReportEntry)}
+
+
+@dataclass
+class Snapshot:
+    """A Whoosh searcher, the phrase table, and the covered mark read after the searcher opened;
+    `cache` keeps what is read once per snapshot (facets, columns, lengths, report entries)."""
+    searcher: Any
+    phrases: PhraseIndex
+    covered: int
+    folder: str
+    lexicon: str | None = None
+    cache: dict = field(default_factory=dict)
+
+    @property
+    def reader(self):
+        return self.searcher.reader()
+
+    @property
+    def end(self) -> int:
+        """Numbers from here on are not in this snapshot: not covered yet, or of a newer Whoosh commit."""
+        return min(self.covered, self.reader.doc_count_all())
+
+    def blocks(self, fieldname: str, text, weights: bool = False, among: list[int] | None = None):
+        return posting_blocks(self.reader, fieldname, text, weights, among)
+
+    def postings(self, fieldname: str, text) -> DocSet:
+        """Every live document that holds a term."""
+        found = DocSet()
+        for ids, _ in self.blocks(fieldname, text):
+            found.update(ids)
+        return found
+
+    def has_term(self, fieldname: str, text) -> bool:
+        return (fieldname, text) in self.reader
+
+    def idf(self, fieldname: str, text) -> float:
+        return self.searcher.idf(fieldname, text)
+
+    def average_length(self, fieldname: str) -> float:
+        return self.searcher.avg_field_length(fieldname)
+
+    def lengths(self) -> bytes:
+        """Every document's number of words, a byte each (LENGTH_OF_BYTE decodes it), read once."""
+        if "lengths" not in self.cache:
+            self.cache["lengths"] = word_lengths(self.reader)
+        return self.cache["lengths"]
+
+    length_of_byte = LENGTH_OF_BYTE
+
+    @property
+    def universe(self) -> DocSet:
+        """The paragraphs that are there: live in the searcher's snapshot and below the mark."""
+        if "universe" not in self.cache:
+            self.cache["universe"] = self.postings("kind", "p") & DocSet(range(self.end))
+        return self.cache["universe"]
+
+    def live(self, found: DocSet, within: DocSet | None) -> DocSet:
+        """The documents of `found` (all below the end) that are there: within `within`, else not
+        deleted (phrase rows stay for deleted paragraphs; there are no rows for reports)."""
+        if within is not None:
+            return found & within
+        if "deleted" not in self.cache:
+            self.cache["deleted"] = DocSet(deleted_documents(self.reader))
+        deleted = self.cache["deleted"]
+        return found - deleted if deleted and not found.isdisjoint(deleted) else found
+
+    def phrase_rows(self, query: str, within: DocSet | None) -> DocSet:
+        """The paragraphs whose phrase rows match an FTS5 query (text.phrase_match)."""
+        return self.live(self.phrases.match(query, within, self.end), within)
+
+    def column(self, name: str):
+        if ("column", name) not in self.cache:
+            self.cache[("column", name)] = self.reader.column_reader(name, translate=True)
+        return self.cache[("column", name)]
+
+    def facets(self) -> dict[str, dict[Any, DocSet]]:
+        """{facet: {value: its paragraphs}} of this snapshot (see facets_of)."""
+        if "facets" not in self.cache:
+            self.cache["facets"] = facets_of(self)
+        return self.cache["facets"]
+
+    def report_numbers(self) -> list[int]:
+        if "report_docs" not in self.cache:
+            self.cache["report_docs"] = sorted(d for d in self.searcher.document_numbers(kind="r") if d < self.end)
+        return self.cache["report_docs"]
+
+    def count_reports(self, found: DocSet) -> int:
+        """How many reports the paragraphs belong to: those with a hit before their document."""
+        before = [found.rank(end) for end in self.report_numbers()]        # hits below each report's document
+        return sum(1 for a, b in zip([0] + before, before) if b > a)
+
+    def documents(self, **terms) -> list[int]:
+        """The numbers of the documents that have these terms and are there, in order."""
+        return sorted(d for d in self.searcher.document_numbers(**terms) if d < self.covered)
+
+    def report(self, report_id: str) -> ReportEntry | None:
+        """A report's metadata (stored once, with the report, not with each paragraph)."""
+        if ("report", report_id) not in self.cache:
+            docs = self.documents(id="report:" + report_id)
+            self.cache[("report", report_id)] = entry(self.searcher.stored_fields(docs[0])) if docs else None
+        return self.cache[("report", report_id)]
+
+    def reports(self) -> list[ReportEntry]:
+        return [entry(self.searcher.stored_fields(d)) for d in self.documents(kind="r")]
+
+    def paragraph(self, number: int) -> Paragraph | None:
+        """The paragraph with this document number (None for a report's document)."""
+        doc = self.searcher.stored_fields(number)
+        return paragraph_of(doc) if doc.get("kind") == "p" else None
+
+    def paragraphs(self, **terms) -> list[Paragraph]:
+        """The paragraphs that have these terms, in reading order within each report."""
+        found = [p for p in map(self.paragraph, self.documents(**terms)) if p is not None]
+        return sorted(found, key=lambda p: (p.doc_id, p.position))
+
+
+def entry(doc: dict) -> ReportEntry:
+    info = doc["report"]
+    return ReportEntry(**{k: v for k, v in info.items() if k in ENTRY_KEYS},
+                       missing=not os.path.exists(info["source"]))
+
+
+def paragraph_of(doc: dict) -> Paragraph:
+    return Paragraph(id=doc["id"], text=doc["text"], section=list(doc["section"]), section_type=doc["section_type"],
+                     position=doc["position"], doc_id=doc["doc_id"], heading=doc.get("heading", False))
+
+
+def facets_of(snap: Snapshot) -> dict[str, dict[Any, DocSet]]:
+    """{facet: {value: DocSet}} of a snapshot. Reading every facet value's posting list takes
+    about 0.3 s at 100,000 paragraphs, more than the rest of a query: it is done once per index
+    state (by the writer after it commits, else by the first reader) and kept in the generation
+    folder, keyed by the Whoosh commit and the covered mark; other processes load it in ms."""
+    key = (FACETS_FORMAT, snap.reader.generation(), snap.covered)
+    path = os.path.join(snap.folder, FACETS_FILE)
+    try:
+        with open(path, "rb") as f:
+            saved = pickle.load(f)
+        if saved["key"] == key:
+            return saved["facets"]
+    except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError, ValueError, IndexError):
+        pass                                   # missing, stale or damaged: compute it again
+    universe, facets = snap.universe, {}
+    for name in FACETS:
+        spec, values = snap.searcher.schema[name], {}
+        for btext in spec.sortable_terms(snap.reader, name):
+            value = spec.from_bytes(btext)
+            if value:                          # "" and 0 stand for "not known"
+                values[value] = snap.postings(name, btext) & universe
+        facets[name] = values
+    try:
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as f:
+            pickle.dump({"key": key, "facets": facets}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass                                   # a read-only index: computed per process instead
+    return facets
+
+
+class Snapshots:
+    """Each thread's current snapshot of an index folder: the Whoosh searcher is reopened when a
+    writer has committed since, the phrase table when the generation changed."""
+
+    def __init__(self, folder: Folder):
+        self.folder = folder
+        self.local = threading.local()
+
+    def current(self) -> Snapshot:
+        local, gen = self.local, self.folder.generation()
+        cached = getattr(local, "searcher", None)
+        if cached is None or local.gen != gen or not cached.up_to_date():
+            if cached is not None:
+                cached.close()
+            searcher = open_searcher(gen, self.folder.path)
+            if getattr(local, "gen", None) != gen:
+                if getattr(local, "phrases", None) is not None:
+                    local.phrases.close()
+                local.phrases = PhraseIndex(gen)
+            local.searcher, local.gen, local.cache = searcher, gen, {}
+        covered = local.phrases.covered()
+        if local.cache.get("covered") != covered:     # a new mark: what was read per snapshot is read again
+            local.cache = {"covered": covered}
+        return Snapshot(local.searcher, local.phrases, covered, gen, self.folder.lexicon_path(), local.cache)
