@@ -280,5 +280,20 @@ def build(corpus, index_path, quiet):
     sys.exit(code)
 
 
+@main.command()
+@index_option
+@click.option("--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True, help=CORPUS_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (another than this machine's "
+              "own lets others read the index)")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--open", "open_browser", is_flag=True, help="open the page in the browser")
+@quiet_option
+@guarded
+def serve(index_path, corpus, host, port, open_browser, quiet):
+    """Serve the search page on this machine (read-only)."""
+    from .web import serve as run
+    run(open_index(index_path, corpus, quiet), host, port, open_browser)
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,396 @@
+"""The search page over the library: routes, the search state in the URL, and the pieces the
+templates show. Read-only; every text is escaped by the templates (no markup is built here)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Route
+
+from .. import render
+from ..errors import IndexStateError, QueryError
+from ..index import Index
+from ..model import Hit, ReportEntry
+from . import library
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STATIC = os.path.join(HERE, "static")
+MAX_LIMIT, MAX_PAGE, DEFAULT_LIMIT = 100, 1000, 10
+MAX_AROUND, DEFAULT_AROUND = 50, 3
+PLACE_LEVELS = ("province", "city", "district", "town")  # outermost first, as a place path reads
+FACET_LABELS = {
+    "province": "省 province",
+    "city": "市 city",
+    "district": "区县 district",
+    "town": "镇街 town",
+    "year": "年份 year",
+    "section_type": "类别 section type",
+    "doc_type": "文种 document type",
+}
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        (
+            b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        ),
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
+class BadRequest(Exception):
+    """A parameter the page cannot use; the message says which and why."""
+
+
+def keyword_of(facet: str) -> str:
+    """The Index.search keyword that filters by a facet (the facet section_type is the filter section)."""
+    return "section" if facet == "section_type" else facet
+
+
+def param_of(keyword: str) -> str:
+    """The URL parameter of a filter keyword: `type`, as in the query language, for doc_type."""
+    return "type" if keyword == "doc_type" else keyword
+
+
+@dataclass(frozen=True)
+class Search:
+    """One search as the URL holds it."""
+
+    q: str = ""
+    filters: dict = field(default_factory=dict)  # Index.search keyword -> value
+    sort: str = "relevance"
+    page: int = 1
+    limit: int = DEFAULT_LIMIT
+
+    @classmethod
+    def from_params(cls, params, extra: tuple[str, ...] = ()) -> Search:
+        """Raises BadRequest for an unknown parameter or a value out of bounds."""
+        by_param = {param_of(k): k for k in library.FILTERS}
+        unknown = [k for k in params if k not in by_param and k not in ("q", "sort", "page", "limit") + extra]
+        if unknown:
+            raise BadRequest(
+                f"unknown parameter {unknown[0]!r}: this index takes q, {', '.join(by_param)}, sort, page and limit"
+            )
+        sort = params.get("sort") or "relevance"
+        if sort not in ("relevance", "date"):
+            raise BadRequest(f"sort must be relevance or date, not {sort!r}")
+        filters = {by_param[p]: v.strip() for p, v in params.items() if p in by_param and v.strip()}
+        return cls(
+            q=params.get("q", "").strip(),
+            filters=filters,
+            sort=sort,
+            page=bounded(params, "page", 1, MAX_PAGE, 1),
+            limit=bounded(params, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT),
+        )
+
+    def params(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {"q": self.q} if self.q else {}
+        out.update({param_of(k): v for k, v in self.filters.items()})
+        if self.sort != "relevance":
+            out["sort"] = self.sort
+        if self.page != 1:
+            out["page"] = self.page
+        if self.limit != DEFAULT_LIMIT:
+            out["limit"] = self.limit
+        return out
+
+    def url(self, path: str = "/", **extra) -> str:
+        params = {**self.params(), **{k: v for k, v in extra.items() if v is not None}}
+        return path + ("?" + urlencode(params) if params else "")
+
+    def toggled(self, keyword: str, value: str) -> Search:
+        """This search with the filter set to value, or removed when it is set to value; page 1."""
+        filters = dict(self.filters)
+        if filters.get(keyword) == value:
+            del filters[keyword]
+        else:
+            filters[keyword] = value
+        return replace(self, filters=filters, page=1)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
+
+
+def bounded(params, name: str, low: int, high: int, default: int) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def pieces(text: str, spans, start: int = 0, end: int | None = None, first: int = 1) -> list[tuple[str, int]]:
+    """text[start:end] cut at the match spans: (piece, 0) for plain text, (piece, n) for the n-th
+    match (numbered from `first`), for the template to wrap in <mark> with the piece escaped."""
+    end = len(text) if end is None else end
+    out, at, n = [], start, first
+    for a, b in spans:
+        a, b = max(a, start), min(b, end)
+        if a >= b:
+            continue
+        if a > at:
+            out.append((text[at:a], 0))
+        out.append((text[a:b], n))
+        n, at = n + 1, b
+    if at < end:
+        out.append((text[at:end], 0))
+    return out
+
+
+def place_path(item: Hit | ReportEntry) -> list[str]:
+    """The place levels a hit or report names, outermost first (missing levels left out)."""
+    return [value for value in (getattr(item, level, None) for level in PLACE_LEVELS) if value]
+
+
+def facet_groups(search: Search, facets: dict) -> list[dict]:
+    """Every facet the results carry, each value with its count, whether it is applied, and the
+    URL that applies or removes it."""
+    groups = []
+    for name, counts in facets.items():
+        keyword = keyword_of(name)
+        values = [
+            {
+                "value": str(v),
+                "label": facet_value_label(name, v),
+                "count": n,
+                "on": search.filters.get(keyword) == str(v),
+                "url": search.toggled(keyword, str(v)).url(),
+            }
+            for v, n in counts.items()
+        ]
+        if values and keyword in library.FILTERS:
+            groups.append({"name": name, "label": FACET_LABELS.get(name, name), "values": values})
+    return groups
+
+
+def facet_value_label(name: str, value) -> str:
+    if name == "section_type":
+        return f"{render.SECTION_LABELS.get(value, value)} {value}"
+    return str(value)
+
+
+def chips(search: Search) -> list[dict]:
+    return [
+        {
+            "label": FACET_LABELS.get(k if k != "section" else "section_type", k),
+            "value": v,
+            "url": search.toggled(k, v).url(),
+        }
+        for k, v in search.filters.items()
+    ]
+
+
+def hit_view(hit, search: Search) -> dict:
+    start, end = hit.snippet_span
+    return {
+        "hit": hit,
+        "place": place_path(hit),
+        "url": search.url(f"/paragraph/{hit.id}"),
+        "before": "…" if start else "",
+        "after": "…" if end < len(hit.text) else "",
+        "snippet": pieces(hit.text, hit.highlights, start, end),
+    }
+
+
+def pages(search: Search, total: int) -> dict:
+    last = max(1, min(MAX_PAGE, -(-total // search.limit)))
+    numbers = sorted({1, last, *range(max(1, search.page - 2), min(last, search.page + 2) + 1)})
+    return {
+        "last": last,
+        "links": [(n, replace(search, page=n).url()) for n in numbers],
+        "prev": replace(search, page=search.page - 1).url() if search.page > 1 else None,
+        "next": replace(search, page=search.page + 1).url() if search.page < last else None,
+    }
+
+
+class Site:
+    """The routes over one index."""
+
+    def __init__(self, ix: Index):
+        self.ix = ix
+        self.templates = Environment(
+            loader=FileSystemLoader(os.path.join(HERE, "templates")),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        # The static folder's files, listed once: a name not in it is a 404, whatever the path says.
+        self.static = {name: os.path.join(STATIC, name) for name in os.listdir(STATIC)}
+
+    def page(self, template: str, status: int = 200, **values) -> HTMLResponse:
+        return HTMLResponse(self.templates.get_template(template).render(**values), status_code=status)
+
+    def search_page(self, request: Request) -> Response:
+        try:
+            search = Search.from_params(request.query_params)
+        except BadRequest as e:
+            return self.page("search.html", 400, search=Search(q=request.query_params.get("q", "")), error=str(e))
+        if not search.q:
+            return self.page("search.html", search=search, results=None)
+        try:
+            results = library.search(self.ix, search.q, search.filters, search.limit, search.offset, search.sort)
+        except QueryError as e:
+            return self.page("search.html", 400, search=search, error=str(e))
+        return self.page(
+            "search.html",
+            search=search,
+            results=results,
+            facets=facet_groups(search, results.facets),
+            chips=chips(search),
+            hits=[hit_view(h, search) for h in results.hits],
+            pages=pages(search, results.total),
+            csv_url=search.url("/export.csv"),
+            sort_urls={s: replace(search, sort=s, page=1).url() for s in ("relevance", "date")},
+        )
+
+    def paragraph_page(self, request: Request) -> Response:
+        paragraph_id = request.path_params["paragraph_id"]
+        params = request.query_params
+        try:
+            search = Search.from_params(params, extra=("around", "m"))
+            around = None if params.get("around") == "all" else bounded(params, "around", 0, MAX_AROUND, DEFAULT_AROUND)
+            spans = library.highlighter(self.ix, search.q) if search.q else (lambda text: [])
+        except (BadRequest, QueryError) as e:
+            return self.page("paragraph.html", 400, search=Search(q=params.get("q", "")), error=str(e))
+        ctx = library.context(self.ix, paragraph_id, around)
+        if ctx is None:
+            return self.page("paragraph.html", 404, search=search, error=f"no paragraph {paragraph_id} in this index")
+        shown, count, current = [], 0, None
+        for p in ctx.around:
+            cut = pieces(p.text, spans(p.text), first=count + 1)
+            marks = sum(1 for _, n in cut if n)
+            if p.id == ctx.paragraph.id and marks:
+                current = count + 1
+            shown.append({"p": p, "pieces": cut, "target": p.id == ctx.paragraph.id})
+            count += marks
+        try:
+            current = bounded(params, "m", 1, max(count, 1), current or 1)
+        except BadRequest as e:
+            return self.page("paragraph.html", 400, search=search, error=str(e))
+        here = f"/paragraph/{paragraph_id}"
+        around_param = "all" if around is None else (around if around != DEFAULT_AROUND else None)
+        step = {
+            n: search.url(here, around=around_param, m=n) + f"#m{n}"
+            for n in (current - 1, current + 1)
+            if 1 <= n <= count
+        }
+        return self.page(
+            "paragraph.html",
+            search=search,
+            report=ctx.report,
+            place=place_path(ctx.report),
+            paragraph=ctx.paragraph,
+            shown=shown,
+            count=count,
+            current=current if count else 0,
+            prev_url=step.get(current - 1),
+            next_url=step.get(current + 1),
+            whole_url=search.url(here, around="all", m=current if count else None),
+            around_url=search.url(here),
+            whole=around is None,
+        )
+
+    def api_search(self, request: Request) -> Response:
+        try:
+            search = Search.from_params(request.query_params)
+            if not search.q:
+                raise BadRequest("q is required")
+            results = library.search(self.ix, search.q, search.filters, search.limit, search.offset, search.sort)
+        except (BadRequest, QueryError) as e:
+            return Response(render.to_json({"error": str(e)}), 400, media_type="application/json")
+        return Response(render.results_json(results), media_type="application/json")
+
+    def export_csv(self, request: Request) -> Response:
+        try:
+            search = Search.from_params(request.query_params)
+            if not search.q:
+                raise BadRequest("q is required")
+            results = library.search(self.ix, search.q, search.filters, None, 0, search.sort)
+        except (BadRequest, QueryError) as e:
+            return Response(f"policysearch: {e}\n", 400, media_type="text/plain")
+        return Response(
+            render.results_csv(results),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="policysearch.csv"'},
+        )
+
+    def static_file(self, request: Request) -> Response:
+        path = self.static.get(request.path_params["name"])
+        if path is None:
+            raise HTTPException(404)
+        return FileResponse(path, headers={"cache-control": "max-age=3600"})
+
+    def error_page(self, request: Request, exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):
+            status, message = (
+                exc.status_code,
+                {404: "no such page", 405: "this page is read-only"}.get(exc.status_code, exc.detail),
+            )
+        elif isinstance(exc, IndexStateError):
+            status, message = 503, str(exc)
+        else:  # a bug: a plain page, never a traceback
+            status, message = 500, f"internal error: {type(exc).__name__}"
+        return self.page("search.html", status, search=Search(), error=message)
+
+
+class Headers:
+    """ASGI wrapper: security headers on every response, and the server's time (Server-Timing)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                took = (time.perf_counter() - started) * 1000
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *SECURITY_HEADERS,
+                    (b"server-timing", f"app;dur={took:.1f}".encode()),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def create_app(ix: Index, host: str = "127.0.0.1") -> Headers:
+    """The web application over an open index. Bound to a loopback address, it answers only requests
+    addressed to one (so a web page elsewhere cannot reach it through a DNS name that points here)."""
+    site = Site(ix)
+    routes = [
+        Route("/", site.search_page),
+        Route("/paragraph/{paragraph_id}", site.paragraph_page),
+        Route("/api/search", site.api_search),
+        Route("/export.csv", site.export_csv),
+        Route("/static/{name}", site.static_file),
+    ]
+    allowed = list(LOOPBACK) if host in LOOPBACK else ["*"]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed)],
+        exception_handlers={HTTPException: site.error_page, Exception: site.error_page},
+    )
+    return Headers(app)

@@ -1,0 +1,223 @@
+"""Fixtures of the web page's tests: a real index of the sample corpus plus hostile reports, a
+real `policysearch serve` process on a free port, and headless Chromium driven by Selenium."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+import pytest
+from helpers import CORPUS
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+INSTALL = "apt-get install -y chromium chromium-driver fonts-noto-cjk"
+HOSTILE_PHRASE = "恶意脚本测试"  # in every paragraph of the hostile reports below
+
+# Reports whose title, headings and text carry markup a browser would run if it were not escaped.
+# Each payload sets window.pwned (the browser test checks it stays unset) or breaks the markup.
+HOSTILE = {
+    "hostile_report.txt": """---
+title: <script>window.pwned=1</script>松江区某镇2024年政府工作报告
+town: 车墩镇
+district: 松江区
+date: 2024-01-10
+---
+<script>window.pwned=1</script>松江区某镇2024年政府工作报告
+
+一、2023年工作回顾<img src=x onerror="window.pwned=2">
+
+全年推进恶意脚本测试项目<script>window.pwned=3</script>，完成城市更新改造任务，做好民生保障工作。
+
+继续开展恶意脚本测试<img src=x onerror="window.pwned=4">，详见<a href="javascript:window.pwned=5">点击这里</a>的说明。
+
+二、2024年工作安排
+
+完成恶意脚本测试</mark><b onmouseover="window.pwned=6">加粗</b>"><svg onload="window.pwned=7">的整改。
+""",
+    "hostile_notice.txt": """关于<iframe src="javascript:window.pwned=8">开展恶意脚本测试工作的通知
+
+各有关单位：
+
+现就恶意脚本测试工作通知如下：请访问 javascript:window.pwned=9 和 <a href=javascript:alert(1)>链接</a>。
+
+上海市松江区车墩镇人民政府
+2024年3月1日
+""",
+}
+
+
+def build_index(folder) -> str:
+    """An index of the sample corpus plus the hostile reports, in `folder`."""
+    from policysearch import Index
+
+    corpus = os.path.join(folder, "corpus")
+    shutil.copytree(CORPUS, corpus)
+    for name, text in HOSTILE.items():
+        with open(os.path.join(corpus, name), "w", encoding="utf-8") as f:
+            f.write(text)
+    path = os.path.join(folder, "index")
+    summary = Index(path).build(corpus)
+    assert not summary.failed, [o.message for o in summary.failed]
+    return path
+
+
+class Elements(HTMLParser):
+    """Every element of one tag in a page: its attributes and the text inside it, unescaped."""
+
+    def __init__(self, tag: str):
+        super().__init__(convert_charrefs=True)
+        self.tag, self.found, self.open = tag, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == self.tag:
+            self.open.append((dict(attrs), []))
+
+    def handle_endtag(self, tag):
+        if tag == self.tag and self.open:
+            attrs, text = self.open.pop()
+            self.found.append((attrs, "".join(text)))
+
+    def handle_data(self, data):
+        for _, text in self.open:
+            text.append(data)
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+
+def tags(html: str) -> list[tuple[str, dict]]:
+    """(tag, attributes) of every element of a page, in order."""
+    parser = Tags()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def elements(html: str, tag: str, cls: str | None = None) -> list[tuple[dict, str]]:
+    """[(attributes, text)] of the `tag` elements of a page (with `cls` among their classes)."""
+    parser = Elements(tag)
+    parser.feed(html)
+    parser.close()
+    return [(a, t) for a, t in parser.found if cls is None or cls in (a.get("class") or "").split()]
+
+
+class Server:
+    """A `policysearch serve` process; stopped by stop()."""
+
+    def __init__(self, index: str, *args: str):
+        self.index = index
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "policysearch.cli", "serve", "--index", index, "--port", "0", *args],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
+        self.stderr_lines = []
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.process.stderr.readline()
+            if not line:
+                break
+            self.stderr_lines.append(line)
+            found = re.search(r" at http://([\d.]+):(\d+)/", line)
+            if found:
+                self.host, self.port = found.group(1), int(found.group(2))
+                self.url = f"http://{self.host}:{self.port}"
+                return
+        self.stop()
+        raise AssertionError("the server did not start: " + "".join(self.stderr_lines))
+
+    def get(self, path: str, params: dict | None = None, method: str = "GET", headers: dict | None = None):
+        """(status, headers, body text) of one request; `path` is sent exactly as given."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path + ("?" + urlencode(params) if params else ""), headers=headers or {})
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stderr.close()
+
+
+# Fixtures, named for the tests' arguments: a test module imports the *_fixture functions.
+@pytest.fixture(scope="session", name="web_index")
+def web_index_fixture(tmp_path_factory) -> str:
+    """Built once; tests must not write to it."""
+    return build_index(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="session", name="server")
+def server_fixture(web_index):
+    s = Server(web_index)
+    yield s
+    s.stop()
+
+
+def browser_missing() -> str | None:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the Python package selenium (pip install '.[test]')")
+    return ", ".join(missing) or None
+
+
+@pytest.fixture(scope="session", name="browser")
+def browser_fixture():
+    """Headless Chromium with a fresh profile. Without one: a skip that says how to install it,
+    except in CI (the environment variable CI set), where a missing browser fails."""
+    missing = browser_missing()
+    if missing:
+        message = f"no browser for the web page's tests (missing {missing}): {INSTALL}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="policysearch-chromium-")
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1200,900",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
