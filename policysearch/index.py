@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from .errors import PolicySearchError, ReadError
 from .model import Context, Paragraph, Removal, Report, ReportEntry, Results, RunSummary, Stats
-from .query import Years, query_highlights, search
+from .query import Years, analyze, query_highlights, search
 from .store import layout, write
 from .store.phrases import LOCK_WAIT
 from .store.schema import FACETS
@@ -58,6 +58,26 @@ class Index:
         by relevance or date, with facet counts over all hits. Raises QueryError."""
         return search(self.snapshot(), query, town=town, district=district, year=year, section=section,
                       doc_type=doc_type, limit=limit, offset=offset, sort=sort, facets=facets)
+
+    def trend(self, queries: Sequence[str], *, by: str = "year", per: str = "paragraphs", town: str | None = None,
+              district: str | None = None, year: Years = None, section: str | None = None,
+              doc_type: str | None = None) -> dict:
+        """How often each query is met per year, place, section type or kind (`by`: any facet, or
+        section / type), against all paragraphs and reports of the cell under the same filters:
+        {"queries", "by", "per", "cells": [{"key", "series": [{"query", "paragraphs", "reports",
+        "rate"}], "total_paragraphs", "total_reports", "thin"}]}. Raises QueryError."""
+        return analyze.trend(self.snapshot(), queries, by=by, per=per, town=town, district=district, year=year,
+                             section=section, doc_type=doc_type)
+
+    def kwic(self, query: str, *, width: int = 40, sort: str = "year", limit: int | None = None,
+             town: str | None = None, district: str | None = None, year: Years = None, section: str | None = None,
+             doc_type: str | None = None) -> dict:
+        """Every occurrence of the query's text in context (`width` display columns each side),
+        sorted by year, place, left or right context: {"query", "total", "lines": [{"left",
+        "match", "right", "paragraph_id", "doc_id", "town", "district", "city", "province",
+        "year", "start"}]}. Raises QueryError."""
+        return analyze.kwic(self.snapshot(), query, width=width, sort=sort, limit=limit, town=town,
+                            district=district, year=year, section=section, doc_type=doc_type)
 
     def highlights(self, query: str, text: str) -> list[tuple[int, int]]:
         """The [start, end) spans of a query's matches in any text, as a hit's `highlights`."""

@@ -19,13 +19,20 @@ Years = int | str | tuple[int, int] | None
 def filters_tree(tree: Node, town: str | None = None, district: str | None = None, year: Years = None,
                  section: str | None = None, doc_type: str | None = None) -> Node:
     """The query with the keyword filters ANDed to it."""
-    extra: list[Node] = []
+    extra = filter_nodes(town, district, year, section, doc_type)
+    return And((tree, *extra)) if extra else tree
+
+
+def filter_nodes(town: str | None = None, district: str | None = None, year: Years = None,
+                 section: str | None = None, doc_type: str | None = None) -> list[Field]:
+    """The keyword filters as query nodes."""
+    extra: list[Field] = []
     for name, value in (("town", town), ("district", district), ("section_type", section), ("doc_type", doc_type)):
         if value:
             extra.append(field_node(name, value))
     if year not in (None, ""):
         extra.append(Field("year", parse_years(year)))
-    return And((tree, *extra)) if extra else tree
+    return extra
 
 
 def evaluator(snapshot: Snapshot) -> Evaluator:

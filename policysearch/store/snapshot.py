@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import pickle
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from typing import Any
@@ -27,7 +28,7 @@ from ..model import Paragraph, ReportEntry
 from .layout import Folder
 from .phrases import PhraseIndex
 from .schema import FACETS
-from .segments import LENGTH_OF_BYTE, deleted_documents, open_searcher, posting_blocks, word_lengths
+from .segments import LENGTH_OF_BYTE, deleted_documents, open_searcher, posting_blocks, stored_documents, word_lengths
 
 DocSet = BitMap
 FACETS_FILE = "facets.pickle"
@@ -120,9 +121,19 @@ class Snapshot:
         return self.cache["report_docs"]
 
     def count_reports(self, found: DocSet) -> int:
-        """How many reports the paragraphs belong to: those with a hit before their document."""
-        before = [found.rank(end) for end in self.report_numbers()]        # hits below each report's document
-        return sum(1 for a, b in zip([0] + before, before) if b > a)
+        """How many reports the paragraphs belong to (a paragraph's report is the next report
+        document): from a report's first hit, jump past its document; a step per report met, not
+        per report of the index (trend counts many small sets)."""
+        if "report_set" not in self.cache:
+            self.cache["report_set"] = DocSet(self.report_numbers())
+        reports, count, i, n = self.cache["report_set"], 0, 0, len(found)
+        while i < n:
+            after = reports.rank(found[i])           # the report documents before this hit
+            count += 1
+            if after == len(reports):
+                break
+            i = found.rank(reports[after])           # the hits up to this hit's report document
+        return count
 
     def documents(self, **terms) -> list[int]:
         """The numbers of the documents that have these terms and are there, in order."""
@@ -142,6 +153,10 @@ class Snapshot:
         """The paragraph with this document number (None for a report's document)."""
         doc = self.searcher.stored_fields(number)
         return paragraph_of(doc) if doc.get("kind") == "p" else None
+
+    def stored(self, numbers: DocSet) -> Iterator[tuple[int, dict]]:
+        """(number, stored fields: id, doc_id, text…) of each paragraph of a set, in order."""
+        return stored_documents(self.reader, numbers)
 
     def paragraphs(self, **terms) -> list[Paragraph]:
         """The paragraphs that have these terms, in reading order within each report."""
