@@ -349,5 +349,26 @@ def kwic(query, width, sort, limit, town, district, year, section, doc_type, as_
     sys.exit(0 if result["total"] else 1)
 
 
+@main.command()
+@click.argument("focus", nargs=-1)
+@click.option("--vs", help="the reference: filters or a query (default: the whole index)")
+@click.option("--limit", default=30, show_default=True, type=click.IntRange(min=0), help="words to show (0 = all)")
+@click.option("--min-reports", default=2, show_default=True, type=click.IntRange(min=1),
+              help="leave out words used by fewer reports of the focus")
+@filter_options
+@reading_options
+@guarded
+def keywords(focus, vs, limit, min_reports, town, district, year, section, doc_type, as_json, as_csv, color,
+             index_path, corpus, quiet):
+    """jieba's words most characteristic of the FOCUS (filters such as town:车墩镇 year:2024, or a
+    query) against a reference, by Sketch Engine's simple maths."""
+    result = open_index(index_path, corpus, quiet).keywords(
+        " ".join(focus), vs=vs, limit=limit or None, min_reports=min_reports, town=town, district=district,
+        year=year, section=section, doc_type=doc_type)
+    emit(as_json, as_csv, color, result, lambda: render.rows_csv(render.KEYWORD_CSV, result["keywords"]),
+         lambda p: render.keywords_text(result, p))
+    sys.exit(0 if result["keywords"] else 1)
+
+
 if __name__ == "__main__":
     main()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from .errors import PolicySearchError, ReadError
 from .model import Context, Paragraph, Removal, Report, ReportEntry, Results, RunSummary, Stats
-from .query import Years, analyze, query_highlights, search
+from .query import Years, analyze, keywords, query_highlights, search
 from .store import layout, write
 from .store.phrases import LOCK_WAIT
 from .store.schema import FACETS
@@ -78,6 +78,18 @@ class Index:
         "year", "start"}]}. Raises QueryError."""
         return analyze.kwic(self.snapshot(), query, width=width, sort=sort, limit=limit, town=town,
                             district=district, year=year, section=section, doc_type=doc_type)
+
+    def keywords(self, focus: str = "", *, vs: str | None = None, limit: int | None = 30, min_reports: int = 2,
+                 town: str | None = None, district: str | None = None, year: Years = None,
+                 section: str | None = None, doc_type: str | None = None) -> dict:
+        """jieba's words most characteristic of the focus (a query of filters, words or phrases, and
+        the keyword filters) against the reference `vs` (a query; the whole index by default), by
+        Sketch Engine's simple maths, used by at least `min_reports` focus reports: {"focus",
+        "reference": {"query", "paragraphs", "reports", "words"}, "keywords": [{"word", "score",
+        "focus_count", "reference_count", "focus_per_million", "reference_per_million",
+        "focus_reports"}]}. Raises QueryError."""
+        return keywords.keywords(self.snapshot(), focus, vs=vs, limit=limit, min_reports=min_reports, town=town,
+                                 district=district, year=year, section=section, doc_type=doc_type)
 
     def highlights(self, query: str, text: str) -> list[tuple[int, int]]:
         """The [start, end) spans of a query's matches in any text, as a hit's `highlights`."""

@@ -260,6 +260,28 @@ def kwic_text(result: dict, width: int, paint: Painter) -> str:
     return "\n".join(lines)
 
 
+def keywords_text(result: dict, paint: Painter) -> str:
+    """A table of the words, aligned, under a line saying what was compared with what."""
+    def side(name: str) -> str:
+        s = result[name]
+        return (f"{s['query'] or 'the whole index'} ({s['paragraphs']} paragraphs, {s['reports']} reports, "
+                f"{s['words']} words)")
+    rows = [("word", "score", "focus", "per million", "reference", "per million", "reports")]
+    rows += [(k["word"], f"{k['score']:.2f}", str(k["focus_count"]), f"{k['focus_per_million']:.1f}",
+              str(k["reference_count"]), f"{k['reference_per_million']:.1f}", str(k["focus_reports"]))
+             for k in result["keywords"]]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [paint("bold", f"{side('focus')} against {side('reference')}")]
+    for n, row in enumerate(rows):
+        line = "  ".join(pad(cell, w, right=i > 0) for i, (cell, w) in enumerate(zip(row, widths)))
+        lines.append(paint("dim", line) if n == 0 else line)
+    if not result["keywords"]:
+        lines.append("no word of the focus is used by enough of its reports (see --min-reports)")
+    lines.append(paint("dim", "score: (per million in focus + 1) / (per million in reference + 1); "
+                              "reports: focus reports using the word"))
+    return "\n".join(lines)
+
+
 def rows_csv(keys: tuple[str, ...], rows: list[dict]) -> str:
     out = io.StringIO()
     w = csv.writer(out)

@@ -260,6 +260,19 @@ def stored_documents(reader, numbers: Iterable[int]) -> Iterator[tuple[int, dict
         yield number, perdoc.stored_fields(number - base)
 
 
+def segment_terms(reader, fieldname: str, known: dict) -> list[dict[str, int]]:
+    """{term: its frequency over the segment's documents, deleted ones too} of every segment, from
+    the segment's term infos; those in `known` (by segment id) are not read again, since a segment
+    never changes once written. New ones are added to `known`."""
+    out = []
+    for leaf, _ in reader.leaf_readers():
+        sid = leaf.segment().segment_id()
+        if sid not in known:
+            known[sid] = {term.decode("utf-8"): int(info.weight()) for term, info in leaf.iter_field(fieldname)}
+        out.append(known[sid])
+    return out
+
+
 def deleted_documents(reader) -> list[int]:
     """The numbers of the deleted documents that a snapshot's segments still hold."""
     return [base + d for leaf, base in reader.leaf_readers() if leaf.has_deletions()
