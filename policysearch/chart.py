@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import textwrap
 
 from .errors import PolicySearchError
 from .render import RATE_WORDS, cell_label
@@ -44,12 +43,20 @@ def cjk_font() -> str:
 
 
 def caption(result: dict) -> str:
-    """The denominators of every cell, so that each bar's rate can be read back to its counts."""
-    unit = "paragraphs" if result["per"] == "paragraphs" else "reports"
-    cells = "; ".join(f"{cell_label(c['key'])}: {c['total_paragraphs']} paragraphs, {c['total_reports']} reports"
-                      + (" (thin)" if c["thin"] else "") for c in result["cells"])
-    return textwrap.fill(f"Rate: {RATE_WORDS[result['per']]} of each {result['by']} ({unit} under the same filters). "
-                         f"Denominators: {cells}. Thin: fewer than 3 reports (hatched).", CAPTION_WIDTH)
+    """The denominators of every cell, so that each bar's rate can be read back to its counts;
+    lines break between cells, never inside one."""
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'s' if n != 1 else ''}"
+    parts = [f"Rate: {RATE_WORDS[result['per']]} of each {result['by']}, under the same filters. Denominators:"]
+    parts += [f"{cell_label(c['key'])}: {plural(c['total_paragraphs'], 'paragraph')}, "
+              f"{plural(c['total_reports'], 'report')}" + (" (thin);" if c["thin"] else ";") for c in result["cells"]]
+    parts.append("thin (hatched): fewer than 3 reports.")
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) >= CAPTION_WIDTH:
+            lines.append("")
+        lines[-1] += (" " if lines[-1] else "") + part
+    return "\n".join(lines)
 
 
 def write_chart(result: dict, path: str) -> None:

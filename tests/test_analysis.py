@@ -16,9 +16,10 @@ from collections import Counter
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import assume, example, given, settings, strategies as st
-
 from conftest import CORPUS, scan_form
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
 from policysearch import QueryError, read_report
 from policysearch.cli import main
 
@@ -217,8 +218,160 @@ def test_kwic_of_words_shows_the_whole_run_once(sample_index):
     assert lone + runs == result["total"] and lone > 0
 
 
-def test_kwic_widths_are_display_columns(sample_index):
+def test_display_width_counts_chinese_as_two_columns():
     from policysearch.text import display_width
-    assert display_width("城中村 G60") == 10 and display_width("ＡＢ") == 4
-    line = sample_index.kwic('"城中村"', width=10)["lines"][0]
-    assert columns(line["left"]) in (9, 10) or len(line["left"]) == len(BY_ID[line["paragraph_id"]][0].text[:line["start"]])
+    assert display_width("城中村 G60") == 10 and display_width("ＡＢ") == 4 and display_width("") == 0
+
+
+# -- keywords ---------------------------------------------------------------------------------------
+
+def indexed_words(text: str) -> list[str]:
+    """A paragraph's words as the index holds them: jieba's, lowercased, without the stop words."""
+    from policysearch.store.schema import STOP_WORDS
+    from policysearch.text import segment
+    return [w.lower() for w in segment(text) if w.lower() not in STOP_WORDS]
+
+
+WORDS = {p.id: Counter(indexed_words(p.text)) for p, _ in PARAGRAPHS}
+
+
+def scan_words(paragraphs) -> tuple[Counter, dict]:
+    counts, reports = Counter(), {}
+    for p, r in paragraphs:
+        counts.update(WORDS[p.id])
+        for w in WORDS[p.id]:
+            reports.setdefault(w, set()).add(r.id)
+    return counts, reports
+
+
+def check_keywords(result, focus, reference, min_reports):
+    """Every row's counts against the scan; every word of enough focus reports listed."""
+    from policysearch.query.keywords import shown
+    f_counts, f_reports = scan_words(focus)
+    r_counts, _ = scan_words(reference)
+    f_total, r_total = sum(f_counts.values()), sum(r_counts.values())
+    assert (result["focus"]["paragraphs"], result["focus"]["words"]) == (len(focus), f_total)
+    assert (result["reference"]["paragraphs"], result["reference"]["words"]) == (len(reference), r_total)
+    assert result["focus"]["reports"] == len({r.id for _, r in focus})
+    for row in result["keywords"]:
+        w = row["word"]
+        assert (row["focus_count"], row["reference_count"], row["focus_reports"]) == \
+            (f_counts[w], r_counts[w], len(f_reports[w]))
+        f, r = f_counts[w] * 1e6 / f_total, r_counts[w] * 1e6 / r_total
+        assert row["focus_per_million"] == round(f, 1) and row["reference_per_million"] == round(r, 1)
+        assert row["score"] == round((f + 1) / (r + 1), 3)
+        assert not w.isdigit() and w not in "的了和与及在是等对为以"
+    assert {row["word"] for row in result["keywords"]} == \
+        {w for w in f_counts if len(f_reports[w]) >= min_reports and shown(w)}
+    scores = [row["score"] for row in result["keywords"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(kw=filters(), min_reports=st.integers(1, 3), vs=st.sampled_from([None, "small", "large"]))
+def test_keyword_counts_equal_a_count_over_the_stored_words(sample_index, kw, min_reports, vs):
+    assume(kw)
+    town = REPORTS[-1].town
+    reference_query = {None: None, "small": f"town:{town}", "large": f"NOT town:{town}"}[vs]
+    result = sample_index.keywords(vs=reference_query, limit=None, min_reports=min_reports, **kw)
+    focus = [(p, r) for p, r in PARAGRAPHS if admitted(p, r, kw)]
+    reference = [(p, r) for p, r in PARAGRAPHS if vs is None or (r.town == town) == (vs == "small")]
+    check_keywords(result, focus, reference, min_reports)
+
+
+def test_keywords_stay_exact_after_add_and_remove(tmp_path, corpus_copy):
+    """A second segment (add) and deleted paragraphs (remove) that the segments still hold."""
+    from policysearch import Index
+    names = sorted(os.listdir(corpus_copy))
+    held = tmp_path / "later"
+    held.mkdir()
+    os.replace(corpus_copy / names[-1], held / names[-1])
+    ix = Index(tmp_path / "index")
+    ix.build(corpus_copy)
+    before = ix.keywords(town=REPORTS[0].town, limit=None)           # counts the first segment, keeps them
+    ix.add(held / names[-1])
+    gone = REPORTS[1]
+    assert ix.remove(gone.id).removed == [gone.id]
+    result = ix.keywords(town=REPORTS[0].town, limit=None)
+    assert result["reference"]["words"] != before["reference"]["words"]
+    kept = [(p, r) for p, r in PARAGRAPHS if r.id != gone.id]
+    check_keywords(result, [(p, r) for p, r in kept if r.town == REPORTS[0].town], kept, 2)
+
+
+def test_keywords_need_a_focus(sample_index):
+    with pytest.raises(QueryError):
+        sample_index.keywords()
+
+
+# -- the commands -----------------------------------------------------------------------------------
+
+def cli(ix, *args):
+    result = CliRunner().invoke(main, [*args, "--index", ix.path, "--color", "never"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_trend_command_json_csv_text_and_exit_codes(sample_index):
+    out = cli(sample_index, "trend", '"城中村"', '"改造"', "--by", "town", "--json")
+    assert out.exit_code == 0
+    doc = json.loads(out.stdout)
+    assert doc == sample_index.trend(['"城中村"', '"改造"'], by="town")
+    cell = doc["cells"][0]
+    assert list(cell) == ["key", "series", "total_paragraphs", "total_reports", "thin"]
+    assert list(cell["series"][0]) == ["query", "paragraphs", "reports", "rate"]
+    rows = list(csv.DictReader(io.StringIO(cli(sample_index, "trend", '"城中村"', '"改造"', "--by", "town",
+                                               "--csv").stdout)))
+    assert len(rows) == 2 * len(doc["cells"]) and rows[0]["key"] == cell["key"]
+    assert int(rows[0]["paragraphs"]) == cell["series"][0]["paragraphs"]
+    text = cli(sample_index, "trend", '"城中村"', "--by", "year").stdout
+    assert all(c["key"] in text for c in sample_index.trend(['"城中村"'])["cells"]) and "█" in text
+    assert cli(sample_index, "trend", '"这个短语不在任何报告里"').exit_code == 1
+    for bad in (["--by", "nope"], ["--by", "section", "--year", "abc"]):
+        r = cli(sample_index, "trend", '"城中村"', *bad)
+        assert r.exit_code == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1, r.output
+
+
+def test_trend_chart_is_written_with_chinese_labels(sample_index, tmp_path):
+    svg, png = tmp_path / "trend.svg", tmp_path / "trend.png"
+    assert cli(sample_index, "trend", '"城中村"', "--by", "town", "--chart", str(svg)).exit_code == 0
+    body = svg.read_text(encoding="utf-8")
+    assert body.startswith("<?xml") and "<svg" in body
+    for c in sample_index.trend(['"城中村"'], by="town")["cells"]:
+        assert c["key"] in body                               # the label, as text
+        assert f"{c['key']}: {c['total_paragraphs']} paragraphs" in body   # its denominators in the caption
+    assert cli(sample_index, "trend", '"城中村"', "--chart", str(png)).exit_code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = cli(sample_index, "trend", '"城中村"', "--chart", str(tmp_path / "trend.gif"))
+    assert bad.exit_code == 2 and len(bad.stderr.splitlines()) == 1 and not (tmp_path / "trend.gif").exists()
+
+
+def test_kwic_command_json_csv_and_exit_codes(sample_index):
+    doc = json.loads(cli(sample_index, "kwic", "城中村改造", "--json", "--limit", "0").stdout)
+    assert doc == sample_index.kwic("城中村改造")
+    assert list(doc["lines"][0]) == ["left", "match", "right", "paragraph_id", "doc_id", "town", "district", "city",
+                                     "province", "year", "start"]
+    rows = list(csv.DictReader(io.StringIO(cli(sample_index, "kwic", "城中村改造", "--csv", "--limit", "3").stdout)))
+    assert [r["paragraph_id"] for r in rows] == [line["paragraph_id"] for line in doc["lines"][:3]]
+    text = cli(sample_index, "kwic", '"城中村"', "--width", "20").stdout.splitlines()
+    ends = {columns(line.split(" 城中村 ")[0]) for line in text if " 城中村 " in line}
+    assert ends == {20}                                        # the left context right-aligned
+    assert cli(sample_index, "kwic", '"这个短语不在任何报告里"').exit_code == 1
+    r = cli(sample_index, "kwic", '"城中村', "--json")
+    assert r.exit_code == 2 and len(r.stderr.splitlines()) == 1
+
+
+def test_keywords_command_json_csv_and_exit_codes(sample_index):
+    town = REPORTS[0].town
+    doc = json.loads(cli(sample_index, "keywords", f"town:{town}", "--json", "--limit", "5").stdout)
+    assert doc == sample_index.keywords(f"town:{town}", limit=5)
+    assert list(doc) == ["focus", "reference", "keywords"] and len(doc["keywords"]) == 5
+    assert list(doc["keywords"][0]) == ["word", "score", "focus_count", "reference_count", "focus_per_million",
+                                        "reference_per_million", "focus_reports"]
+    same = json.loads(cli(sample_index, "keywords", "--town", town, "--json", "--limit", "5").stdout)
+    assert same["keywords"] == doc["keywords"]
+    rows = list(csv.DictReader(io.StringIO(cli(sample_index, "keywords", "--town", town, "--csv").stdout)))
+    assert rows[0]["word"] == doc["keywords"][0]["word"] and len(rows) == 30
+    assert cli(sample_index, "keywords", "--town", town, "--min-reports", "9").exit_code == 1
+    r = cli(sample_index, "keywords")
+    assert r.exit_code == 2 and len(r.stderr.splitlines()) == 1
