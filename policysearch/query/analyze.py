@@ -109,14 +109,16 @@ def trend(snapshot: Snapshot, queries: Sequence[str], *, by: str = "year", per: 
 def occurrences(form: str, terms: list[str]) -> list[tuple[int, int]]:
     """[start, end) in a match form of every occurrence of the terms, overlapping ones too; one
     that lies inside an occurrence of a longer term (a word inside the whole run) is that one's."""
-    spans = set()
+    spans = []
     for term in terms:
         at = form.find(term)
         while at >= 0:
-            spans.add((at, at + len(term)))
+            spans.append((at, at + len(term)))
             at = form.find(term, at + 1)
+    if len(terms) == 1:               # one term: in order, and none inside another
+        return spans
     kept, reach = [], -1
-    for a, b in sorted(spans, key=lambda s: (s[0], -s[1])):
+    for a, b in sorted(set(spans), key=lambda s: (s[0], -s[1])):
         if b > reach:
             kept.append((a, b))
             reach = b
