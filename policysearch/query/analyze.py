@@ -172,8 +172,9 @@ def kwic(snapshot: Snapshot, query: str, *, width: int = 40, sort: str = "year",
             lines.append((key, doc, a, b))
     lines.sort(key=lambda line: line[0])
     shown = lines if limit is None else lines[:limit]
+    maps: dict[str, list[int]] = {}         # a paragraph's match map, once for all its lines shown
     return {"query": query, "total": len(lines),
-            "lines": [kwic_line(snapshot, doc, a, b, width) for _, doc, a, b in shown]}
+            "lines": [kwic_line(snapshot, doc, a, b, width, maps) for _, doc, a, b in shown]}
 
 
 def report_key(report: ReportEntry | None) -> tuple:
@@ -183,13 +184,17 @@ def report_key(report: ReportEntry | None) -> tuple:
     return last(report and report.year), tuple(last(getattr(report, k, None)) for k in PLACE_KEYS)
 
 
-def kwic_line(snapshot: Snapshot, doc: dict, a: int, b: int, width: int) -> dict:
-    """A line of the concordance: the match as written in the paragraph's text, and its context."""
+def kwic_line(snapshot: Snapshot, doc: dict, a: int, b: int, width: int, maps: dict[str, list[int]]) -> dict:
+    """A line of the concordance: the match as written in the paragraph's text, and its context
+    (at most `width` characters each side, since each takes a column or more)."""
     text = doc["text"]
-    _, where = match_map(text)
+    if doc["id"] not in maps:
+        maps[doc["id"]] = match_map(text)[1]
+    where = maps[doc["id"]]
     start, end = where[a], where[b - 1] + 1
     report = snapshot.report(doc["doc_id"])
-    return {"left": fit(text[:start].translate(FLAT), width, from_end=True), "match": text[start:end],
-            "right": fit(text[end:].translate(FLAT), width), "paragraph_id": doc["id"], "doc_id": doc["doc_id"],
+    return {"left": fit(text[max(0, start - width):start].translate(FLAT), width, from_end=True),
+            "match": text[start:end], "right": fit(text[end:end + width].translate(FLAT), width),
+            "paragraph_id": doc["id"], "doc_id": doc["doc_id"],
             **{k: getattr(report, k, None) for k in ("town", "district", "city", "province", "year")},
             "start": start}
