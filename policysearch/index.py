@@ -59,7 +59,7 @@ class Index:
         return search(self.snapshot(), query, town=town, district=district, year=year, section=section,
                       doc_type=doc_type, limit=limit, offset=offset, sort=sort, facets=facets)
 
-    def trend(self, queries: Sequence[str], *, by: str = "year", per: str = "paragraphs", town: str | None = None,
+    def trend(self, queries: Sequence[str] | str, *, by: str = "year", per: str = "paragraphs", town: str | None = None,
               district: str | None = None, year: Years = None, section: str | None = None,
               doc_type: str | None = None) -> dict:
         """How often each query is met per year, place, section type or kind (`by`: any facet, or

@@ -66,7 +66,7 @@ def rate(part: int, whole: int, per: str) -> float:
     return round(PER[per] * part / whole, 2) if whole else 0.0
 
 
-def trend(snapshot: Snapshot, queries: Sequence[str], *, by: str = "year", per: str = "paragraphs",
+def trend(snapshot: Snapshot, queries: Sequence[str] | str, *, by: str = "year", per: str = "paragraphs",
           town: str | None = None, district: str | None = None, year: Years = None,
           section: str | None = None, doc_type: str | None = None) -> dict:
     """Per value of the facet `by`: each query's matching paragraphs and reports, all paragraphs
@@ -75,8 +75,9 @@ def trend(snapshot: Snapshot, queries: Sequence[str], *, by: str = "year", per: 
     name = facet_of(by)
     if per not in PER:
         raise QueryError(f"per must be reports or paragraphs, not {per!r}")
-    if isinstance(queries, str) or not queries:
-        raise QueryError("give a list of one or more queries")
+    queries = [queries] if isinstance(queries, str) else list(queries)
+    if not queries:
+        raise QueryError("give one or more queries")
     trees = [parse(q) for q in queries]
     shared = {top_filters(t) for t in trees}
     if len(shared) > 1:
@@ -103,7 +104,7 @@ def trend(snapshot: Snapshot, queries: Sequence[str], *, by: str = "year", per: 
     if name not in ("year", "section_type"):      # places and kinds: where it is said most first
         cells.sort(key=lambda c: (c["key"] is None, -sum(s["paragraphs"] for s in c["series"]),
                                   -c["total_paragraphs"]))
-    return {"queries": list(queries), "by": name, "per": per, "cells": cells}
+    return {"queries": queries, "by": name, "per": per, "cells": cells}
 
 
 def occurrences(form: str, terms: list[str]) -> list[tuple[int, int]]:
