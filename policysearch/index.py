@@ -62,7 +62,7 @@ class Index:
                       place=place, year=year, section=section, doc_type=doc_type, limit=limit, offset=offset,
                       sort=sort, facets=facets)
 
-    def trend(self, queries: Sequence[str], *, by: str = "year", per: str = "paragraphs", **filters) -> dict:
+    def trend(self, queries: Sequence[str] | str, *, by: str = "year", per: str = "paragraphs", **filters) -> dict:
         """How often each query is met per year, place, section type or kind (`by`: any facet, or
         section / type), against all paragraphs and reports of the cell under the same filters:
         {"queries", "by", "per", "cells": [{"key", "series": [{"query", "paragraphs", "reports",

@@ -240,7 +240,7 @@ def trend_text(result: dict, paint: Painter) -> str:
             label = f"  {pad(s['query'], query_width)}" if len(queries) > 1 else ""
             counts = (f"{s['paragraphs']} of {c['total_paragraphs']} paragraphs, "
                       f"{s['reports']} of {c['total_reports']} reports")
-            thin = paint("dim", "  thin") if c["thin"] and i == len(c["series"]) - 1 else ""
+            thin = paint("dim", "  thin") if c["thin"] and i == 0 else ""
             lines.append(f"{paint('bold', head)}{label}  {paint('match', pad(bar(s['rate'], top), BAR))} "
                          f"{s['rate']:>{rate_width}.2f}{unit}  {counts}{thin}")
     lines.append(paint("dim", f"rate: {RATE_WORDS[per]} of each {result['by']} under the same filters; "

@@ -129,6 +129,7 @@ def test_trend_filters_in_the_query_are_the_cells_filters(sample_index):
         [[s["paragraphs"] for s in c["series"]] for c in given_once["cells"]]
     with pytest.raises(QueryError):
         sample_index.trend([f'"城中村" town:{town}', '"改造"'], by="year")
+    assert sample_index.trend('"城中村"') == sample_index.trend(['"城中村"'])
 
 
 @pytest.mark.parametrize("bad", [{"by": "nope"}, {"by": "words"}, {"per": "words"}])
@@ -344,6 +345,18 @@ def test_trend_chart_is_written_with_chinese_labels(sample_index, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = cli(sample_index, "trend", '"城中村"', "--chart", str(tmp_path / "trend.gif"))
     assert bad.exit_code == 2 and len(bad.stderr.splitlines()) == 1 and not (tmp_path / "trend.gif").exists()
+
+
+def test_chart_without_a_chinese_font_says_so(monkeypatch):
+    from matplotlib import font_manager
+
+    from policysearch import PolicySearchError
+    from policysearch.chart import cjk_font
+    assert cjk_font()                                     # this machine has one (fonts-noto-cjk)
+    latin = [f for f in font_manager.fontManager.ttflist if "DejaVu" in f.name]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", latin)
+    with pytest.raises(PolicySearchError, match="no font with Chinese characters"):
+        cjk_font()
 
 
 def test_kwic_command_json_csv_and_exit_codes(sample_index):

@@ -66,7 +66,7 @@ def rate(part: int, whole: int, per: str) -> float:
     return round(PER[per] * part / whole, 2) if whole else 0.0
 
 
-def trend(snapshot: Snapshot, queries: Sequence[str], *, by: str = "year", per: str = "paragraphs",
+def trend(snapshot: Snapshot, queries: Sequence[str] | str, *, by: str = "year", per: str = "paragraphs",
           **filters) -> dict:
     """Per value of the facet `by`: each query's matching paragraphs and reports, all paragraphs
     and reports of the value under the same filters (the keyword ones and those the queries are
@@ -74,8 +74,9 @@ def trend(snapshot: Snapshot, queries: Sequence[str], *, by: str = "year", per: 
     name = facet_of(by)
     if per not in PER:
         raise QueryError(f"per must be reports or paragraphs, not {per!r}")
-    if isinstance(queries, str) or not queries:
-        raise QueryError("give a list of one or more queries")
+    queries = [queries] if isinstance(queries, str) else list(queries)
+    if not queries:
+        raise QueryError("give one or more queries")
     trees = [parse(q) for q in queries]
     shared = {top_filters(t) for t in trees}
     if len(shared) > 1:
@@ -102,20 +103,22 @@ def trend(snapshot: Snapshot, queries: Sequence[str], *, by: str = "year", per: 
     if name not in ("year", "section_type"):      # places and kinds: where it is said most first
         cells.sort(key=lambda c: (c["key"] is None, -sum(s["paragraphs"] for s in c["series"]),
                                   -c["total_paragraphs"]))
-    return {"queries": list(queries), "by": name, "per": per, "cells": cells}
+    return {"queries": queries, "by": name, "per": per, "cells": cells}
 
 
 def occurrences(form: str, terms: list[str]) -> list[tuple[int, int]]:
     """[start, end) in a match form of every occurrence of the terms, overlapping ones too; one
     that lies inside an occurrence of a longer term (a word inside the whole run) is that one's."""
-    spans = set()
+    spans = []
     for term in terms:
         at = form.find(term)
         while at >= 0:
-            spans.add((at, at + len(term)))
+            spans.append((at, at + len(term)))
             at = form.find(term, at + 1)
+    if len(terms) == 1:               # one term: in order, and none inside another
+        return spans
     kept, reach = [], -1
-    for a, b in sorted(spans, key=lambda s: (s[0], -s[1])):
+    for a, b in sorted(set(spans), key=lambda s: (s[0], -s[1])):
         if b > reach:
             kept.append((a, b))
             reach = b
@@ -168,8 +171,9 @@ def kwic(snapshot: Snapshot, query: str, *, width: int = 40, sort: str = "year",
             lines.append((key, doc, a, b))
     lines.sort(key=lambda line: line[0])
     shown = lines if limit is None else lines[:limit]
+    maps: dict[str, list[int]] = {}         # a paragraph's match map, once for all its lines shown
     return {"query": query, "total": len(lines),
-            "lines": [kwic_line(snapshot, doc, a, b, width) for _, doc, a, b in shown]}
+            "lines": [kwic_line(snapshot, doc, a, b, width, maps) for _, doc, a, b in shown]}
 
 
 def report_key(report: ReportEntry | None) -> tuple:
@@ -179,13 +183,17 @@ def report_key(report: ReportEntry | None) -> tuple:
     return last(report and report.year), tuple(last(getattr(report, k, None)) for k in PLACE_KEYS)
 
 
-def kwic_line(snapshot: Snapshot, doc: dict, a: int, b: int, width: int) -> dict:
-    """A line of the concordance: the match as written in the paragraph's text, and its context."""
+def kwic_line(snapshot: Snapshot, doc: dict, a: int, b: int, width: int, maps: dict[str, list[int]]) -> dict:
+    """A line of the concordance: the match as written in the paragraph's text, and its context
+    (at most `width` characters each side, since each takes a column or more)."""
     text = doc["text"]
-    _, where = match_map(text)
+    if doc["id"] not in maps:
+        maps[doc["id"]] = match_map(text)[1]
+    where = maps[doc["id"]]
     start, end = where[a], where[b - 1] + 1
     report = snapshot.report(doc["doc_id"])
-    return {"left": fit(text[:start].translate(FLAT), width, from_end=True), "match": text[start:end],
-            "right": fit(text[end:].translate(FLAT), width), "paragraph_id": doc["id"], "doc_id": doc["doc_id"],
+    return {"left": fit(text[max(0, start - width):start].translate(FLAT), width, from_end=True),
+            "match": text[start:end], "right": fit(text[end:end + width].translate(FLAT), width),
+            "paragraph_id": doc["id"], "doc_id": doc["doc_id"],
             **{k: getattr(report, k, None) for k in ("town", "district", "city", "province", "year")},
             "start": start}
