@@ -183,8 +183,9 @@ def _named(unit: Unit, text: str) -> bool:
 
 def mentions(text: str, short_at: tuple[int, ...] = (0,)) -> list[tuple[int, int, list[Unit]]]:
     """The unit names in `text`, longest first from each position, left to right: (start, end,
-    units). Short forms count only at the positions `short_at` (the start of an issuer or a
-    title): elsewhere 上海 or 浦东 are as often part of another word; so are names of two characters
+    units). Short forms of a province or city count only at the positions `short_at` (the start of
+    an issuer or a title: 上海口岸服务条例): elsewhere 上海 is as often part of another word, and a
+    district's (浦东, 泰山) is no issuer's name even there (泰山风景名胜区); so are names of two characters
     (和县, 唐镇: in 共和县, 后唐镇), which count there and right after another name (浦东新区唐镇).
     Township-level units that are no 镇, 乡, 街道 or 苏木 (农场, 林场, 开发区) are left out: their
     names are plain words."""
@@ -197,7 +198,8 @@ def mentions(text: str, short_at: tuple[int, ...] = (0,)) -> list[tuple[int, int
             word = text[i:i + n]
             if len(word) < n or n == 2 and not first:
                 continue
-            found = [u for u in g.names.get(word) or (g.short.get(word, []) if first else [])
+            found = [u for u in g.names.get(word) or [u for u in g.short.get(word, []) if i in short_at
+                                                      and u.level in ("province", "city")]
                      if u.level != "town" or TOWNSHIP.search(u.name)]
             if found:
                 out.append((i, i + n, found))
