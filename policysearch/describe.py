@@ -131,12 +131,12 @@ def title_issuer(title: str | None) -> str | None:
     return m.group(1) if m else (None if about else title)
 
 
-def date_line_places(head: list[str]) -> list[str]:
+def date_line_places(lines: list[str]) -> list[str]:
     """Who met, in the date line of a speech or a regulation: '——在松江区车墩镇第三届人民代表大会
     第五次会议上', '2011年11月17日上海市第十三届人民代表大会常务委员会第三十次会议通过' (the body
     that adopted it comes before the one that approved it)."""
     out = []
-    for line in head:
+    for line in lines:
         if len(line) > 120 or line.endswith("。") or not re.search(r"会议|大会", line):
             continue
         out += re.findall(r"([^\s\d，,。：:；;在年月日]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", line)
@@ -154,6 +154,7 @@ SELF_REFERENCES = [
     (r"[我本]省(?![长委])", "省", lambda u: u.level == "province" and u.name.endswith("省")),
 ]
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
+ZONE = re.compile(rf"[{HAN}]{{2,8}}?(?:新区|开发区|高新区|经开区|示范区|试验区|合作区|园区)")
 # A text that opens with a national issuer's title ('国务院关于…的批复'), not quoting one ('《国务院关于…》').
 NATIONAL_OPENING = re.compile(r"(?<![《“\"〈])(?:中共中央|国务院|[^\s，。、《]{2,10}部)(?:办公厅)?关于")
 NATIONAL = re.compile(r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民|[^省市区县镇乡]{2,12}部$)")
@@ -167,13 +168,15 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     opening = text[:6000]
     kinds = [(len(re.findall(words, opening)), words, fits) for words, level, fits in SELF_REFERENCES
              if level_word is None or level_word in level]
-    hits, _, fits = max(kinds, key=lambda k: k[0])
+    hits, words, fits = max(kinds, key=lambda k: k[0])
     if not hits:
         return None
     named = Counter(units[0] for _, _, units in places.mentions(opening) if len(units) == 1 and fits(units[0]))
     if not named:
         return None
     top = max(named.values())
+    if "区" in words and len(ZONE.findall(opening)) >= top:
+        return None                 # '我区' of a 新区 or 开发区, which is no unit: the districts it names are not it
     best = [u for u, n in named.items() if n == top]
     unit = next((u for u in best if all(b.within(u) for b in best)), None)
     rivals = sum(n for u, n in named.items() if not u.within(unit) and not unit.within(u)) if unit else 0
@@ -189,7 +192,9 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str,
     the issuer; a ministry's or the State Council's document has no place."""
     red, signed, speaker = issuers(head, foot, text)
     level_word = None
-    for name in [issuer, *red, *signed, *speaker, title_issuer(title), *date_line_places(head)]:
+    # the date line is looked for in the opening lines whatever the head holds: a Markdown title may end it
+    opening = [line.strip() for line in text.split("\n")[:15] if line.strip()]
+    for name in [issuer, *red, *signed, *speaker, title_issuer(title), *date_line_places(opening)]:
         run, _ = places.chain(name or "")
         if run:
             return settle(run[-1], text)

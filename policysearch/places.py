@@ -183,18 +183,26 @@ def _named(unit: Unit, text: str) -> bool:
 
 def mentions(text: str, short_at: tuple[int, ...] = (0,)) -> list[tuple[int, int, list[Unit]]]:
     """The unit names in `text`, longest first from each position, left to right: (start, end,
-    units). Short forms count only at the positions `short_at` (the start of an issuer or a
-    title): elsewhere 上海 or 浦东 are as often part of another word. Township-level units that
-    are no 镇, 乡, 街道 or 苏木 (农场, 林场, 开发区) are left out: their names are too often plain words."""
+    units). Short forms of a province or city count only at the positions `short_at` (the start of
+    an issuer or a title: 上海口岸服务条例): elsewhere 上海 is as often part of another word, and a
+    district's (浦东, 泰山) is no issuer's name even there (泰山风景名胜区); so are names of two characters
+    (和县, 唐镇: in 共和县, 后唐镇), which count there and right after another name (浦东新区唐镇).
+    Township-level units that are no 镇, 乡, 街道 or 苏木 (农场, 林场, 开发区) are left out: their
+    names are plain words."""
     g = gazetteer()
-    out, i = [], 0
+    out: list[tuple[int, int, list[Unit]]] = []
+    i = 0
     while i < len(text):
+        first = i in short_at or bool(out) and out[-1][1] == i
         for n in g.lengths.get(text[i:i + 2], ()):
             word = text[i:i + n]
-            found = [u for u in g.names.get(word) or (g.short.get(word, []) if i in short_at else [])
+            if len(word) < n or n == 2 and not first:
+                continue
+            found = [u for u in g.names.get(word) or [u for u in g.short.get(word, []) if i in short_at
+                                                      and u.level in ("province", "city")]
                      if u.level != "town" or TOWNSHIP.search(u.name)]
-            if len(word) == n and found:
-                out.append((i, i + n, list(found)))
+            if found:
+                out.append((i, i + n, found))
                 i += n
                 break
         else:

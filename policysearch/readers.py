@@ -34,6 +34,8 @@ KEY_ALIASES = {
     **dict.fromkeys(("文种", "类型", "公文种类", "文档类型"), "doc_type"),
     **dict.fromkeys(("镇", "街镇", "乡镇", "镇街"), "town"),
     **dict.fromkeys(("区", "区县", "县区"), "district"),
+    **dict.fromkeys(("province", "省", "省份"), "province"), **dict.fromkeys(("city", "市", "城市", "地市"), "city"),
+    **dict.fromkeys(("place_code", "区划代码", "行政区划代码"), "place_code"),
 }
 
 

@@ -195,3 +195,11 @@ def test_user_value_the_gazetteer_cannot_place_is_kept_with_a_warning():
     assert place(r) == ("甘肃省", "甘南藏族自治州", "临潭县", "城关镇") and r.place_code.startswith("623021")
     r = read_report(chedun, town="某某镇")
     assert place(r) == (None, None, None, "某某镇") and any("某某镇" in w for w in r.warnings)
+
+
+def test_front_matter_place_keys(tmp_path):
+    body = (GENRE / "zhejiang_report.txt").read_text(encoding="utf-8")
+    path = tmp_path / "report.md"
+    path.write_text("---\n市: 宁波市\n区: 鄞县\n---\n" + body, encoding="utf-8")       # 鄞县 is today's 鄞州区
+    r = read_report(path)
+    assert place(r) == ("浙江省", "宁波市", "鄞州区", None) and r.place_code == "330212000000"
