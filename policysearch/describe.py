@@ -11,6 +11,8 @@ from collections import Counter
 from functools import lru_cache
 from importlib import resources
 
+from .repair import DOC_NUMBER, FURNITURE_FIELD, YEAR_BRACKETS, number_start
+
 HAN = r"\u4e00-\u9fff"
 # Kinds of document by the word a title ends with; the first that fits wins, longer words first.
 KINDS = [
@@ -23,14 +25,14 @@ KINDS = [
     ("公告", "公告"), ("通告", "通告"), ("决定", "决定"), ("决议", "决议"), ("批复", "批复"),
     ("意见", "意见"), ("报告", "报告"), ("纪要", "纪要"), ("函", "函"), ("公报", "公报"),
 ]
-TITLE_TAIL = re.compile(r"[（(【\[](?:试行|暂行|草案|征求意见稿|送审稿|修订|修正|\d{4}年?修订|全文|摘要|节选|图解)[）)】\]]$")
+# What may follow a title's kind word: bracketed tails (（试行）（2021年修订）（2026—2030年）) and a 文号.
+TITLE_TAIL = re.compile(r"(?:[（(【\[〔][^（()）【】\[\]]{1,24}[）)】\]〕])+$")
 DATE_PATTERNS = [
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
     re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"),
 ]
 CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
 CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
-DOC_NUMBER = re.compile(rf"[{HAN}]{{1,12}}\s*[〔\[［【(（]\s*(\d{{4}})\s*[〕\]］】)）]\s*第?\s*\d+\s*号")
 YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 ORG_END = r"(?:人民政府|人民代表大会|人大常委会|政府|党委|党工委|工作委员会|委员会|办事处|办公室|办公厅)"
 TOWN = rf"[{HAN}]{{1,7}}?(?:镇|乡|街道)"
@@ -61,9 +63,52 @@ def district_of(town: str | None) -> str | None:
 def kind_of(title: str | None) -> str | None:
     if not title:
         return None
-    t = TITLE_TAIL.sub("", re.sub(r"\s+", "", title)).rstrip("。．.")
-    t = re.sub(r"[》」』”\"]+$", "", t)
+    t = re.sub(r"\s+", "", title).rstrip("。．.")
+    number = DOC_NUMBER.search(t)
+    if number and number.end() == len(t):
+        t = t[:number_start(number)]
+    t = re.sub(r"[》」』”\"]+$", "", TITLE_TAIL.sub("", t))
     return next((kind for word, kind in KINDS if t.endswith(word)), None)
+
+
+def normal_doc_number(text: str) -> str:
+    """A 文号, whole or partial, in the one form it is stored and searched in: half-width digits,
+    no spaces, the year in 〔〕 (沪府办发[2023]12号, 沪府办发（2023）, 沪府办发 〔2023〕 -> 沪府办发〔2023〕…)."""
+    text = re.sub(r"\s+", "", re.sub(r"[０-９]", lambda m: str(ord(m.group()) - ord("０")), text))
+    return re.sub(YEAR_BRACKETS, r"〔\1〕", text)
+
+
+def find_doc_number(lines: list[str]) -> str | None:
+    for line in lines:
+        m = DOC_NUMBER.search(line)
+        if m:
+            return normal_doc_number(line[number_start(m):m.end()])
+    return None
+
+
+FACT_KEYS = [("date", re.compile(r"日期|时间")), ("doc_number", re.compile(r"文号|字号")),
+             ("issuer", re.compile(r"机构|机关|单位|来源"))]
+ORGAN = re.compile(rf"(?:{ORG_END}|[厅局委办院部署会府]|中心|公司)$")
+
+
+def furniture_facts(dropped: list[str]) -> dict:
+    """What the page or the collector said about the document (发布时间：2023-05-01, 来源：上海市人民政府)."""
+    out: dict = {}
+    for line in dropped:
+        m = FURNITURE_FIELD.match(line)
+        if not m:
+            continue
+        label, value = m.group(), line[m.end():].strip()
+        key = next((k for k, pattern in FACT_KEYS if pattern.search(label)), None)
+        if key == "date":
+            value = find_date(value)
+        elif key == "doc_number":
+            value = find_doc_number([value])
+        elif key == "issuer":
+            value = value if ORGAN.search(value) and len(value) <= 40 else None
+        if key and value and key not in out:
+            out[key] = value
+    return out
 
 
 def find_date(text: str) -> str | None:
@@ -94,6 +139,31 @@ def valid_date(y: int, m: int, d: int) -> str | None:
     return None
 
 
+# A line that is a date (the sign-off date, 二〇二四年五月二十九日), that opens with one (a law's
+# history: 2011年11月17日…通过; a report's ——2024年1月5日在…会议上), or that closes with one.
+DATE_TEXT = rf"(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{CN_DATE.pattern})"
+DATE_LINE = re.compile(rf"^[（(——\-\s]*{DATE_TEXT}|{DATE_TEXT}[）)]?$")
+PASSAGE = re.compile(r"通过|修正|修订|修改|批准|公布|发布|印发|颁布")
+IN_FORCE = re.compile(rf"自{DATE_TEXT}起(?:施行|执行|实施|生效)")     # the day it takes effect is not its date
+
+
+def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None) -> str | None:
+    """The document's own date: a date line of the head (for a law, the latest of its passage:
+    adopted, amended, approved), else the sign-off's, else a date the head's short lines name
+    (not the day it takes effect), else the page's."""
+    head = [IN_FORCE.sub("", line) for line in head]
+    lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80]
+    passage = [d for d in (find_date(line) for line in lines if PASSAGE.search(line)) if d]
+    if len(passage) > 1:
+        return max(passage)
+    for line in lines + [line for line in foot if DATE_LINE.search(line)]:
+        date = find_date(line)
+        if date:
+            return date
+    mentioned = [line for line in head if len(line) <= 80 or line.startswith(("——", "（", "("))]
+    return find_date("\n".join(mentioned)) or fallback
+
+
 def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[str]]:
     """The head of a document (title, red header, date line, salutation, before the first part)
     and its foot (sign-off lines after the last sentence)."""
@@ -110,21 +180,42 @@ def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[
     return head, foot
 
 
+NOT_TITLE = re.compile(r"^[（(]?第?\s*\d+\s*号[）)]?$|令$|^(?:特急|急件|加急|平急|内部事项|公开|不予公开|主动公开)$")
+
+
+def title_line(line: str) -> bool:
+    """Could this line of the head be (part of) the title? Not a date line, a 文号, a red header,
+    an address or a 'label：value' line."""
+    return not (len(line) > 80 or FRAME_SKIP.search(line) or ADDRESS.match(line) or line.startswith(("——", "—"))
+                or find_date(line) and not kind_of(line) or DOC_NUMBER.search(line) and len(line) < 30
+                or NOT_TITLE.search(line))
+
+
 def find_title(head: list[str]) -> str | None:
-    """The first short line of the head that names a kind of document, else the first short line."""
+    """The first short line of the head that names a kind of document, with the lines of the
+    same title broken before it ('国务院关于在市场监管领域全面推行' + '…监管的意见') or after it
+    ('关于印发《…方案》' + '的通知'); else the first short line."""
     candidates = []
     for i, line in enumerate(head):
-        if len(line) > 80 or FRAME_SKIP.search(line) or ADDRESS.match(line) or line.startswith(("——", "—")):
-            continue
-        if find_date(line) and not kind_of(line) or DOC_NUMBER.search(line) and len(line) < 30:
+        if not title_line(line):
             continue
         if re.search(r"[。；;！!]$|[:：]$", line):
             break
-        # A title broken over two lines: '关于印发…' + '的通知'.
-        if i + 1 < len(head) and not kind_of(line) and kind_of(head[i + 1]) and len(head[i + 1]) < 30:
-            line += head[i + 1]
-        candidates.append(line)
-    return next((c for c in candidates if kind_of(c)), candidates[0] if candidates else None)
+        candidates.append((i, line))
+    for n, (i, line) in enumerate(candidates):
+        if not kind_of(line):
+            continue
+        start = n
+        while start > 0 and n - start < 2 and candidates[start - 1][0] == candidates[start][0] - 1 \
+                and not kind_of(candidates[start - 1][1]) and len(candidates[start - 1][1]) >= 6 \
+                and not SIGN_OFF_ORG.match(candidates[start - 1][1]):
+            start -= 1
+        title = "".join(c for _, c in candidates[start:n + 1])
+        after = candidates[n + 1][1] if n + 1 < len(candidates) and candidates[n + 1][0] == i + 1 else ""
+        if after.startswith("的") and kind_of(after) and len(after) <= 30:
+            title += after
+        return title
+    return candidates[0][1] if candidates else None
 
 
 def frame_districts(text: str) -> list[str]:
@@ -214,18 +305,20 @@ def find_issuer(head: list[str], foot: list[str], text: str) -> str | None:
     return m.group(1) if m else None
 
 
-def describe(lines: list[str], first_heading: str | None, text: str) -> dict:
+def describe(lines: list[str], first_heading: str | None, text: str, title: str | None = None,
+             furniture: list[str] | None = None) -> dict:
     """Metadata detected from a report's repaired lines (blocks); `year` is left to find_year,
-    which needs the outline."""
+    which needs the outline. `title` is one the layout gives (a Markdown '#' at the top); the
+    `furniture` lines the page or the collector put around the text fill what the text leaves open."""
     head, foot = frame(lines, first_heading)
-    title = find_title(head)
+    facts = furniture_facts(furniture or [])
+    title = title if title and title_line(title) else find_title(head)
     kind = kind_of(title)
     if kind is None and re.search(r"各位代表", text) and re.search(r"工作回顾|报告工作|请予审议|主要工作|工作安排", text):
         kind = "政府工作报告"
-    m = DOC_NUMBER.search("\n".join(head[:8]))
-    doc_number = m.group(0).strip() if m else None
-    date = find_date("\n".join(l for l in head if len(l) <= 80 or l.startswith(("——", "（", "(")))) \
-        or find_date("\n".join(foot))
-    town, district = find_place(head, foot, title, text)
+    doc_number = find_doc_number(head[:8]) or facts.get("doc_number")
+    date = find_doc_date(head, foot, facts.get("date"))
+    framed = head + [f"发布单位：{facts['issuer']}"] if "issuer" in facts else head
+    town, district = find_place(framed, foot, title, text)
     return {"title": title, "doc_type": kind, "date": date, "doc_number": doc_number,
-            "town": town, "district": district, "issuer": find_issuer(head, foot, text)}
+            "town": town, "district": district, "issuer": find_issuer(framed, foot, text)}

@@ -35,6 +35,8 @@ KEY_ALIASES = {
     **dict.fromkeys(("镇", "街镇", "乡镇", "镇街"), "town"),
     **dict.fromkeys(("区", "区县", "县区"), "district"),
 }
+# What collections write where they have no value: not a value.
+NO_VALUE = {"", "-", "--", "—", "——", "－", "/", "无", "暂无", "空", "未知", "null", "none", "nil", "n/a", "na", "nan"}
 
 
 @dataclass
@@ -209,7 +211,7 @@ def _metadata(pairs) -> dict:
         value = str(value).strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1].strip()
-        if not value:
+        if value.lower() in NO_VALUE:
             continue
         if name == "year" and re.fullmatch(r"\d{4}\s*年?", value):
             value = int(value[:4])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
-from .describe import describe, district_of, find_date, find_year, valid_date
+from .describe import describe, district_of, find_date, find_year, normal_doc_number, valid_date
 from .errors import ReadError
 from .model import METADATA_KEYS, Paragraph, Report, Section
 from .readers import read_source
-from .repair import repair
+from .repair import repair, take_furniture
 from .structure import heading_level, structure
 
 
@@ -18,27 +19,34 @@ def report_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def clean_overrides(values: dict) -> dict:
-    """User metadata as the project stores it: strings stripped, year an int, date YYYY-MM-DD."""
+def clean_overrides(values: dict, warnings: list[str] | None = None) -> dict:
+    """User metadata as the project stores it: strings stripped, year an int, date YYYY-MM-DD.
+    A value that cannot be read raises ReadError (a user's typo is to be told), or, given a list of
+    `warnings` (metadata the file brings: front matter, sidecar), is noted there and left out:
+    a file is never refused for its metadata."""
     out = {}
     for key, value in values.items():
         if key not in METADATA_KEYS or value is None or str(value).strip() == "":
             continue
-        value = str(value).strip()
+        value = given = str(value).strip()
+        problem = None
         if key == "year":
-            if not value.isdigit():
-                raise ReadError(f"year must be a number, not {value!r}")
-            out[key] = int(value)
+            m = re.fullmatch(r"(\d{4})\s*年?", given)
+            value = int(m.group(1)) if m else None
+            problem = None if m else f"year must be a number, not {given!r}"
         elif key == "date":
-            parts = value.replace("/", "-").replace(".", "-").split("-")
-            date = valid_date(*map(int, parts)) if len(parts) == 3 and all(p.isdigit() for p in parts) else None
-            if date is None:
-                date = find_date(value)
-            if date is None:
-                raise ReadError(f"date must look like 2024-01-31, not {value!r}")
-            out[key] = date
-        else:
+            parts = given.replace("/", "-").replace(".", "-").split("-")
+            value = valid_date(*map(int, parts)) if len(parts) == 3 and all(p.isdigit() for p in parts) else None
+            value = value or find_date(given)
+            problem = None if value else f"date must look like 2024-01-31, not {given!r}"
+        elif key == "doc_number":
+            value = normal_doc_number(given)
+        if problem is None:
             out[key] = value
+        elif warnings is None:
+            raise ReadError(problem)
+        else:
+            warnings.append(f"metadata ignored: {problem}")
     return out
 
 
@@ -49,13 +57,20 @@ def read_report(path, **overrides) -> Report:
     source = read_source(path)
     with open(path, "rb") as f:
         rid = report_id(f.read())
-    given = clean_overrides(source.metadata) | clean_overrides(overrides)
-    blocks = repair(source.text)
+    warnings = list(source.warnings)
+    given = clean_overrides(source.metadata, warnings) | clean_overrides(overrides)
+    text, dropped = take_furniture(source.text, keep_facts=source.format == "html")
+    blocks = repair(text)
     if not blocks:
         raise ReadError(f"{path}: no text found")
+    # A Markdown '#' line at the top that is not a numbered part is the title, not a part of the report.
+    title = None
+    if blocks[0].heading and heading_level(blocks[0].text) is None:
+        blocks[0].heading = False
+        title = blocks[0].text
     lines = [b.text for b in blocks]
     first_heading = next((b.text for b in blocks if b.heading or heading_level(b.text)), None)
-    meta = describe(lines, first_heading, "\n".join(lines)) | given
+    meta = describe(lines, first_heading, "\n".join(lines), title, dropped) | given
     if "town" in given and "district" not in given:
         meta["district"] = district_of(given["town"]) or meta["district"]
     outline = structure(blocks, meta["doc_type"])
@@ -66,4 +81,4 @@ def read_report(path, **overrides) -> Report:
                   for i, (text, path_, type_, heading) in enumerate(outline.paragraphs)]
     return Report(id=rid, source=os.path.abspath(path),
                   sections=[Section(h, t) for h, t in outline.sections], paragraphs=paragraphs,
-                  warnings=source.warnings, **{k: meta.get(k) for k in METADATA_KEYS})
+                  warnings=warnings, dropped=dropped, **{k: meta.get(k) for k in METADATA_KEYS})
