@@ -112,16 +112,21 @@ def furniture_facts(dropped: list[str]) -> dict:
 
 
 def find_date(text: str) -> str | None:
+    return next(dates(text), None)
+
+
+def dates(text: str):
+    """The valid dates a text names, numeric forms first, then 二〇二四年五月二十九日."""
     for pattern in DATE_PATTERNS:
         for m in pattern.finditer(text):
             d = valid_date(*(int(g) for g in m.groups()))
             if d:
-                return d
-    m = CN_DATE.search(text)
-    if m:
+                yield d
+    for m in CN_DATE.finditer(text):
         y = int("".join(str(CN_DIGITS[c]) for c in m.group(1)))
-        return valid_date(y, cn_number(m.group(2)), cn_number(m.group(3)))
-    return None
+        d = valid_date(y, cn_number(m.group(2)), cn_number(m.group(3)))
+        if d:
+            yield d
 
 
 def cn_number(s: str) -> int:
@@ -153,7 +158,9 @@ def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None)
     (not the day it takes effect), else the page's."""
     head = [IN_FORCE.sub("", line) for line in head]
     lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80]
-    passage = [d for d in (find_date(line) for line in lines if PASSAGE.search(line)) if d]
+    # A law's history runs long: '2010年…第一次修正  2016年…第一次修订  根据…' on one line.
+    passage = [d for line in head if DATE_LINE.match(line) and PASSAGE.search(line) and len(line) <= 400
+               and not line.endswith("。") for d in dates(line)]
     if len(passage) > 1:
         return max(passage)
     for line in lines + [line for line in foot if DATE_LINE.search(line)]:

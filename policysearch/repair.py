@@ -214,6 +214,8 @@ def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
     if MARKER.match(nxt) or nxt.startswith(("——", "--")) or FIELD.match(nxt) or SALUTATION.match(nxt) \
             or NAMED_PARTS.match(nxt):
         return False
+    if re.search(r"\d{4}\s*年\s*\d{1,2}\s*月?\s*\d{0,2}$", prev) and re.match(r"[月日]", nxt):
+        return True                            # a line broken inside a date: '2014年9月26' + '日…'
     if prev.startswith(("——", "--")) or FIELD.match(prev) or DATE_LINE.match(prev):
         return False                           # a date line under the title, a 'label：value' line
     if wrap:                                   # hard-wrapped: a full line runs on, a short one ends
