@@ -149,7 +149,8 @@ def valid_date(y: int, m: int, d: int) -> str | None:
 DATE_TEXT = rf"(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{CN_DATE.pattern})"
 DATE_LINE = re.compile(rf"^[（(——\-\s]*{DATE_TEXT}|{DATE_TEXT}[）)]?$")
 PASSAGE = re.compile(r"通过|修正|修订|修改|批准|公布|发布|印发|颁布")
-IN_FORCE = re.compile(rf"自{DATE_TEXT}起(?:施行|执行|实施|生效)")     # the day it takes effect is not its date
+# The day it takes effect ('自2024年1月1日起施行', '自2021年4月29日零时起') is not its date, unless nothing else is.
+IN_FORCE = re.compile(rf"[自从于]{DATE_TEXT}[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?")
 
 
 def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None) -> str | None:
@@ -325,6 +326,10 @@ def describe(lines: list[str], first_heading: str | None, text: str, title: str 
         kind = "政府工作报告"
     doc_number = find_doc_number(head[:8]) or facts.get("doc_number")
     date = find_doc_date(head, foot, facts.get("date"))
+    if date is None:     # a sign-off inside the text (an explanation follows it), else the day it takes effect
+        signed = next((line for line in lines if re.fullmatch(DATE_TEXT, line)), None)
+        m = IN_FORCE.search(text)
+        date = find_date(signed or (m.group() if m else ""))
     framed = head + [f"发布单位：{facts['issuer']}"] if "issuer" in facts else head
     town, district = find_place(framed, foot, title, text)
     return {"title": title, "doc_type": kind, "date": date, "doc_number": doc_number,

@@ -204,7 +204,8 @@ def wrap_width(lines: list[str]) -> int | None:
     mode, _ = Counter(w // 4 for w in widths).most_common(1)[0]
     mode = mode * 4 + 2
     near = sum(1 for w in widths if abs(w - mode) <= 6)
-    return mode if mode <= 120 and near >= 0.5 * len(widths) else None
+    wider = sum(1 for w in widths if w > mode + 12)    # a line far over the width was never cut at it
+    return mode if mode <= 120 and near >= 0.5 * len(widths) and wider <= 0.1 * len(widths) else None
 
 
 def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
