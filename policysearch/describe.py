@@ -330,6 +330,9 @@ def describe(lines: list[str], first_heading: str | None, text: str, title: str 
         signed = next((line for line in lines if re.fullmatch(DATE_TEXT, line)), None)
         m = IN_FORCE.search(text)
         date = find_date(signed or (m.group() if m else ""))
+        number = DOC_NUMBER.search(doc_number or "")
+        if date and not signed and number and number.group(1) != date[:4]:
+            date = None      # the 文号's year knows better than a day some article takes effect
     framed = head + [f"发布单位：{facts['issuer']}"] if "issuer" in facts else head
     town, district = find_place(framed, foot, title, text)
     return {"title": title, "doc_type": kind, "date": date, "doc_number": doc_number,

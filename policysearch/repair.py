@@ -34,6 +34,7 @@ DOC_NUMBER = re.compile(rf"[\u4e00-\u9fff]{{1,12}}\s*{YEAR_BRACKETS}\s*第?\s*\d
 # Characters between which a space is an extraction artifact: Han, CJK and full-width punctuation.
 CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026\u2014\u00b7"
 CJK_GAP = re.compile(rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[,.;:!?)(])|(?<=[,;:!?)(])[ \t\u00a0\u3000]+(?=[{CJK}])")
+FLAT_HEAD = 80           # a first line this long holds more than a title: its head may have run into the text
 RUN_TOGETHER = 1000       # a line this long is several paragraphs that lost their breaks (web copies)
 # Whole lines that are web-page furniture, not the document.
 DEBRIS = re.compile(r"^(?:关联信息|相关链接|附件下载|分享到|扫一扫|打印本页|关闭窗口|返回顶部|【?字[体号][:：]?\s*[大中小\s]+】?"
@@ -141,10 +142,10 @@ def split_run_together(line: str, first: bool = False) -> list[str]:
     text flattened into one line): it breaks before its headings and at its sentence ends, and,
     at the start of the text, its title, 文号 and salutation come apart."""
     parts = re.split(r"\s+(?=【\d+】)", line)
+    if first and len(parts[0]) > FLAT_HEAD:
+        parts = split_flattened_head(parts[0]) + parts[1:]
     if len(line) > RUN_TOGETHER:
         parts = [q for p in parts for q in re.split(rf"(?<=[。！？!?；：:])\s+(?=\S)|\s+(?=[（(][{CN_NUM}]+[）)])", p)]
-        if first:
-            parts = split_flattened_head(parts[0]) + parts[1:]
         parts = [q for p in parts for q in (re.split(FLAT_BREAK, p) if len(p) > RUN_TOGETHER else [p])]
     return [p for p in parts if p.strip()]
 
@@ -168,6 +169,9 @@ def split_flattened_head(text: str) -> list[str]:
     ends with a colon, and a title before it ends with the last word a title ends with."""
     pieces = []
     number = DOC_NUMBER.search(text[:200])
+    if number and (re.search(r"[，。；,;]", text[:number_start(number)])
+                   or text[:number_start(number)].rstrip().endswith(("（", "(", "《", "〈"))):
+        number = None                 # a 文号 cited in a sentence, not the document's own
     if number:
         start = number_start(number)
         pieces += [text[:start], text[start:number.end()]]
@@ -175,10 +179,14 @@ def split_flattened_head(text: str) -> list[str]:
     titled = bool(number) and bool(TITLE_END.search(pieces[0]))
     colon = re.match(r"[^。！？:：]{2,250}[:：]", text)
     if colon:
-        ends = [] if titled else [m.end() for m in re.finditer(TITLE_WORDS, colon.group()) if m.end() < colon.end() - 1]
-        cut = max(ends, default=0)
-        pieces += [text[:cut], colon.group()[cut:]]
-        text = text[colon.end():]
+        # The title's last word (not 函 alone: 国函 is a code) before a salutation ('…通知如下：' is a sentence).
+        ends = [] if titled else [m.end() for m in re.finditer(TITLE_WORDS, colon.group()) if len(m.group()) > 1
+                                  and m.end() < colon.end() - 1 and not re.search(r"[，,；;]", text[:m.end()])
+                                  and not text.startswith(("如下", "下"), m.end())]
+        if number or ends:
+            cut = max(ends, default=0)
+            pieces += [text[:cut], colon.group()[cut:]]
+            text = text[colon.end():]
     return [p.strip() for p in pieces + [text] if p.strip()]
 
 
@@ -213,7 +221,7 @@ def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
     hard-wrapped text; elsewhere the block as a whole does, so that repair is idempotent."""
     prev = block
     if MARKER.match(nxt) or nxt.startswith(("——", "--")) or FIELD.match(nxt) or SALUTATION.match(nxt) \
-            or NAMED_PARTS.match(nxt):
+            or NAMED_PARTS.match(nxt) or DOC_NUMBER.fullmatch(nxt) or DOC_NUMBER.fullmatch(prev):
         return False
     if re.search(r"\d{4}\s*年\s*\d{1,2}\s*月?\s*\d{0,2}$", prev) and re.match(r"[月日]", nxt):
         return True                            # a line broken inside a date: '2014年9月26' + '日…'
