@@ -177,12 +177,16 @@ def split_flattened_head(text: str) -> list[str]:
         pieces += [text[:start], text[start:number.end()]]
         text = text[number.end():]
     titled = bool(number) and bool(TITLE_END.search(pieces[0]))
+    # '关于…的报告一、基本情况…': a title run straight into the first heading.
+    headed = None if titled else re.match(rf"[^。！？:：，,]{{4,120}}?(?:{TITLE_WORDS})(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)])", text)
+    if headed:
+        return [p.strip() for p in pieces + [headed.group(), text[headed.end():]] if p.strip()]
     colon = re.match(r"[^。！？:：]{2,250}[:：]", text)
     if colon:
-        # The title's last word (not 函 alone: 国函 is a code) before a salutation ('…通知如下：' is a sentence).
-        ends = [] if titled else [m.end() for m in re.finditer(TITLE_WORDS, colon.group()) if len(m.group()) > 1
-                                  and m.end() < colon.end() - 1 and not re.search(r"[，,；;]", text[:m.end()])
-                                  and not text.startswith(("如下", "下"), m.end())]
+        # The title's last word (函 only as 的函: 国函 is a code) before a salutation ('…通知如下：' is a sentence).
+        ends = [] if titled else [m.end() for m in re.finditer(TITLE_WORDS, colon.group())
+                                  if (len(m.group()) > 1 or text[m.start() - 1:m.start()] == "的")
+                                  and m.end() < colon.end() - 1 and not text.startswith(("如下", "下"), m.end())]
         if number or ends:
             cut = max(ends, default=0)
             pieces += [text[:cut], colon.group()[cut:]]
