@@ -107,7 +107,26 @@ def report_json(report: Report) -> str:
         "sections": [{"heading": s.heading, "type": s.type} for s in report.sections],
         "paragraphs": [{"id": p.id, "section": p.section, "section_type": p.section_type, "text": p.text}
                        for p in report.paragraphs],
+        # what reading noticed, only when it noticed something
+        **{k: getattr(report, k) for k in ("warnings", "dropped") if getattr(report, k)},
     })
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet shows as text: a document's '=…' or '+…' is never run as a formula."""
+    value = "" if value is None else str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def rows_csv(rows: list[dict]) -> str:
+    """Rows of like dicts (report.inspect_rows) as CSV, the first row's keys as the header."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    if rows:
+        w.writerow(list(rows[0]))
+        for row in rows:
+            w.writerow([spreadsheet_safe(v) for v in row.values()])
+    return out.getvalue()
 
 
 def report_text(report: Report, paint: Painter) -> str:
@@ -127,6 +146,8 @@ def report_text(report: Report, paint: Painter) -> str:
     lines.append(paint("bold", "section types: ") + ", ".join(f"{k} {v}" for k, v in types.items()))
     for w in report.warnings:
         lines.append(paint("dim", f"warning: {w}"))
+    for d in report.dropped:
+        lines.append(paint("dim", f"dropped: {d}"))
     return "\n".join(lines)
 
 

@@ -86,11 +86,12 @@ def take_furniture(text: str, keep_facts: bool = False) -> tuple[str, list[str]]
                         or len(bare) > 100 and not line.startswith(">") or len(kept) > HEAD_LINES):
             in_head = False
         shown = re.sub(r"\s+", " ", bare)
-        if HTML_COMMENT.match(line) or DEBRIS.match(bare) or BREADCRUMB.match(bare) or (in_head or i in foot) and (
-                line.startswith(">") and in_head or FURNITURE_FIELD.match(bare) or BARE_LINK.match(line)):
-            if not (keep_facts and FACT_FIELD.match(bare)):
-                dropped.extend([shown] if shown else [])
-                continue
+        furniture = HTML_COMMENT.match(line) or DEBRIS.match(bare) or BREADCRUMB.match(bare) or (
+            in_head or i in foot) and (line.startswith(">") and in_head or FURNITURE_FIELD.match(bare)
+                                       or BARE_LINK.match(line))
+        if furniture and not (keep_facts and FACT_FIELD.match(bare)):
+            dropped.extend([shown] if shown else [])
+            continue
         key = re.sub(r"\W", "", bare)
         if in_head and len(key) >= 6 and key in seen:
             dropped.append(shown)             # the title again, as pages print it above and in the text

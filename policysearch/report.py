@@ -82,3 +82,23 @@ def read_report(path, **overrides) -> Report:
     return Report(id=rid, source=os.path.abspath(path),
                   sections=[Section(h, t) for h, t in outline.sections], paragraphs=paragraphs,
                   warnings=warnings, dropped=dropped, **{k: meta.get(k) for k in METADATA_KEYS})
+
+
+def inspect_rows(path) -> list[dict]:
+    """One row per readable file under `path` (a file or a folder): what was detected, the
+    warnings and what was dropped, or why the file was refused; nothing is indexed. For checking
+    a collection's metadata in a spreadsheet before it goes in."""
+    from .index import walk       # the one walk of a collection, as `add` and `build` do it
+    rows = []
+    for file in walk([path]):
+        try:
+            report = read_report(file)
+        except ReadError as e:
+            rows.append({"file": file, **dict.fromkeys(("id",) + METADATA_KEYS), "paragraphs": None,
+                         "warnings": "", "dropped": "", "error": str(e)})
+            continue
+        meta = report.metadata()
+        meta.pop("source")
+        rows.append({"file": file, **meta, "paragraphs": len(report.paragraphs),
+                     "warnings": "; ".join(report.warnings), "dropped": "; ".join(report.dropped), "error": ""})
+    return rows
