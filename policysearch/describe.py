@@ -199,6 +199,15 @@ def title_line(line: str) -> bool:
                 or NOT_TITLE.search(line))
 
 
+def without_number(title: str | None) -> str | None:
+    """'关于…的通知(常住建〔2022〕92号)' -> '关于…的通知': the 文号 is not part of the title."""
+    number = DOC_NUMBER.search(title or "")
+    if number and re.fullmatch(r"\s*[）)\]】]?\s*", title[number.end():]):
+        rest = re.sub(r"[\s（(\[【]+$", "", title[:number_start(number)])
+        return rest if kind_of(rest) else title
+    return title
+
+
 def find_title(head: list[str]) -> str | None:
     """The first short line of the head that names a kind of document, with the lines of the
     same title broken before it ('国务院关于在市场监管领域全面推行' + '…监管的意见') or after it
@@ -320,7 +329,7 @@ def describe(lines: list[str], first_heading: str | None, text: str, title: str 
     `furniture` lines the page or the collector put around the text fill what the text leaves open."""
     head, foot = frame(lines, first_heading)
     facts = furniture_facts(furniture or [])
-    title = title if title and title_line(title) else find_title(head)
+    title = without_number(title if title and title_line(title) else find_title(head))
     kind = kind_of(title)
     if kind is None and re.search(r"各位代表", text) and re.search(r"工作回顾|报告工作|请予审议|主要工作|工作安排", text):
         kind = "政府工作报告"
@@ -335,5 +344,8 @@ def describe(lines: list[str], first_heading: str | None, text: str, title: str 
             date = None      # the 文号's year knows better than a day some article takes effect
     framed = head + [f"发布单位：{facts['issuer']}"] if "issuer" in facts else head
     town, district = find_place(framed, foot, title, text)
+    # The page's publisher is often not the issuer (a bureau's site reposting the government's
+    # notice): the document's own header and sign-off come first.
+    issuer = find_issuer(head, foot, text) or facts.get("issuer")
     return {"title": title, "doc_type": kind, "date": date, "doc_number": doc_number,
-            "town": town, "district": district, "issuer": find_issuer(framed, foot, text)}
+            "town": town, "district": district, "issuer": issuer}
