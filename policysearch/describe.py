@@ -158,7 +158,7 @@ def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None)
     adopted, amended, approved), else the sign-off's, else a date the head's short lines name
     (not the day it takes effect), else the page's."""
     head = [IN_FORCE.sub("", line) for line in head]
-    lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80]
+    lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80 and not re.search(r"[，,。；;]", line)]
     # A law's history runs long: '2010年…第一次修正  2016年…第一次修订  根据…' on one line.
     passage = [d for line in head if DATE_LINE.match(line) and PASSAGE.search(line) and len(line) <= 400
                and not line.endswith("。") for d in dates(line)]

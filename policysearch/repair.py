@@ -143,8 +143,11 @@ def split_run_together(line: str, first: bool = False) -> list[str]:
     text flattened into one line): it breaks before its headings and at its sentence ends, and,
     at the start of the text, its title, 文号 and salutation come apart."""
     parts = re.split(r"\s+(?=【\d+】)", line)
-    if first and len(parts[0]) > FLAT_HEAD:
-        parts = split_flattened_head(parts[0]) + parts[1:]
+    flat = first and len(parts[0]) > FLAT_HEAD and len(parts) == 1
+    if flat:
+        head = split_flattened_head(parts[0])
+        flat = len(head) > 1                # a whole document on one line, not a long first paragraph
+        parts = head[:-1] + [q for q in re.split(FLAT_BREAK, head[-1])] if flat else parts
     if len(line) > RUN_TOGETHER:
         parts = [q for p in parts for q in re.split(rf"(?<=[。！？!?；：:])\s+(?=\S)|\s+(?=[（(][{CN_NUM}]+[）)])", p)]
         parts = [q for p in parts for q in (re.split(FLAT_BREAK, p) if len(p) > RUN_TOGETHER else [p])]
