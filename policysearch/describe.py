@@ -24,6 +24,7 @@ KINDS = [
     ("办法", "办法"), ("规定", "规定"), ("条例", "条例"), ("通知", "通知"), ("通报", "通报"),
     ("公告", "公告"), ("通告", "通告"), ("决定", "决定"), ("决议", "决议"), ("批复", "批复"),
     ("意见", "意见"), ("报告", "报告"), ("纪要", "纪要"), ("函", "函"), ("公报", "公报"),
+    ("措施", "措施"), ("请示", "请示"), ("答复", "答复"), ("规则", "规则"), ("章程", "章程"),
 ]
 # What may follow a title's kind word: bracketed tails (（试行）（2021年修订）（2026—2030年）) and a 文号.
 TITLE_TAIL = re.compile(r"(?:[（(【\[〔][^（()）【】\[\]]{1,24}[）)】\]〕])+$")
@@ -195,8 +196,13 @@ def title_line(line: str) -> bool:
     """Could this line of the head be (part of) the title? Not a date line, a 文号, a red header,
     an address or a 'label：value' line."""
     return not (len(line) > 80 or FRAME_SKIP.search(line) or ADDRESS.match(line) or line.startswith(("——", "—"))
-                or find_date(line) and not kind_of(line) or DOC_NUMBER.search(line) and len(line) < 30
-                or NOT_TITLE.search(line))
+                or find_date(line) and not kind_of(line) or doc_number_line(line) or NOT_TITLE.search(line))
+
+
+def doc_number_line(line: str) -> bool:
+    """A line that is a 文号 and little else ('签发人：…' at most), not a title that ends with one."""
+    number = DOC_NUMBER.search(line)
+    return bool(number) and len(re.sub(r"\W", "", line[:number_start(number)] + line[number.end():])) < 8
 
 
 def without_number(title: str | None) -> str | None:

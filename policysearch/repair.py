@@ -73,7 +73,7 @@ def take_furniture(text: str, keep_facts: bool = False) -> tuple[str, list[str]]
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     foot = set(nonblank[-FOOT_LINES:]) if len(nonblank) > 2 * FOOT_LINES else set()
     kept, dropped, seen = [], [], set()
-    in_head = True
+    in_head, repeated_rest = True, None
     for i, raw in enumerate(lines):
         line = raw.strip()
         bare, _ = strip_markdown(line)
@@ -93,12 +93,24 @@ def take_furniture(text: str, keep_facts: bool = False) -> tuple[str, list[str]]
             dropped.extend([shown] if shown else [])
             continue
         key = re.sub(r"\W", "", bare)
-        if in_head and len(key) >= 6 and key in seen:
+        if in_head and key and key == repeated_rest:
+            dropped[-1] += shown              # the second line of a title printed again over two lines
+            repeated_rest = None
+            continue
+        repeated_rest = None
+        if in_head and len(key) >= 6 and (key in seen or key + line_key(lines, i + 1) in seen):
             dropped.append(shown)             # the title again, as pages print it above and in the text
+            repeated_rest = None if key in seen else line_key(lines, i + 1)
             continue
         seen.add(key)
         kept.append(raw)
     return "\n".join(kept), dropped
+
+
+def line_key(lines: list[str], start: int) -> str:
+    """The letters of the first non-blank line from `start` on, to compare lines however marked up."""
+    line = next((line for line in lines[start:] if line.strip()), "")
+    return re.sub(r"\W", "", strip_markdown(line.strip())[0])
 
 
 @dataclass
@@ -147,16 +159,38 @@ def split_run_together(line: str, first: bool = False) -> list[str]:
     if flat:
         head = split_flattened_head(parts[0])
         flat = len(head) > 1                # a whole document on one line, not a long first paragraph
-        parts = head[:-1] + [q for q in re.split(FLAT_BREAK, head[-1])] if flat else parts
+        parts = head[:-1] + split_flat(head[-1]) if flat else parts
     if len(line) > RUN_TOGETHER:
         parts = [q for p in parts for q in re.split(rf"(?<=[。！？!?；：:])\s+(?=\S)|\s+(?=[（(][{CN_NUM}]+[）)])", p)]
-        parts = [q for p in parts for q in (re.split(FLAT_BREAK, p) if len(p) > RUN_TOGETHER else [p])]
+        parts = [q for p in parts for q in (split_flat(p) if len(p) > RUN_TOGETHER else [p])]
     return [p for p in parts if p.strip()]
 
 
 # In a flattened text: before a numbered heading or article that follows a sentence end, and after a sentence end.
 FLAT_BREAK = re.compile(rf"(?<=[。！？!?；：:])(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|第[{CN_NUM}\d]+[章条节])"
                         r"|(?<=[。！？!?])(?![”’」』）)】》\"'])")
+
+
+def split_flat(text: str) -> list[str]:
+    """A flattened text broken at FLAT_BREAK. A break made here never costs the text a word: a piece
+    that would read as a page number or page furniture stays with the next one, and a short
+    numbered sentence ('（三）加快推进。', which would be read as a heading without its stop) and
+    one that starts with a note marker ('³…', which would be moved as a page-foot note) with the one
+    before."""
+    out: list[str] = []
+    carry = ""
+    for piece in re.split(FLAT_BREAK, text):
+        piece, carry = carry + piece, ""
+        first = piece.partition("。")[0]
+        if PAGE_NUMBER.match(piece) or DEBRIS.match(piece):
+            carry = piece
+        elif out and (MARKER.match(piece) and "。" in piece and len(first) <= 60 or FOOTNOTE.match(piece)):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    if carry and out:
+        out[-1] += carry
+    return out + ([carry] if carry and not out else [])
 
 
 def number_start(number: re.Match) -> int:
