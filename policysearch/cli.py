@@ -359,7 +359,7 @@ def kwic(query, width, sort, limit, filters, as_json, as_csv, color, index_path,
     """A concordance: every occurrence of QUERY's text in context, one line each."""
     result = open_index(index_path, corpus, quiet).kwic(query, width=width, sort=sort, limit=limit or None,
                                                         **filters)
-    emit(as_json, as_csv, color, result, lambda: render.rows_csv(render.KWIC_CSV, result["lines"]),
+    emit(as_json, as_csv, color, result, lambda: render.rows_csv(result["lines"], render.KWIC_CSV),
          lambda p: render.kwic_text(result, width, p))
     sys.exit(0 if result["total"] else 1)
 
@@ -378,7 +378,7 @@ def keywords(focus, vs, limit, min_reports, filters, as_json, as_csv, color, ind
     query) against a reference, by Sketch Engine's simple maths."""
     result = open_index(index_path, corpus, quiet).keywords(
         " ".join(focus), vs=vs, limit=limit or None, min_reports=min_reports, **filters)
-    emit(as_json, as_csv, color, result, lambda: render.rows_csv(render.KEYWORD_CSV, result["keywords"]),
+    emit(as_json, as_csv, color, result, lambda: render.rows_csv(result["keywords"], render.KEYWORD_CSV),
          lambda p: render.keywords_text(result, p))
     sys.exit(0 if result["keywords"] else 1)
 

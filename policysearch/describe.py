@@ -11,6 +11,8 @@ from collections import Counter
 from . import places
 from .places import Unit
 
+from .repair import DOC_NUMBER, FURNITURE_FIELD, YEAR_BRACKETS, number_start
+
 HAN = r"\u4e00-\u9fff"
 # Kinds of document by the word a title ends with; the first that fits wins, longer words first.
 KINDS = [
@@ -22,15 +24,16 @@ KINDS = [
     ("办法", "办法"), ("规定", "规定"), ("条例", "条例"), ("通知", "通知"), ("通报", "通报"),
     ("公告", "公告"), ("通告", "通告"), ("决定", "决定"), ("决议", "决议"), ("批复", "批复"),
     ("意见", "意见"), ("报告", "报告"), ("纪要", "纪要"), ("函", "函"), ("公报", "公报"),
+    ("措施", "措施"), ("请示", "请示"), ("答复", "答复"), ("规则", "规则"), ("章程", "章程"),
 ]
-TITLE_TAIL = re.compile(r"[（(【\[](?:试行|暂行|草案|征求意见稿|送审稿|修订|修正|\d{4}年?修订|全文|摘要|节选|图解)[）)】\]]$")
+# What may follow a title's kind word: bracketed tails (（试行）（2021年修订）（2026—2030年）) and a 文号.
+TITLE_TAIL = re.compile(r"(?:[（(【\[〔][^（()）【】\[\]]{1,24}[）)】\]〕])+$")
 DATE_PATTERNS = [
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
     re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"),
 ]
 CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
 CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
-DOC_NUMBER = re.compile(rf"[{HAN}]{{1,12}}\s*[〔\[［【(（]\s*(\d{{4}})\s*[〕\]］】)）]\s*第?\s*\d+\s*号")
 YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 # How the name of an issuing organ ends: a government, a party committee, a department (局, 厅, 委), an office.
 ORG_END = r"(?:政府|人民代表大会|人大常委会|党委|党工委|委员会|办事处|办公室|办公厅|局|厅|委|小组|中心)"
@@ -42,22 +45,70 @@ ADDRESS = re.compile(r"^各位代表|^同志们")
 def kind_of(title: str | None) -> str | None:
     if not title:
         return None
-    t = TITLE_TAIL.sub("", re.sub(r"\s+", "", title)).rstrip("。．.")
-    t = re.sub(r"[》」』”\"]+$", "", t)
+    t = re.sub(r"\s+", "", title).rstrip("。．.")
+    number = DOC_NUMBER.search(t)
+    if number and number.end() == len(t):
+        t = t[:number_start(number)]
+    t = re.sub(r"[》」』”\"]+$", "", TITLE_TAIL.sub("", t))
     return next((kind for word, kind in KINDS if t.endswith(word)), None)
 
 
+def normal_doc_number(text: str) -> str:
+    """A 文号, whole or partial, in the one form it is stored and searched in: half-width digits,
+    no spaces, the year in 〔〕 (沪府办发[2023]12号, 沪府办发（2023）, 沪府办发 〔2023〕 -> 沪府办发〔2023〕…)."""
+    text = re.sub(r"\s+", "", re.sub(r"[０-９]", lambda m: str(ord(m.group()) - ord("０")), text))
+    return re.sub(YEAR_BRACKETS, r"〔\1〕", text)
+
+
+def find_doc_number(lines: list[str]) -> str | None:
+    for line in lines:
+        m = DOC_NUMBER.search(line)
+        if m:
+            return normal_doc_number(line[number_start(m):m.end()])
+    return None
+
+
+FACT_KEYS = [("date", re.compile(r"日期|时间")), ("doc_number", re.compile(r"文号|字号")),
+             ("issuer", re.compile(r"机构|机关|单位|来源"))]
+ORGAN = re.compile(rf"(?:{ORG_END}|[厅局委办院部署会府]|中心|公司)$")
+
+
+def furniture_facts(dropped: list[str]) -> dict:
+    """What the page or the collector said about the document (发布时间：2023-05-01, 来源：上海市人民政府)."""
+    out: dict = {}
+    for line in dropped:
+        m = FURNITURE_FIELD.match(line)
+        if not m:
+            continue
+        label, value = m.group(), line[m.end():].strip()
+        key = next((k for k, pattern in FACT_KEYS if pattern.search(label)), None)
+        if key == "date":
+            value = find_date(value)
+        elif key == "doc_number":
+            value = find_doc_number([value])
+        elif key == "issuer":
+            value = value if ORGAN.search(value) and len(value) <= 40 else None
+        if key and value and key not in out:
+            out[key] = value
+    return out
+
+
 def find_date(text: str) -> str | None:
+    return next(dates(text), None)
+
+
+def dates(text: str):
+    """The valid dates a text names, numeric forms first, then 二〇二四年五月二十九日."""
     for pattern in DATE_PATTERNS:
         for m in pattern.finditer(text):
             d = valid_date(*(int(g) for g in m.groups()))
             if d:
-                return d
-    m = CN_DATE.search(text)
-    if m:
+                yield d
+    for m in CN_DATE.finditer(text):
         y = int("".join(str(CN_DIGITS[c]) for c in m.group(1)))
-        return valid_date(y, cn_number(m.group(2)), cn_number(m.group(3)))
-    return None
+        d = valid_date(y, cn_number(m.group(2)), cn_number(m.group(3)))
+        if d:
+            yield d
 
 
 def cn_number(s: str) -> int:
@@ -73,6 +124,34 @@ def valid_date(y: int, m: int, d: int) -> str | None:
     if 1949 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31:
         return f"{y:04d}-{m:02d}-{d:02d}"
     return None
+
+
+# A line that is a date (the sign-off date, 二〇二四年五月二十九日), that opens with one (a law's
+# history: 2011年11月17日…通过; a report's ——2024年1月5日在…会议上), or that closes with one.
+DATE_TEXT = rf"(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{CN_DATE.pattern})"
+DATE_LINE = re.compile(rf"^[（(——\-\s]*{DATE_TEXT}|{DATE_TEXT}[）)]?$")
+PASSAGE = re.compile(r"通过|修正|修订|修改|批准|公布|发布|印发|颁布")
+# The day it takes effect ('自2024年1月1日起施行', '自2021年4月29日零时起') is not its date, unless nothing else is.
+IN_FORCE = re.compile(rf"[自从于]{DATE_TEXT}[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?")
+
+
+def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None) -> str | None:
+    """The document's own date: a date line of the head (for a law, the latest of its passage:
+    adopted, amended, approved), else the sign-off's, else a date the head's short lines name
+    (not the day it takes effect), else the page's."""
+    head = [IN_FORCE.sub("", line) for line in head]
+    lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80 and not re.search(r"[，,。；;]", line)]
+    # A law's history runs long: '2010年…第一次修正  2016年…第一次修订  根据…' on one line.
+    passage = [d for line in head if DATE_LINE.match(line) and PASSAGE.search(line) and len(line) <= 400
+               and not line.endswith("。") for d in dates(line)]
+    if len(passage) > 1:
+        return max(passage)
+    for line in lines + [line for line in foot if DATE_LINE.search(line)]:
+        date = find_date(line)
+        if date:
+            return date
+    mentioned = [line for line in head if len(line) <= 80 or line.startswith(("——", "（", "("))]
+    return find_date("\n".join(mentioned)) or fallback
 
 
 def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[str]]:
@@ -91,21 +170,56 @@ def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[
     return head, foot
 
 
+NOT_TITLE = re.compile(r"^[（(]?第?\s*\d+\s*号[）)]?$|令$|^(?:特急|急件|加急|平急|内部事项|公开|不予公开|主动公开)$")
+
+
+def title_line(line: str) -> bool:
+    """Could this line of the head be (part of) the title? Not a date line, a 文号, a red header,
+    an address or a 'label：value' line."""
+    return not (len(line) > 80 or FRAME_SKIP.search(line) or ADDRESS.match(line) or line.startswith(("——", "—"))
+                or find_date(line) and not kind_of(line) or doc_number_line(line) or NOT_TITLE.search(line))
+
+
+def doc_number_line(line: str) -> bool:
+    """A line that is a 文号 and little else ('签发人：…' at most), not a title that ends with one."""
+    number = DOC_NUMBER.search(line)
+    return bool(number) and len(re.sub(r"\W", "", line[:number_start(number)] + line[number.end():])) < 8
+
+
+def without_number(title: str | None) -> str | None:
+    """'关于…的通知(常住建〔2022〕92号)' -> '关于…的通知': the 文号 is not part of the title."""
+    number = DOC_NUMBER.search(title or "")
+    if number and re.fullmatch(r"\s*[）)\]】]?\s*", title[number.end():]):
+        rest = re.sub(r"[\s（(\[【]+$", "", title[:number_start(number)])
+        return rest if kind_of(rest) else title
+    return title
+
+
 def find_title(head: list[str]) -> str | None:
-    """The first short line of the head that names a kind of document, else the first short line."""
+    """The first short line of the head that names a kind of document, with the lines of the
+    same title broken before it ('国务院关于在市场监管领域全面推行' + '…监管的意见') or after it
+    ('关于印发《…方案》' + '的通知'); else the first short line."""
     candidates = []
     for i, line in enumerate(head):
-        if len(line) > 80 or FRAME_SKIP.search(line) or ADDRESS.match(line) or line.startswith(("——", "—")):
-            continue
-        if find_date(line) and not kind_of(line) or DOC_NUMBER.search(line) and len(line) < 30:
+        if not title_line(line):
             continue
         if re.search(r"[。；;！!]$|[:：]$", line):
             break
-        # A title broken over two lines: '关于印发…' + '的通知'.
-        if i + 1 < len(head) and not kind_of(line) and kind_of(head[i + 1]) and len(head[i + 1]) < 30:
-            line += head[i + 1]
-        candidates.append(line)
-    return next((c for c in candidates if kind_of(c)), candidates[0] if candidates else None)
+        candidates.append((i, line))
+    for n, (i, line) in enumerate(candidates):
+        if not kind_of(line):
+            continue
+        start = n
+        while start > 0 and n - start < 2 and candidates[start - 1][0] == candidates[start][0] - 1 \
+                and not kind_of(candidates[start - 1][1]) and len(candidates[start - 1][1]) >= 6 \
+                and not SIGN_OFF_ORG.match(candidates[start - 1][1]):
+            start -= 1
+        title = "".join(c for _, c in candidates[start:n + 1])
+        after = candidates[n + 1][1] if n + 1 < len(candidates) and candidates[n + 1][0] == i + 1 else ""
+        if after.startswith("的") and kind_of(after) and len(after) <= 30:
+            title += after
+        return title
+    return candidates[0][1] if candidates else None
 
 
 def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], list[str], list[str]]:
@@ -248,19 +362,29 @@ def find_issuer(head: list[str], foot: list[str], text: str) -> str | None:
     return red[0] if red else "、".join(signed) if signed else speaker[0] if speaker else None
 
 
-def describe(lines: list[str], first_heading: str | None, text: str, issuer: str | None = None) -> dict:
+def describe(lines: list[str], first_heading: str | None, text: str, issuer: str | None = None,
+             title: str | None = None, furniture: list[str] | None = None) -> dict:
     """Metadata detected from a report's repaired lines (blocks); `year` is left to find_year,
-    which needs the outline."""
+    which needs the outline. `title` is one the layout gives (a Markdown '#' at the top); the
+    `furniture` lines the page or the collector put around the text fill what the text leaves open."""
     head, foot = frame(lines, first_heading)
-    title = find_title(head)
+    facts = furniture_facts(furniture or [])
+    title = without_number(title if title and title_line(title) else find_title(head))
     kind = kind_of(title)
     if kind is None and re.search(r"各位代表", text) and re.search(r"工作回顾|报告工作|请予审议|主要工作|工作安排", text):
         kind = "政府工作报告"
-    m = DOC_NUMBER.search("\n".join(head[:8]))
-    doc_number = m.group(0).strip() if m else None
-    date = find_date("\n".join(l for l in head if len(l) <= 80 or l.startswith(("——", "（", "(")))) \
-        or find_date("\n".join(foot))
-    found = find_issuer(head, foot, text)
+    doc_number = find_doc_number(head[:8]) or facts.get("doc_number")
+    date = find_doc_date(head, foot, facts.get("date"))
+    if date is None:     # a sign-off inside the text (an explanation follows it), else the day it takes effect
+        signed = next((line for line in lines if re.fullmatch(DATE_TEXT, line)), None)
+        m = IN_FORCE.search(text)
+        date = find_date(signed or (m.group() if m else ""))
+        number = DOC_NUMBER.search(doc_number or "")
+        if date and not signed and number and number.group(1) != date[:4]:
+            date = None      # the 文号's year knows better than a day some article takes effect
+    # The page's publisher is often not the issuer (a bureau's site reposting the government's
+    # notice): the document's own header and sign-off come first.
+    found = find_issuer(head, foot, text) or facts.get("issuer")
     place, warnings = find_place(head, foot, title, text, issuer or found)
     return {"title": title, "doc_type": kind, "date": date, "doc_number": doc_number,
             "issuer": found, "place": place, "place_warnings": warnings}

@@ -46,6 +46,7 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     paragraphs: list[Paragraph] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)   # collector's notes and page furniture, not the text
 
     def metadata(self) -> dict:
         return {k: getattr(self, k) for k in ("id", "source") + METADATA_KEYS}

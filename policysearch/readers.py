@@ -37,6 +37,8 @@ KEY_ALIASES = {
     **dict.fromkeys(("province", "省", "省份"), "province"), **dict.fromkeys(("city", "市", "城市", "地市"), "city"),
     **dict.fromkeys(("place_code", "区划代码", "行政区划代码"), "place_code"),
 }
+# What collections write where they have no value: not a value.
+NO_VALUE = {"", "-", "--", "—", "——", "－", "/", "无", "暂无", "空", "未知", "null", "none", "nil", "n/a", "na", "nan"}
 
 
 @dataclass
@@ -211,7 +213,7 @@ def _metadata(pairs) -> dict:
         value = str(value).strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1].strip()
-        if not value:
+        if value.lower() in NO_VALUE:
             continue
         if name == "year" and re.fullmatch(r"\d{4}\s*年?", value):
             value = int(value[:4])

@@ -120,7 +120,28 @@ def report_json(report: Report) -> str:
         "sections": [{"heading": s.heading, "type": s.type} for s in report.sections],
         "paragraphs": [{"id": p.id, "section": p.section, "section_type": p.section_type, "text": p.text}
                        for p in report.paragraphs],
+        # what reading noticed, only when it noticed something
+        **{k: getattr(report, k) for k in ("warnings", "dropped") if getattr(report, k)},
     })
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet shows as text: a document's '=…' or '+…' is never run as a formula."""
+    value = "" if value is None else str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def rows_csv(rows: list[dict], keys: tuple[str, ...] | None = None) -> str:
+    """Rows of like dicts as CSV: `keys` (else the first row's) as the header, every cell safe in
+    a spreadsheet."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    keys = keys or (tuple(rows[0]) if rows else ())
+    if keys:
+        w.writerow(keys)
+    for row in rows:
+        w.writerow([spreadsheet_safe(row.get(k)) for k in keys])
+    return out.getvalue()
 
 
 def report_text(report: Report, paint: Painter) -> str:
@@ -140,6 +161,8 @@ def report_text(report: Report, paint: Painter) -> str:
     lines.append(paint("bold", "section types: ") + ", ".join(f"{k} {v}" for k, v in types.items()))
     for w in report.warnings:
         lines.append(paint("dim", f"warning: {w}"))
+    for d in report.dropped:
+        lines.append(paint("dim", f"dropped: {d}"))
     return "\n".join(lines)
 
 
@@ -250,9 +273,9 @@ def trend_text(result: dict, paint: Painter) -> str:
 
 def trend_csv(result: dict) -> str:
     """One row per cell and query."""
-    return rows_csv(TREND_CSV, [{"by": result["by"], "key": c["key"], **s, "total_paragraphs": c["total_paragraphs"],
+    return rows_csv([{"by": result["by"], "key": c["key"], **s, "total_paragraphs": c["total_paragraphs"],
                                  "total_reports": c["total_reports"], "thin": c["thin"]}
-                                for c in result["cells"] for s in c["series"]])
+                                for c in result["cells"] for s in c["series"]], TREND_CSV)
 
 
 def place_of(line: dict) -> str:
@@ -292,12 +315,3 @@ def keywords_text(result: dict, paint: Painter) -> str:
     lines.append(paint("dim", "score: (per million in focus + 1) / (per million in reference + 1); "
                               "reports: focus reports using the word"))
     return "\n".join(lines)
-
-
-def rows_csv(keys: tuple[str, ...], rows: list[dict]) -> str:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(keys)
-    for row in rows:
-        w.writerow(["" if row[k] is None else row[k] for k in keys])
-    return out.getvalue()

@@ -26,15 +26,91 @@ FIELD = re.compile(r"^(?:索引号|主题分类|分类|发布机构|发文机关
                    r"|发文字号|文号|来源|作者|日期|时间)\s*[:：]")
 DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
 SALUTATION = re.compile(r"^(?:各|尊敬的|同志们|女士们)[^。]{0,40}[:：]$")
-TITLE_END = re.compile(r"(?:通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|函)[》」』”\"]?$")
+TITLE_WORDS = "通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|措施|函"
+TITLE_END = re.compile(rf"(?:{TITLE_WORDS})[》」』”\"]?$")
+# A document number (文号) in any bracket form: 沪府办发〔2023〕12号, 粤建房字[2005]58号, 国发（2019）5号.
+YEAR_BRACKETS = r"[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]"
+DOC_NUMBER = re.compile(rf"[\u4e00-\u9fff]{{1,12}}\s*{YEAR_BRACKETS}\s*第?\s*\d+\s*号")
 # Characters between which a space is an extraction artifact: Han, CJK and full-width punctuation.
 CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026\u2014\u00b7"
 CJK_GAP = re.compile(rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[,.;:!?)(])|(?<=[,;:!?)(])[ \t\u00a0\u3000]+(?=[{CJK}])")
+FLAT_HEAD = 80           # a first line this long holds more than a title: its head may have run into the text
 RUN_TOGETHER = 1000       # a line this long is several paragraphs that lost their breaks (web copies)
 # Whole lines that are web-page furniture, not the document.
-DEBRIS = re.compile(r"^(?:关联信息|相关链接|附件下载|分享到|扫一扫|打印本页|关闭窗口|返回顶部|【?字体[:：]?\s*[大中小\s]+】?"
+DEBRIS = re.compile(r"^(?:关联信息|相关链接|附件下载|分享到|扫一扫|打印本页|关闭窗口|返回顶部|【?字[体号][:：]?\s*[大中小\s]+】?"
                     r"|上一篇|下一篇|责任编辑|浏览次数|打印|关闭|收藏)[:：]?.{0,30}$")
+# Lines a page or a collector puts around the document: 'label: value' facts and notes (in the
+# head or the foot only: inside the text such a line is the document's own), breadcrumbs, bare links.
+NOTE_LABELS = ("原文链接|原文地址|原文网址|链接|网址|来源网址|页面地址|检索时间|检索关键词|关键词|抓取时间|采集时间|爬取时间"
+               "|下载时间|法宝引证码|引证码|浏览次数|访问量|点击数|阅读数|责任编辑|编辑|作者|索引号|主题分类|主题词|分类"
+               "|体裁分类|组配分类|服务对象|有效性|时效性|标题|名称|信息名称")
+FACT_LABELS = "信息来源|来源|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期|日期|时间|发文字号|文号"
+
+
+def field_line(labels: str) -> re.Pattern:
+    return re.compile(rf"^(?:【(?:{labels})】\s*[:：]?|(?:{labels})\s*[:：])")
+
+
+FURNITURE_FIELD, FACT_FIELD = field_line(f"{NOTE_LABELS}|{FACT_LABELS}"), field_line(FACT_LABELS)
+BREADCRUMB = re.compile(r"^(?:(?:当前|您的|您现在的|现在的)?位置\s*[:：]?\s*)?(?:网站)?(?:首页|主页)\s*[>＞»›/|]")
+BARE_LINK = re.compile(r"^(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))$")
+HTML_COMMENT = re.compile(r"^<!--.*-->$")
+RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,}|={3,})$")
+HEAD_LINES = 30          # how far into a text the page's and collector's head may reach
+FOOT_LINES = 8
 MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]+)\]\([^)]*\)")
+
+
+def take_furniture(text: str, keep_facts: bool = False) -> tuple[str, list[str]]:
+    """Take the collector's notes and the page furniture off a text -> (text, what was taken).
+    At the head (before the document's first numbered heading, salutation or long paragraph): a
+    Markdown quote, 'label: value' facts and notes (来源, 发布时间, 原文链接…), breadcrumbs, bare
+    links and the title printed a second time; in the foot, the same facts and notes; anywhere,
+    share bars and font-size switches, and markup-only lines (HTML comments, rules). With
+    `keep_facts` the facts stay: the HTML reader has already chosen a page's publication facts
+    and put them above the article as lines of their own."""
+    lines = text.split("\n")
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    foot = set(nonblank[-FOOT_LINES:]) if len(nonblank) > 2 * FOOT_LINES else set()
+    kept, dropped, seen = [], [], set()
+    in_head, repeated_rest = True, None
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        bare, _ = strip_markdown(line)
+        if not line:
+            kept.append(raw)
+            continue
+        if RULE.match(line):
+            continue
+        if in_head and (MARKER.match(bare) or SALUTATION.match(bare)
+                        or len(bare) > 100 and not line.startswith(">") or len(kept) > HEAD_LINES):
+            in_head = False
+        shown = re.sub(r"\s+", " ", bare)
+        furniture = HTML_COMMENT.match(line) or DEBRIS.match(bare) or BREADCRUMB.match(bare) or (
+            in_head or i in foot) and (line.startswith(">") and in_head or FURNITURE_FIELD.match(bare)
+                                       or BARE_LINK.match(line))
+        if furniture and not (keep_facts and FACT_FIELD.match(bare)):
+            dropped.extend([shown] if shown else [])
+            continue
+        key = re.sub(r"\W", "", bare)
+        if in_head and key and key == repeated_rest:
+            dropped[-1] += shown              # the second line of a title printed again over two lines
+            repeated_rest = None
+            continue
+        repeated_rest = None
+        if in_head and len(key) >= 6 and (key in seen or key + line_key(lines, i + 1) in seen):
+            dropped.append(shown)             # the title again, as pages print it above and in the text
+            repeated_rest = None if key in seen else line_key(lines, i + 1)
+            continue
+        seen.add(key)
+        kept.append(raw)
+    return "\n".join(kept), dropped
+
+
+def line_key(lines: list[str], start: int) -> str:
+    """The letters of the first non-blank line from `start` on, to compare lines however marked up."""
+    line = next((line for line in lines[start:] if line.strip()), "")
+    return re.sub(r"\W", "", strip_markdown(line.strip())[0])
 
 
 @dataclass
@@ -73,13 +149,87 @@ def strip_markdown(line: str) -> tuple[str, bool]:
     return line.strip().rstrip("|").strip(), heading
 
 
-def split_run_together(line: str) -> list[str]:
+def split_run_together(line: str, first: bool = False) -> list[str]:
     """Break a line that holds several paragraphs at sentence ends followed by a space, and
-    glossary items (【1】…) wherever they start."""
+    glossary items (【1】…) wherever they start. A piece still too long lost its spaces too (a
+    text flattened into one line): it breaks before its headings and at its sentence ends, and,
+    at the start of the text, its title, 文号 and salutation come apart."""
     parts = re.split(r"\s+(?=【\d+】)", line)
+    flat = first and len(parts[0]) > FLAT_HEAD and len(parts) == 1
+    if flat:
+        head = split_flattened_head(parts[0])
+        flat = len(head) > 1                # a whole document on one line, not a long first paragraph
+        parts = head[:-1] + split_flat(head[-1]) if flat else parts
     if len(line) > RUN_TOGETHER:
         parts = [q for p in parts for q in re.split(rf"(?<=[。！？!?；：:])\s+(?=\S)|\s+(?=[（(][{CN_NUM}]+[）)])", p)]
+        parts = [q for p in parts for q in (split_flat(p) if len(p) > RUN_TOGETHER else [p])]
     return [p for p in parts if p.strip()]
+
+
+# In a flattened text: before a numbered heading or article that follows a sentence end, and after a sentence end.
+FLAT_BREAK = re.compile(rf"(?<=[。！？!?；：:])(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|第[{CN_NUM}\d]+[章条节])"
+                        r"|(?<=[。！？!?])(?![”’」』）)】》\"'])")
+
+
+def split_flat(text: str) -> list[str]:
+    """A flattened text broken at FLAT_BREAK. A break made here never costs the text a word: a piece
+    that would read as a page number or page furniture stays with the next one, and a short
+    numbered sentence ('（三）加快推进。', which would be read as a heading without its stop) and
+    one that starts with a note marker ('³…', which would be moved as a page-foot note) with the one
+    before."""
+    out: list[str] = []
+    carry = ""
+    for piece in re.split(FLAT_BREAK, text):
+        piece, carry = carry + piece, ""
+        first = piece.partition("。")[0]
+        if PAGE_NUMBER.match(piece) or DEBRIS.match(piece):
+            carry = piece
+        elif out and (MARKER.match(piece) and "。" in piece and len(first) <= 60 or FOOTNOTE.match(piece)):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    if carry and out:
+        out[-1] += carry
+    return out + ([carry] if carry and not out else [])
+
+
+def number_start(number: re.Match) -> int:
+    """Where a DOC_NUMBER match's 文号 really starts: the letters before the bracket may have
+    taken in the end of a title ('…的批复国发〔1980〕156号') or a red header ('…委员会文件鲁直…')."""
+    lead = re.sub(r"\s*[〔\[［【(（]\s*$", "", number.string[number.start():number.start(1)])
+    ends = [m.end() for m in re.finditer(rf"文件|{TITLE_WORDS}", lead) if m.end() < len(lead)]   # 国办函 is a code
+    return number.start() + max(ends, default=0)
+
+
+def split_flattened_head(text: str) -> list[str]:
+    """'国务院关于…的批复国发〔1980〕156号石油部并各省…：国务院同意…' -> title, 文号, salutation, body.
+    The 文号 is looked for near the start; the salutation is the first run without a full stop that
+    ends with a colon, and a title before it ends with the last word a title ends with."""
+    pieces = []
+    number = DOC_NUMBER.search(text[:200])
+    if number and (re.search(r"[，。；,;]", text[:number_start(number)])
+                   or text[:number_start(number)].rstrip().endswith(("（", "(", "《", "〈"))):
+        number = None                 # a 文号 cited in a sentence, not the document's own
+    if number:
+        start = number_start(number)
+        pieces += [text[:start], text[start:number.end()]]
+        text = text[number.end():]
+    titled = bool(number) and bool(TITLE_END.search(pieces[0]))
+    # '关于…的报告一、基本情况…': a title run straight into the first heading.
+    headed = None if titled else re.match(rf"[^。！？:：，,]{{4,120}}?(?:{TITLE_WORDS})(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)])", text)
+    if headed:
+        return [p.strip() for p in pieces + [headed.group(), text[headed.end():]] if p.strip()]
+    colon = re.match(r"[^。！？:：]{2,250}[:：]", text)
+    if colon:
+        # The title's last word (函 only as 的函: 国函 is a code) before a salutation ('…通知如下：' is a sentence).
+        ends = [] if titled else [m.end() for m in re.finditer(TITLE_WORDS, colon.group())
+                                  if (len(m.group()) > 1 or text[m.start() - 1:m.start()] == "的")
+                                  and m.end() < colon.end() - 1 and not text.startswith(("如下", "下"), m.end())]
+        if number or ends:
+            cut = max(ends, default=0)
+            pieces += [text[:cut], colon.group()[cut:]]
+            text = text[colon.end():]
+    return [p.strip() for p in pieces + [text] if p.strip()]
 
 
 def split_glued_heading(line: str) -> list[tuple[str, bool]]:
@@ -104,7 +254,8 @@ def wrap_width(lines: list[str]) -> int | None:
     mode, _ = Counter(w // 4 for w in widths).most_common(1)[0]
     mode = mode * 4 + 2
     near = sum(1 for w in widths if abs(w - mode) <= 6)
-    return mode if mode <= 120 and near >= 0.5 * len(widths) else None
+    wider = sum(1 for w in widths if w > mode + 12)    # a line far over the width was never cut at it
+    return mode if mode <= 120 and near >= 0.5 * len(widths) and wider <= 0.1 * len(widths) else None
 
 
 def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
@@ -112,8 +263,10 @@ def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
     hard-wrapped text; elsewhere the block as a whole does, so that repair is idempotent."""
     prev = block
     if MARKER.match(nxt) or nxt.startswith(("——", "--")) or FIELD.match(nxt) or SALUTATION.match(nxt) \
-            or NAMED_PARTS.match(nxt):
+            or NAMED_PARTS.match(nxt) or DOC_NUMBER.fullmatch(nxt) or DOC_NUMBER.fullmatch(prev):
         return False
+    if re.search(r"\d{4}\s*年\s*\d{1,2}\s*月?\s*\d{0,2}$", prev) and re.match(r"[月日]", nxt):
+        return True                            # a line broken inside a date: '2014年9月26' + '日…'
     if prev.startswith(("——", "--")) or FIELD.match(prev) or DATE_LINE.match(prev):
         return False                           # a date line under the title, a 'label：value' line
     if wrap:                                   # hard-wrapped: a full line runs on, a short one ends
@@ -154,7 +307,7 @@ def repair_once(text: str) -> list[Block]:
         line, md_heading = strip_markdown(line)
         if not line or PAGE_NUMBER.match(line) or DEBRIS.match(line):
             continue
-        for part in split_run_together(line):
+        for part in split_run_together(line, first=not lines):
             for piece, glued in split_glued_heading(part.strip()):
                 lines.append((piece, md_heading or glued))
     wrap = wrap_width([l for l, _ in lines if not FOOTNOTE.match(l)])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 from . import places
-from .describe import describe, find_date, find_year, settle, valid_date
+from .describe import describe, find_date, find_year, normal_doc_number, settle, valid_date
 from .errors import ReadError
 from .model import METADATA_KEYS, PLACE_KEYS, Paragraph, Report, Section
 from .readers import read_source
-from .repair import repair
+from .repair import repair, take_furniture
 from .structure import heading_level, structure
 
 
@@ -19,27 +20,34 @@ def report_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def clean_overrides(values: dict) -> dict:
-    """User metadata as the project stores it: strings stripped, year an int, date YYYY-MM-DD."""
+def clean_overrides(values: dict, warnings: list[str] | None = None) -> dict:
+    """User metadata as the project stores it: strings stripped, year an int, date YYYY-MM-DD.
+    A value that cannot be read raises ReadError (a user's typo is to be told), or, given a list of
+    `warnings` (metadata the file brings: front matter, sidecar), is noted there and left out:
+    a file is never refused for its metadata."""
     out = {}
     for key, value in values.items():
         if key not in METADATA_KEYS or value is None or str(value).strip() == "":
             continue
-        value = str(value).strip()
+        value = given = str(value).strip()
+        problem = None
         if key == "year":
-            if not value.isdigit():
-                raise ReadError(f"year must be a number, not {value!r}")
-            out[key] = int(value)
+            m = re.fullmatch(r"(\d{4})\s*年?", given)
+            value = int(m.group(1)) if m else None
+            problem = None if m else f"year must be a number, not {given!r}"
         elif key == "date":
-            parts = value.replace("/", "-").replace(".", "-").split("-")
-            date = valid_date(*map(int, parts)) if len(parts) == 3 and all(p.isdigit() for p in parts) else None
-            if date is None:
-                date = find_date(value)
-            if date is None:
-                raise ReadError(f"date must look like 2024-01-31, not {value!r}")
-            out[key] = date
-        else:
+            parts = given.replace("/", "-").replace(".", "-").split("-")
+            value = valid_date(*map(int, parts)) if len(parts) == 3 and all(p.isdigit() for p in parts) else None
+            value = value or find_date(given)
+            problem = None if value else f"date must look like 2024-01-31, not {given!r}"
+        elif key == "doc_number":
+            value = normal_doc_number(given)
+        if problem is None:
             out[key] = value
+        elif warnings is None:
+            raise ReadError(problem)
+        else:
+            warnings.append(f"metadata ignored: {problem}")
     return out
 
 
@@ -50,15 +58,22 @@ def read_report(path, **overrides) -> Report:
     source = read_source(path)
     with open(path, "rb") as f:
         rid = report_id(f.read())
-    given = clean_overrides(source.metadata) | clean_overrides(overrides)
-    blocks = repair(source.text)
+    warnings = list(source.warnings)
+    given = clean_overrides(source.metadata, warnings) | clean_overrides(overrides)
+    text, dropped = take_furniture(source.text, keep_facts=source.format == "html")
+    blocks = repair(text)
     if not blocks:
         raise ReadError(f"{path}: no text found")
+    # A Markdown '#' line at the top that is not a numbered part is the title, not a part of the report.
+    title = None
+    if blocks[0].heading and heading_level(blocks[0].text) is None:
+        blocks[0].heading = False
+        title = blocks[0].text
     lines = [b.text for b in blocks]
     first_heading = next((b.text for b in blocks if b.heading or heading_level(b.text)), None)
     text = "\n".join(lines)
-    meta = describe(lines, first_heading, text, given.get("issuer"))
-    place, warnings = place_fields(given, meta.pop("place"), text)
+    meta = describe(lines, first_heading, text, given.get("issuer"), title, dropped)
+    place, place_warnings = place_fields(given, meta.pop("place"), text)
     meta = meta | given | place
     outline = structure(blocks, meta["doc_type"])
     if "year" not in given:
@@ -68,7 +83,7 @@ def read_report(path, **overrides) -> Report:
                   for i, (text, path_, type_, heading) in enumerate(outline.paragraphs)]
     return Report(id=rid, source=os.path.abspath(path),
                   sections=[Section(h, t) for h, t in outline.sections], paragraphs=paragraphs,
-                  warnings=source.warnings + meta.pop("place_warnings") + warnings,
+                  warnings=warnings + meta.pop("place_warnings") + place_warnings, dropped=dropped,
                   **{k: meta.get(k) for k in METADATA_KEYS})
 
 
@@ -103,3 +118,23 @@ def place_fields(given: dict, detected: places.Unit | None, text: str) -> tuple[
     if unresolved:
         out["place_code"] = None
     return out | unresolved, warnings
+
+
+def inspect_rows(path) -> list[dict]:
+    """One row per readable file under `path` (a file or a folder): what was detected, the
+    warnings and what was dropped, or why the file was refused; nothing is indexed. For checking
+    a collection's metadata in a spreadsheet before it goes in."""
+    from .index import walk       # the one walk of a collection, as `add` and `build` do it
+    rows = []
+    for file in walk([path]):
+        try:
+            report = read_report(file)
+        except ReadError as e:
+            rows.append({"file": file, **dict.fromkeys(("id",) + METADATA_KEYS), "paragraphs": None,
+                         "warnings": "", "dropped": "", "error": str(e)})
+            continue
+        meta = report.metadata()
+        meta.pop("source")
+        rows.append({"file": file, **meta, "paragraphs": len(report.paragraphs),
+                     "warnings": "; ".join(report.warnings), "dropped": "; ".join(report.dropped), "error": ""})
+    return rows
