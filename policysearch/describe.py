@@ -218,7 +218,7 @@ def settle(found: list[Unit], text: str, what: str = "issuer") -> tuple[Unit | N
     shared = places.common(found)
     where = "; ".join("›".join(u.name for u in f.path[:-1]) for f in found[:3]) + ("; …" if len(found) > 3 else "")
     why = (f"place: the {what} '{found[0].name}' is the name of {len(found)} units ({where}) and the document "
-           f"names none of the places above them: placed no lower than {shared.name if shared else 'China'}")
+           f"names none of the places above them: " + (f"placed in {shared.name} only" if shared else "no place given"))
     return shared, [why]
 
 
