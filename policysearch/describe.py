@@ -267,10 +267,11 @@ SELF_REFERENCES = [
     (r"[我本]区(?![长委域])", "区", lambda u: u.level == "province" and u.name.endswith("自治区")),
     (r"[我本]省(?![长委])", "省", lambda u: u.level == "province" and u.name.endswith("省")),
 ]
-# An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
+# A zone that calls itself 我区 and is no unit of the gazetteer.
 ZONE = re.compile(rf"[{HAN}]{{2,8}}?(?:新区|开发区|高新区|经开区|示范区|试验区|合作区|园区)")
 # A text that opens with a national issuer's title ('国务院关于…的批复'), not quoting one ('《国务院关于…》').
 NATIONAL_OPENING = re.compile(r"(?<![《“\"〈])(?:中共中央|国务院|[^\s，。、《]{2,10}部)(?:办公厅)?关于")
+# An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
 NATIONAL = re.compile(r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民|[^省市区县镇乡]{2,12}部$)")
 
 
@@ -309,7 +310,7 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str,
     # the date line is looked for in the opening lines whatever the head holds: a Markdown title may end it
     opening = [line.strip() for line in text.split("\n")[:15] if line.strip()]
     for name in [issuer, *red, *signed, *speaker, title_issuer(title), *date_line_places(opening)]:
-        run, _ = places.chain(name or "")
+        run = places.chain(name or "")
         if run:
             return settle(run[-1], text)
         if name and NATIONAL.match(name):
@@ -331,8 +332,9 @@ def settle(found: list[Unit], text: str, what: str = "issuer") -> tuple[Unit | N
     shared = places.common(found)
     where = "; ".join("›".join(u.name for u in f.path[:-1]) for f in found[:3]) + ("; …" if len(found) > 3 else "")
     why = (f"place: the {what} '{found[0].name}' is the name of {len(found)} units ({where}) and the document "
-           f"names none of the places above them: placed no lower than {shared.name if shared else 'China'}")
+           f"names none of the places above them: " + (f"placed in {shared.name} only" if shared else "no place given"))
     return shared, [why]
+
 
 def find_year(date: str | None, doc_number: str | None, title: str | None,
               sections: list[tuple[str, str]]) -> int | None:

@@ -126,12 +126,12 @@ def _unique(units: list[Unit]) -> Unit | None:
     return units[0] if len(units) == 1 else None
 
 
-def units(name: str, short: bool = True) -> list[Unit]:
-    """Every unit a name may mean: its full name, a former name (today's unit), or (with `short`)
-    a short form only one unit has (上海, 浦东, 广西)."""
+def units(name: str) -> list[Unit]:
+    """Every unit a name may mean: its full name, a former name (today's unit), or a short form
+    only one unit has (上海, 浦东, 广西)."""
     g = gazetteer()
     name = re.sub(r"\s+", "", name or "")
-    found = g.names.get(name) or (g.short.get(name, []) if short else [])
+    found = g.names.get(name) or g.short.get(name, [])
     if not found and name.endswith("街道办事处"):
         found = g.names.get(name[:-3], [])
     return list(found)
@@ -168,17 +168,13 @@ def decide(found: list[Unit], text: str) -> Unit | None:
     '临潭县' or '甘南藏族自治州' in the document); None when nothing decides."""
     if len(found) <= 1:
         return _unique(found)
-    named = [u for u in found if any(_named(a, text) for a in u.path[:-1] if not _shared_by(a, found))]
+    named = [u for u in found if any(a.name in text for a in u.path[:-1] if not _shared_by(a, found))]
     return _unique(named)
 
 
 def _shared_by(ancestor: Unit, found: list[Unit]) -> bool:
     """An ancestor of every candidate decides nothing."""
     return all(u.within(ancestor) for u in found)
-
-
-def _named(unit: Unit, text: str) -> bool:
-    return unit.name in text
 
 
 def mentions(text: str, short_at: tuple[int, ...] = (0,)) -> list[tuple[int, int, list[Unit]]]:
@@ -210,10 +206,10 @@ def mentions(text: str, short_at: tuple[int, ...] = (0,)) -> list[tuple[int, int
     return out
 
 
-def chain(text: str) -> tuple[list[list[Unit]], int]:
+def chain(text: str) -> list[list[Unit]]:
     """The run of unit names a name of an issuer starts with ('上海市闵行区吴泾镇人民政府',
     '中共杭州市委', '浙江省发展和改革委员会'), each narrowed to the units below the one before it:
-    -> (candidates per name, where the run ends). Empty when the text does not start with a unit."""
+    -> the candidates of each name. Empty when the text does not start with a unit."""
     m = re.match(r"(?:中共|中国共产党)?", text)
     start = m.end()
     run: list[list[Unit]] = []
@@ -229,7 +225,7 @@ def chain(text: str) -> tuple[list[list[Unit]], int]:
             found = below
         run.append(found)
         start = end
-    return run, start
+    return run
 
 
 def below(unit: Unit) -> dict[str, set[str]]:
