@@ -54,7 +54,7 @@ def towns(count: int = TOWNS, seed: int = SEED) -> list[tuple[str, str]]:
 def sample_pools(folder: str = SAMPLE):
     """Body paragraphs by section type, and subsection headings by the type of their part."""
     from policysearch import read_report
-    from policysearch.store.build import walk
+    from policysearch.readers import walk
     pools, headings = collections.defaultdict(list), collections.defaultdict(list)
     for path in walk([folder]):
         report = read_report(path)

@@ -409,7 +409,7 @@ def main(argv=None) -> int:
     # 1. The collection as policysearch reads it: the paragraphs every measure is made on.
     from policysearch import read_report
     from policysearch.text import match_form
-    from policysearch.store.build import walk
+    from policysearch.readers import walk
     files = walk([corpus])
     if not files:
         raise SystemExit(f"{corpus}: no reports (make one with benchmarks/make_corpus.py)")

@@ -183,14 +183,20 @@ def show(paragraph_id, context, as_json, color, index_path):
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 @json_option
+@click.option("--csv", "as_csv", is_flag=True, help="one row per file (a folder: every file in it), for a spreadsheet")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @guarded
-def inspect(file, as_json, color):
-    """Show how a file is read: metadata, outline of parts with their types, warnings."""
-    from .report import read_report
-    report = read_report(file)
+def inspect(path, as_json, as_csv, color):
+    """Show how a file is read: metadata, outline of parts with their types, warnings, what was
+    dropped. A folder (or --csv): one row per file with what was detected. Nothing is indexed."""
+    from .report import inspect_rows, read_report
+    if os.path.isdir(path) or as_csv:
+        rows = inspect_rows(path)
+        click.echo(render.to_json(rows) if as_json else render.rows_csv(rows), nl=as_json)
+        sys.exit(1 if any(r["error"] for r in rows) else 0)
+    report = read_report(path)
     paint = painter(color)
     click.echo(render.report_json(report) if as_json else render.report_text(report, paint), color=paint.color)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SECTION_TYPES = ("preamble", "review", "problems", "goals", "plan", "closing", "glossary", "other")
-METADATA_KEYS = ("title", "town", "district", "province", "city", "place_code", "date", "year", "doc_type",
+METADATA_KEYS = ("title", "province", "city", "district", "town", "place_code", "date", "year", "doc_type",
                  "doc_number", "issuer")
 PLACE_KEYS = ("province", "city", "district", "town", "place_code")      # who issued the report, coarsest first
 

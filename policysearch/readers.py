@@ -8,6 +8,7 @@ import codecs
 import io
 import json
 import logging
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -425,3 +426,30 @@ def _html_lines(text: str) -> str:
         bare = line.replace(_HEAD, "").strip(" \t")
         lines.append("# " + bare if bare and _HEAD in line else bare)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def walk(paths) -> list[str]:
+    """Readable files under the given files and folders, each once, in a stable order; symlink
+    loops end the walk instead of repeating it."""
+    found, seen_dirs, seen_files = [], set(), set()
+    for path in paths:
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path, followlinks=True):
+                real = os.path.realpath(root)
+                if real in seen_dirs:
+                    dirs[:] = []
+                    continue
+                seen_dirs.add(real)
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    full = os.path.join(root, name)
+                    if name.startswith(".") or name.endswith(".meta.json") or not name.lower().endswith(tuple(FORMATS)):
+                        continue
+                    if os.path.realpath(full) not in seen_files:
+                        seen_files.add(os.path.realpath(full))
+                        found.append(full)
+        elif os.path.realpath(path) not in seen_files:
+            seen_files.add(os.path.realpath(path))
+            found.append(path)
+    return found

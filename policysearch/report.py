@@ -10,7 +10,7 @@ from . import places
 from .describe import describe, find_date, find_year, normal_doc_number, settle, valid_date
 from .errors import ReadError
 from .model import METADATA_KEYS, PLACE_KEYS, Paragraph, Report, Section
-from .readers import read_source
+from .readers import read_source, walk
 from .repair import repair, take_furniture
 from .structure import heading_level, structure
 
@@ -124,7 +124,6 @@ def inspect_rows(path) -> list[dict]:
     """One row per readable file under `path` (a file or a folder): what was detected, the
     warnings and what was dropped, or why the file was refused; nothing is indexed. For checking
     a collection's metadata in a spreadsheet before it goes in."""
-    from .index import walk       # the one walk of a collection, as `add` and `build` do it
     rows = []
     for file in walk([path]):
         try:

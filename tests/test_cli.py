@@ -114,3 +114,22 @@ def test_index_built_by_another_version_asks_for_rebuild(tmp_path):
     meta.write_text(json.dumps(data))
     out = run("query", '"城中村"', "--index", str(tmp_path / "ix"), cwd=tmp_path)
     assert out.returncode == 2 and "rebuild" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_inspect_a_folder_gives_a_row_per_file_for_a_spreadsheet(tmp_path):
+    """Before indexing a collection, its metadata is checked in a spreadsheet: one CSV row per
+    file with what was detected, the refused ones with why; exit 1 when some file was refused."""
+    folder = tmp_path / "collection"
+    shutil.copytree(CORPUS, folder)
+    (folder / "empty.txt").write_bytes(b"")
+    out = run("inspect", str(folder), "--csv")
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert len(rows) == len(os.listdir(CORPUS)) + 1
+    by_file = {os.path.basename(r["file"]): r for r in rows}
+    assert by_file["empty.txt"]["error"] and not by_file["empty.txt"]["title"]
+    good = [r for name, r in by_file.items() if name != "empty.txt"]
+    assert all(r["province"] == "上海市" and r["town"] and r["year"] and not r["error"] for r in good)
+    assert list(rows[0])[:7] == ["file", "id", "title", "province", "city", "district", "town"]
+    as_json = json.loads(run("inspect", str(folder), "--json").stdout)
+    assert [r["file"] for r in as_json] == [r["file"] for r in rows]

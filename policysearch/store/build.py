@@ -15,7 +15,6 @@ from ..text import gram_tokens, index_words
 from .schema import paragraph_documents, report_document
 from .segments import SegmentBuilder, abandon
 
-READABLE = (".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm")
 CPUS = os.cpu_count() or 1
 SEGMENT_BYTES = 2_500_000    # of files, per segment of a build: about 5,000 paragraphs, whose postings a worker holds
 PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
@@ -169,30 +168,3 @@ def files_written(folder: str, items: list) -> Iterator[tuple[Written, Prepared]
     for written in in_workers(write_segment, jobs, processes):
         for prep in written.files:
             yield written, prep
-
-
-def walk(paths) -> list[str]:
-    """Readable files under the given files and folders, each once, in a stable order; symlink
-    loops end the walk instead of repeating it."""
-    found, seen_dirs, seen_files = [], set(), set()
-    for path in paths:
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            for root, dirs, files in os.walk(path, followlinks=True):
-                real = os.path.realpath(root)
-                if real in seen_dirs:
-                    dirs[:] = []
-                    continue
-                seen_dirs.add(real)
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    full = os.path.join(root, name)
-                    if name.startswith(".") or name.endswith(".meta.json") or not name.lower().endswith(READABLE):
-                        continue
-                    if os.path.realpath(full) not in seen_files:
-                        seen_files.add(os.path.realpath(full))
-                        found.append(full)
-        elif os.path.realpath(path) not in seen_files:
-            seen_files.add(os.path.realpath(path))
-            found.append(path)
-    return found

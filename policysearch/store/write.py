@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from ..model import METADATA_KEYS, AddOutcome, ReportEntry, RunSummary
-from .build import Prepared, files_written, prepared, walk, write_report
+from ..readers import walk
+from .build import Prepared, files_written, prepared, write_report
 from .layout import Folder
 from .phrases import PhraseIndex, sqlite_errors
 from .segments import abandon, list_segments, open_writer
