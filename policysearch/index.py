@@ -123,7 +123,10 @@ class Index:
         size = sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(self.path) for f in files)
         meta = self.folder.meta()
         return Stats(path=self.path, reports=len(reports), paragraphs=sum(r.paragraphs for r in reports),
-                     towns=len({r.town for r in reports if r.town}),
+                     provinces=len({r.province for r in reports if r.province}),
+                     cities=len({r.city for r in reports if r.city}),
+                     districts=len({(r.city, r.district) for r in reports if r.district}),
+                     towns=len({(r.district, r.town) for r in reports if r.town}),
                      years=sorted({r.year for r in reports if r.year}), size_bytes=size,
                      built_by=meta.get("created_by"), schema=meta.get("schema"), analyzer=meta.get("analyzer"))
 

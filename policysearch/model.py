@@ -121,6 +121,9 @@ class Stats:
     path: str
     reports: int
     paragraphs: int
+    provinces: int
+    cities: int
+    districts: int
     towns: int
     years: list[int]
     size_bytes: int

@@ -214,7 +214,8 @@ def stats_json(stats: Stats) -> str:
 def stats_text(s: Stats) -> str:
     years = f"{s.years[0]}–{s.years[-1]}" if s.years else "—"
     return (f"index      {s.path}\nreports    {s.reports}\nparagraphs {s.paragraphs}\n"
-            f"towns      {s.towns}\nyears      {years}\nsize       {s.size_bytes / 1e6:.1f} MB\n"
+            f"places     {s.provinces} provinces, {s.cities} cities, {s.districts} districts, {s.towns} towns\n"
+            f"years      {years}\nsize       {s.size_bytes / 1e6:.1f} MB\n"
             f"built by   policysearch {s.built_by} (schema {s.schema}, analyzer {s.analyzer})")
 
 
