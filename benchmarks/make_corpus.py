@@ -7,7 +7,7 @@ are pooled by section type, shuffled and recombined sentence-wise, and laid out 
 in the genre's shape: a title line, a date line naming the district, town and congress, "各位代表：",
 an opening, "一、YYYY年工作回顾" with "（一）…" subsections, "二、YYYY年主要任务" with subsections
 and a closing; about one in five is a "XX镇YYYY年工作要点" instead. Each report gets one of ~50 real
-Shanghai towns (from policysearch/data/places.json) and a year 2015–2025, and the sample towns'
+Shanghai towns (from the gazetteer, policysearch/data/divisions.json) and a year 2015–2025, and the sample towns'
 names in the text are replaced with it, so the town, district and year facets vary. One file in ten
 is hard-wrapped at 27 characters with blank lines between the pieces (as a PDF copy), so that repair
 runs. Same N and seed, same files, byte for byte.
@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
 import random
 import re
 import sys
-from importlib import resources
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLE = os.path.join(os.path.dirname(HERE), "corpus")
@@ -47,17 +45,16 @@ def cn_number(n: int) -> str:
 def towns(count: int = TOWNS, seed: int = SEED) -> list[tuple[str, str]]:
     """(town, district) for `count` real Shanghai towns: 镇 only (streets hold no people's congress),
     two-character names or longer, drawn with a fixed seed from the sorted gazetteer."""
-    with resources.files("policysearch").joinpath("data/places.json").open(encoding="utf-8") as f:
-        shanghai = json.load(f)["shanghai"]
-    pairs = sorted((t, d) for d, ts in shanghai.items() for t in ts
-                   if t.endswith("镇") and not t.endswith("街道") and len(t) >= 3)
+    from policysearch import places
+    pairs = sorted((u.name, u.parent.name) for u in places.gazetteer().by_code.values()
+                   if u.code.startswith("31") and u.level == "town" and u.name.endswith("镇") and len(u.name) >= 3)
     return sorted(random.Random(seed).sample(pairs, count))
 
 
 def sample_pools(folder: str = SAMPLE):
     """Body paragraphs by section type, and subsection headings by the type of their part."""
     from policysearch import read_report
-    from policysearch.index import walk
+    from policysearch.store.build import walk
     pools, headings = collections.defaultdict(list), collections.defaultdict(list)
     for path in walk([folder]):
         report = read_report(path)

@@ -42,13 +42,13 @@ TARGETS = {"build_ratio": 1.0, "rss_mb": 500, "size_ratio": 4.0, "p95_ms": 50, "
 # Each query: (class, query string, keyword filters, oracle). The oracle is a predicate over
 # (match form, paragraph record) built from the substring rule of DESIGN.md.
 def phrase(text):
-    from policysearch.analysis import match_form
+    from policysearch.text import match_form
     m = match_form(text)
     return lambda form, rec: m in form
 
 
 def words(text):
-    from policysearch.analysis import match_form, segment
+    from policysearch.text import match_form, segment
     ms = [match_form(w) for w in segment(text) if match_form(w)]
     return lambda form, rec: all(m in form for m in ms)
 
@@ -408,8 +408,8 @@ def main(argv=None) -> int:
 
     # 1. The collection as policysearch reads it: the paragraphs every measure is made on.
     from policysearch import read_report
-    from policysearch.analysis import match_form
-    from policysearch.index import walk
+    from policysearch.text import match_form
+    from policysearch.store.build import walk
     files = walk([corpus])
     if not files:
         raise SystemExit(f"{corpus}: no reports (make one with benchmarks/make_corpus.py)")

@@ -15,7 +15,7 @@ import click
 from . import render
 from .errors import PolicySearchError
 from .index import Index
-from .store.schema import FACETS
+from .store.schema import FACETS, PLACE_LEVELS
 
 INDEX_HELP = "index folder (default ./index, or $POLICYSEARCH_INDEX)"
 CORPUS_HELP = "folder of reports (default ./corpus, or $POLICYSEARCH_CORPUS)"
@@ -114,17 +114,31 @@ def main():
     """
 
 
+FILTERS = [("province", "only this province (省/自治区/直辖市)"), ("city", "only this city (市/州/地区/盟)"),
+           ("district", "only this district (区/县/县级市/旗)"), ("town", "only this town (镇/乡/街道)"),
+           ("place", "only this unit and the units below it, at any level"),
+           ("year", "a year or a range: 2024, 2022-2025"),
+           ("section", "section type: preamble review problems goals plan closing glossary other"),
+           ("doc_type", "document type, e.g. 政府工作报告, 工作要点")]
+
+
+def filter_options(f):
+    """The filters of `query` as options, handed to the command as one dict `filters`."""
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        return f(*args, filters={name: kwargs.pop(name) for name, _ in FILTERS}, **kwargs)
+    for name, help_ in reversed(FILTERS):
+        run = click.option("--type" if name == "doc_type" else f"--{name}", name, help=help_)(run)
+    return run
+
+
 @main.command()
 @click.argument("query")
-@click.option("--town", help="only this town (镇/乡/街道)")
-@click.option("--district", help="only this district (区/县)")
-@click.option("--year", help="a year or a range: 2024, 2022-2025")
-@click.option("--section", help="section type: preamble review problems goals plan closing glossary other")
-@click.option("--type", "doc_type", help="document type, e.g. 政府工作报告, 工作要点")
+@filter_options
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(min=0), help="hits to show (0 = all)")
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="hits to skip")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
-@click.option("--facets", is_flag=True, help="counts per town, district, year, section type, doc type")
+@click.option("--facets", is_flag=True, help="counts per place (every level), year, section type, doc type")
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="print CSV, one row per hit")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
@@ -132,15 +146,13 @@ def main():
 @click.option("--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True, help=CORPUS_HELP)
 @quiet_option
 @guarded
-def query(query, town, district, year, section, doc_type, limit, offset, sort, facets, as_json, as_csv,
-          color, index_path, corpus, quiet):
-    """Find paragraphs. QUERY: words, "exact phrases", OR, NOT/-, ( ), and filters town: district:
-    year: section: type: heading: ."""
+def query(query, filters, limit, offset, sort, facets, as_json, as_csv, color, index_path, corpus, quiet):
+    """Find paragraphs. QUERY: words, "exact phrases", OR, NOT/-, ( ), and filters province: city:
+    district: town: place: year: section: type: heading: docnum: issuer: ."""
     ix = open_index(index_path, corpus, quiet)
-    # Plain output without --facets shows counts per town only: counting nothing else is faster.
-    counted = FACETS if facets or as_json or as_csv else ("town",)
-    results = ix.search(query, town=town, district=district, year=year, section=section, doc_type=doc_type,
-                        limit=limit or None, offset=offset, sort=sort, facets=counted)
+    # Plain output without --facets shows counts per place only: counting nothing else is faster.
+    counted = FACETS if facets or as_json or as_csv else PLACE_LEVELS
+    results = ix.search(query, **filters, limit=limit or None, offset=offset, sort=sort, facets=counted)
     if as_json:
         click.echo(render.results_json(results))
     elif as_csv:
@@ -184,7 +196,8 @@ def inspect(file, as_json, color):
 
 
 def metadata_options(f):
-    for name, help_ in reversed([("town", "town of every file named"), ("district", "district"),
+    for name, help_ in reversed([("province", "province of every file named"), ("city", "city"),
+                                 ("district", "district"), ("town", "town (the levels above are completed)"),
                                  ("year", "year"), ("date", "date, YYYY-MM-DD"), ("type", "document type"),
                                  ("title", "title")]):
         f = click.option(f"--{name}", f"meta_{name}", help=help_)(f)
@@ -197,10 +210,11 @@ def metadata_options(f):
 @index_option
 @quiet_option
 @guarded
-def add(paths, meta_town, meta_district, meta_year, meta_date, meta_type, meta_title, index_path, quiet):
+def add(paths, meta_province, meta_city, meta_district, meta_town, meta_year, meta_date, meta_type, meta_title,
+        index_path, quiet):
     """Add report files or folders (txt, md, pdf, docx, html) to the index."""
-    overrides = {"town": meta_town, "district": meta_district, "year": meta_year, "date": meta_date,
-                 "doc_type": meta_type, "title": meta_title}
+    overrides = {"province": meta_province, "city": meta_city, "district": meta_district, "town": meta_town,
+                 "year": meta_year, "date": meta_date, "doc_type": meta_type, "title": meta_title}
     missing = [p for p in paths if not os.path.exists(p)]
     for p in missing:
         click.echo(f"policysearch: {p}: no such file or folder", err=True)

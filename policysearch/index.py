@@ -51,13 +51,16 @@ class Index:
     def lexicon_path(self) -> str | None:
         return self.folder.lexicon_path()
 
-    def search(self, query: str, *, town: str | None = None, district: str | None = None, year: Years = None,
+    def search(self, query: str, *, province: str | None = None, city: str | None = None,
+               district: str | None = None, town: str | None = None, place: str | None = None, year: Years = None,
                section: str | None = None, doc_type: str | None = None, limit: int | None = 10, offset: int = 0,
                sort: str = "relevance", facets: Iterable[str] = FACETS) -> Results:
         """Paragraphs matching the query (see the README for the language) and the filters, ranked
-        by relevance or date, with facet counts over all hits. Raises QueryError."""
-        return search(self.snapshot(), query, town=town, district=district, year=year, section=section,
-                      doc_type=doc_type, limit=limit, offset=offset, sort=sort, facets=facets)
+        by relevance or date, with facet counts over all hits. `place` is a unit at any level with
+        everything below it. Raises QueryError."""
+        return search(self.snapshot(), query, province=province, city=city, district=district, town=town,
+                      place=place, year=year, section=section, doc_type=doc_type, limit=limit, offset=offset,
+                      sort=sort, facets=facets)
 
     def highlights(self, query: str, text: str) -> list[tuple[int, int]]:
         """The [start, end) spans of a query's matches in any text, as a hit's `highlights`."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SECTION_TYPES = ("preamble", "review", "problems", "goals", "plan", "closing", "glossary", "other")
-METADATA_KEYS = ("title", "town", "district", "date", "year", "doc_type", "doc_number", "issuer")
+METADATA_KEYS = ("title", "town", "district", "province", "city", "place_code", "date", "year", "doc_type",
+                 "doc_number", "issuer")
+PLACE_KEYS = ("province", "city", "district", "town", "place_code")      # who issued the report, coarsest first
 
 
 @dataclass
@@ -32,7 +34,10 @@ class Report:
     source: str
     title: str | None
     town: str | None
-    district: str | None
+    district: str | None        # 区/县/县级市/旗
+    province: str | None        # 省/自治区/直辖市
+    city: str | None            # 地级市/自治州/地区/盟; a 直辖市 is its own city
+    place_code: str | None      # the finest level's 12-digit 统计用区划代码
     date: str | None            # YYYY-MM-DD
     year: int | None
     doc_type: str | None
@@ -57,6 +62,9 @@ class ReportEntry:
     date: str | None
     year: int | None
     doc_type: str | None
+    province: str | None = None
+    city: str | None = None
+    place_code: str | None = None
     issuer: str | None = None
     doc_number: str | None = None
     sections: list[list[str]] = field(default_factory=list)     # [heading, section type]
@@ -92,6 +100,8 @@ class Hit:
     section: list[str]
     section_type: str
     score: float
+    province: str | None = None
+    city: str | None = None
     position: int = 0
     snippet_span: tuple[int, int] = (0, 0)     # where the snippet lies in text
 

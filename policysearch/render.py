@@ -8,12 +8,13 @@ from dataclasses import asdict
 
 from .model import Context, Hit, Report, ReportEntry, Results, Stats
 
-HIT_KEYS = ("id", "doc_id", "text", "snippet", "highlights", "town", "district", "year", "date",
+HIT_KEYS = ("id", "doc_id", "text", "snippet", "highlights", "province", "city", "district", "town", "year", "date",
             "doc_type", "title", "section", "section_type", "score")
-CSV_KEYS = ("id", "doc_id", "town", "district", "year", "date", "doc_type", "title", "section",
+CSV_KEYS = ("id", "doc_id", "province", "city", "district", "town", "year", "date", "doc_type", "title", "section",
             "section_type", "score", "snippet", "text")
 STYLE = {"match": "\033[1;31m", "head": "\033[36m", "dim": "\033[2m", "bold": "\033[1m", "off": "\033[0m"}
-LIST_KEYS = ("id", "source", "town", "district", "year", "date", "doc_type", "title", "paragraphs", "added", "missing")
+LIST_KEYS = ("id", "source", "province", "city", "district", "town", "place_code", "year", "date", "doc_type",
+             "doc_number", "issuer", "title", "paragraphs", "added", "missing")
 SECTION_LABELS = {"preamble": "导言", "review": "回顾", "problems": "问题", "goals": "目标", "plan": "安排",
                   "closing": "结语", "glossary": "名词解释", "other": "其他"}
 
@@ -56,8 +57,15 @@ def results_csv(results: Results) -> str:
     return out.getvalue()
 
 
+def place_path(province: str | None, city: str | None, district: str | None, town: str | None) -> str:
+    """上海市 › 闵行区 › 吴泾镇: the issuer's place, outermost first (a 直辖市, its own city, once)."""
+    levels = [province, city if city != province else None, district, town]
+    return " › ".join(p for p in levels if p)
+
+
 def hit_header(hit: Hit, paint: Painter) -> str:
-    place = [hit.town, hit.district, str(hit.year) if hit.year else None, hit.doc_type]
+    place = [place_path(hit.province, hit.city, hit.district, hit.town), str(hit.year) if hit.year else None,
+             hit.doc_type]
     path = " › ".join(hit.section) or SECTION_LABELS.get(hit.section_type, "")
     parts = [p for p in place if p] + [f"{path} [{hit.section_type}]", hit.id]
     return paint("head", " · ".join(parts))
@@ -92,7 +100,9 @@ def results_text(results: Results, paint: Painter, facets: bool = False, offset:
 
 
 def summary(results: Results, paint: Painter) -> str:
-    towns = results.facets.get("town", {})
+    # counts per place at the finest level the hits have
+    towns = next((counts for level in ("town", "district", "city", "province") if (counts := results.facets.get(level))),
+                 {})
     n, reports = results.total, results.reports
     head = f"{n} hit{'s' if n != 1 else ''} in {reports} report{'s' if reports != 1 else ''}"
     if results.hits and len(results.hits) < n:
@@ -135,8 +145,9 @@ def report_text(report: Report, paint: Painter) -> str:
 def report_line(report: Report) -> str:
     """One line naming what was detected, so a wrong detection is seen at once."""
     headings = sum(1 for p in report.paragraphs if p.heading)
-    facts = [report.town or "no town", report.district or "no district", str(report.year or "no year"),
-             report.doc_type or "no type", f"{len(report.paragraphs)} paragraphs ({headings} headings)"]
+    place = place_path(report.province, report.city, report.district, report.town)
+    facts = [place or "no place", str(report.year or "no year"), report.doc_type or "no type",
+             f"{len(report.paragraphs)} paragraphs ({headings} headings)"]
     return f"{report.id}  {' · '.join(facts)}  {report.source}"
 
 
@@ -148,7 +159,7 @@ def context_json(context: Context) -> str:
 def context_text(context: Context, paint: Painter) -> str:
     """The report's facts and source, then each paragraph with its heading path; ▶ marks the one asked for."""
     r = context.report
-    facts = [r.title, r.town, r.district, r.date or r.year, r.doc_type]
+    facts = [r.title, place_path(r.province, r.city, r.district, r.town), r.date or r.year, r.doc_type]
     lines = [paint("bold", " · ".join(str(f) for f in facts if f)), paint("dim", r.source)]
     for p in context.around:
         mark = paint("match", "▶") if p.id == context.paragraph.id else " "
@@ -164,7 +175,8 @@ def reports_json(reports: list[ReportEntry]) -> str:
 def reports_text(reports: list[ReportEntry]) -> str:
     lines = []
     for r in reports:
-        facts = " · ".join(str(getattr(r, k) or "—") for k in ("town", "district", "year", "doc_type"))
+        facts = " · ".join([place_path(r.province, r.city, r.district, r.town) or "—",
+                            str(r.year or "—"), r.doc_type or "—"])
         gone = "  [source missing]" if r.missing else ""
         lines.append(f"{r.id}  {facts}  {r.paragraphs} paragraphs  {r.source}{gone}")
     lines.append(f"{len(reports)} report{'s' if len(reports) != 1 else ''}")

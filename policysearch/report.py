@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 
-from .describe import describe, district_of, find_date, find_year, valid_date
+from . import places
+from .describe import describe, find_date, find_year, settle, valid_date
 from .errors import ReadError
-from .model import METADATA_KEYS, Paragraph, Report, Section
+from .model import METADATA_KEYS, PLACE_KEYS, Paragraph, Report, Section
 from .readers import read_source
 from .repair import repair
 from .structure import heading_level, structure
@@ -55,9 +56,10 @@ def read_report(path, **overrides) -> Report:
         raise ReadError(f"{path}: no text found")
     lines = [b.text for b in blocks]
     first_heading = next((b.text for b in blocks if b.heading or heading_level(b.text)), None)
-    meta = describe(lines, first_heading, "\n".join(lines)) | given
-    if "town" in given and "district" not in given:
-        meta["district"] = district_of(given["town"]) or meta["district"]
+    text = "\n".join(lines)
+    meta = describe(lines, first_heading, text, given.get("issuer"))
+    place, warnings = place_fields(given, meta.pop("place"), text)
+    meta = meta | given | place
     outline = structure(blocks, meta["doc_type"])
     if "year" not in given:
         meta["year"] = find_year(meta["date"], meta["doc_number"], meta["title"], outline.sections)
@@ -66,4 +68,38 @@ def read_report(path, **overrides) -> Report:
                   for i, (text, path_, type_, heading) in enumerate(outline.paragraphs)]
     return Report(id=rid, source=os.path.abspath(path),
                   sections=[Section(h, t) for h, t in outline.sections], paragraphs=paragraphs,
-                  warnings=source.warnings, **{k: meta.get(k) for k in METADATA_KEYS})
+                  warnings=source.warnings + meta.pop("place_warnings") + warnings,
+                  **{k: meta.get(k) for k in METADATA_KEYS})
+
+
+def place_fields(given: dict, detected: places.Unit | None, text: str) -> tuple[dict, list[str]]:
+    """The place of a report. The user's names, at any level, are resolved from the top down (each
+    below the one before) and completed upwards; what is detected counts only below them. A name
+    the gazetteer does not know, or cannot tell from its namesakes, is kept as the user wrote it."""
+    named = {k: given[k] for k in PLACE_KEYS if k in given}
+    if not named:
+        return (detected.fields() if detected else {}), []
+    unit = places.by_code(named["place_code"]) if "place_code" in named else None
+    warnings = [] if unit or "place_code" not in named else [f"place: no unit has the code {named['place_code']!r}"]
+    for level in PLACE_KEYS[:-1]:
+        if level not in named or unit and unit.fields()[level] == named[level]:
+            continue
+        found = [u for u in places.units(named[level]) if (unit is None or u.within(unit))
+                 and (u.level == level or level == "city" and u.fields()["city"] == u.name)]
+        if not found:
+            warnings.append(f"place: the {level} given, {named[level]!r}, is not in the gazetteer"
+                            + (f" below {unit.name}" if unit else ""))
+            break
+        one, why = settle(found, text, f"{level} given")
+        warnings += why
+        if one is None or one not in found:
+            unit = one or unit
+            break
+        unit = one
+    if unit and detected and detected.within(unit):
+        unit = detected
+    out = unit.fields() if unit else dict.fromkeys(PLACE_KEYS)
+    unresolved = {k: v for k, v in named.items() if out.get(k) is None}
+    if unresolved:
+        out["place_code"] = None
+    return out | unresolved, warnings

@@ -11,7 +11,8 @@ import pytest
 
 from helpers import CORPUS, run_cli as run, scan_form
 
-HIT_KEYS = ["id", "doc_id", "text", "snippet", "highlights", "town", "district", "year", "date", "doc_type",
+HIT_KEYS = ["id", "doc_id", "text", "snippet", "highlights", "province", "city", "district", "town", "year", "date",
+            "doc_type",
             "title", "section", "section_type", "score"]
 
 
@@ -30,7 +31,7 @@ def workdir(tmp_path_factory):
 def test_first_query_builds_and_answers(workdir):
     out = run("query", "城中村改造", "--color", "never", cwd=workdir)
     assert out.returncode == 0 and "building" not in out.stderr
-    assert "车墩镇 · 松江区 · 2025 · 政府工作报告" in out.stdout
+    assert "上海市 › 松江区 › 车墩镇 · 2025 · 政府工作报告" in out.stdout
     assert "hits in" in out.stdout.splitlines()[-1]
 
 
@@ -50,7 +51,7 @@ def test_json_output_shape(workdir):
     assert list(doc) == ["query", "total", "hits", "facets"]
     assert doc["total"] > 2 and len(doc["hits"]) == 2
     assert list(doc["hits"][0]) == HIT_KEYS
-    assert set(doc["facets"]) == {"town", "district", "year", "section_type", "doc_type"}
+    assert set(doc["facets"]) == {"province", "city", "district", "town", "year", "section_type", "doc_type"}
     a, b = doc["hits"][0]["highlights"][0]
     assert scan_form(doc["hits"][0]["text"][a:b]) == "城中村"
 

@@ -191,7 +191,7 @@ def test_names_with_spaces_and_chinese_characters(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert sorted(os.path.basename(r["source"]) for r in json.loads(proc.stdout)) == sorted(names)
     for r in listed.values():
-        assert not r["missing"] and os.path.exists(r.source)
+        assert not r.missing and os.path.exists(r.source)
 
 
 # -- refused, with one clear line each ---------------------------------------------------------------

@@ -9,7 +9,8 @@ from helpers import CORPUS, run_cli as cli, scan_form
 from policysearch import Index, ReadError
 
 NEW_LINE = "推进试点街区共享单车停放秩序综合治理示范项目。"
-LIST_KEYS = ["id", "source", "town", "district", "year", "date", "doc_type", "title", "paragraphs", "added", "missing"]
+LIST_KEYS = ["id", "source", "province", "city", "district", "town", "place_code", "year", "date", "doc_type",
+             "doc_number", "issuer", "title", "paragraphs", "added", "missing"]
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def test_cli_add_list_stats_remove(tmp_path, corpus_copy):
     out = cli("add", str(path), str(tmp_path / "bad.docx"), "--index", index, "--year", "2024")
     assert out.returncode == 1
     line = [l for l in out.stdout.splitlines() if l.startswith("added")]
-    assert len(line) == 1 and "大场镇 · 宝山区 · 2024 · 政府工作报告" in line[0] and "paragraphs" in line[0]
+    assert len(line) == 1 and "上海市 › 宝山区 › 大场镇 · 2024 · 政府工作报告" in line[0] and "paragraphs" in line[0]
     assert out.stderr.count("\n") == 1 and "bad.docx" in out.stderr and "Traceback" not in out.stderr
 
     listed = json.loads(cli("list", "--json", "--index", index).stdout)

@@ -16,11 +16,13 @@ from .rank import by_date, rank
 Years = int | str | tuple[int, int] | None
 
 
-def filters_tree(tree: Node, town: str | None = None, district: str | None = None, year: Years = None,
-                 section: str | None = None, doc_type: str | None = None) -> Node:
+def filters_tree(tree: Node, *, province: str | None = None, city: str | None = None, district: str | None = None,
+                 town: str | None = None, place: str | None = None, year: Years = None, section: str | None = None,
+                 doc_type: str | None = None) -> Node:
     """The query with the keyword filters ANDed to it."""
     extra: list[Node] = []
-    for name, value in (("town", town), ("district", district), ("section_type", section), ("doc_type", doc_type)):
+    for name, value in (("province", province), ("city", city), ("district", district), ("town", town),
+                        ("place", place), ("section_type", section), ("doc_type", doc_type)):
         if value:
             extra.append(field_node(name, value))
     if year not in (None, ""):
@@ -32,17 +34,15 @@ def evaluator(snapshot: Snapshot) -> Evaluator:
     return Evaluator(snapshot, lambda text: segment(text, snapshot.lexicon))
 
 
-def search(snapshot: Snapshot, query: str, *, town: str | None = None, district: str | None = None,
-           year: Years = None, section: str | None = None, doc_type: str | None = None,
-           limit: int | None = 10, offset: int = 0, sort: str = "relevance",
-           facets: Iterable[str] = FACETS) -> Results:
+def search(snapshot: Snapshot, query: str, *, limit: int | None = 10, offset: int = 0, sort: str = "relevance",
+           facets: Iterable[str] = FACETS, **filters) -> Results:
     """See the README for the query language. `facets` names the fields to count (all by default;
     fewer is faster on a large index). Raises QueryError."""
     if sort not in ("relevance", "date"):
         raise QueryError(f"sort must be relevance or date, not {sort!r}")
     if offset < 0 or (limit is not None and limit < 0):
         raise QueryError("limit and offset must not be negative")
-    tree = filters_tree(parse(query), town, district, year, section, doc_type)
+    tree = filters_tree(parse(query), **filters)
     ev = evaluator(snapshot)
     found = ev.evaluate(tree)
     texts = positives(tree, [])

@@ -7,15 +7,19 @@ sets. Every set is a DocSet (store.snapshot), combined in C.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ..errors import QueryError
-from ..store.schema import FACETS
+from ..store.schema import FACETS, PARTIAL_FILTERS, PLACE_LEVELS
 from ..store.snapshot import DocSet, Snapshot
 from ..text import match_form, phrase_match
 from .parse import And, Field, Node, Not, Or_, Phrase, Word
 
 Cut = Callable[[str], list[str]]
+METADATA_FILTERS = (*FACETS, *PARTIAL_FILTERS, "place")
+# What a unit's name may end with that people leave out: province:浙江 is 浙江省, district:浦东 浦东新区.
+UNIT_SUFFIX = re.compile(r"(?:特别行政区|(?:[\u4e00-\u9fff]{0,6}族)*自治[区州县旗]|新区|地区|省|市|区|县|旗|盟|镇|乡|街道|苏木)$")
 
 
 class Evaluator:
@@ -54,7 +58,7 @@ class Evaluator:
 
     def conjunction(self, node: And, within: DocSet | None) -> DocSet:
         acc, parts = within, self.flat_parts(node)
-        filters = [p for p in parts if isinstance(p, Field) and p.name in FACETS]
+        filters = [p for p in parts if isinstance(p, Field) and p.name in METADATA_FILTERS]
         if filters:                     # metadata filters first, as sets: ANDed in microseconds
             found = self.filter_set(filters[0])
             for f in filters[1:]:
@@ -94,13 +98,23 @@ class Evaluator:
         return found & within if within is not None else found
 
     def filter_set(self, node: Field) -> DocSet:
-        """The paragraphs of a metadata filter (from the snapshot's facets)."""
-        values = self.snapshot.facets()[node.name]
-        if node.name != "year":
-            return values.get(node.value, DocSet())
-        assert isinstance(node.value, tuple)
-        first, last = node.value
-        return DocSet.union(DocSet(), *(docs for year, docs in values.items() if first <= year <= last))
+        """The paragraphs of a metadata filter (from the snapshot's sets per value): a year range;
+        a place at its level, or at any level (place:, which takes in the units below it, since
+        their documents name it too); part of a 文号 or issuer, in any bracket form."""
+        sets = self.snapshot.facets()
+        if node.name == "year":
+            assert isinstance(node.value, tuple)
+            first, last = node.value
+            return DocSet.union(DocSet(), *(docs for year, docs in sets["year"].items() if first <= year <= last))
+        value = str(node.value)
+        if node.name in PARTIAL_FILTERS:
+            part = match_form(value)
+            return DocSet.union(DocSet(), *(docs for v, docs in sets[node.name].items() if part in match_form(v)))
+        if node.name in PLACE_LEVELS or node.name == "place":
+            levels = PLACE_LEVELS if node.name == "place" else (node.name,)
+            return DocSet.union(DocSet(), *(docs for level in levels for v, docs in sets[level].items()
+                                           if same_place(v, value)))
+        return sets[node.name].get(value, DocSet())
 
 
 def word_tree(text: str, cut: Cut | None) -> Node:
@@ -123,3 +137,10 @@ def cost(node: Node) -> int:
     if isinstance(node, Not):
         return 9
     return 4
+
+
+def same_place(unit: str, name: str) -> bool:
+    """Whether a place name as a user writes it names this unit: in full, or without the word for
+    its kind (浙江 for 浙江省, 浦东 for 浦东新区)."""
+    return unit == name or (unit.startswith(name) and len(name) >= 2
+                            and UNIT_SUFFIX.fullmatch(unit[len(name):]) is not None)

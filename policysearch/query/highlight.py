@@ -69,5 +69,5 @@ def make_hit(paragraph: Paragraph, report: ReportEntry | None, score: float, ter
     meta = report or ReportEntry(paragraph.doc_id, "", None, None, None, None, None, None)
     return Hit(id=paragraph.id, doc_id=paragraph.doc_id, text=text, snippet=snippet, highlights=spans,
                town=meta.town, district=meta.district, year=meta.year, date=meta.date, doc_type=meta.doc_type,
-               title=meta.title, section=paragraph.section, section_type=paragraph.section_type, score=round(score, 4),
+               title=meta.title, province=meta.province, city=meta.city, section=paragraph.section, section_type=paragraph.section_type, score=round(score, 4),
                position=paragraph.position, snippet_span=(start, end))

@@ -1,7 +1,8 @@
 """The query language -> a typed syntax tree of Phrase, Word, Field, And, Or_ and Not.
 
     "城中村改造"  exact phrase     城中村改造  words (jieba's, each as written)
-    A OR B, NOT A, -A, ( … )     town:车墩镇 district: year:2022-2025 section: type: heading:
+    A OR B, NOT A, -A, ( … )     province: city: district: town:车墩镇 place: year:2022-2025 section:
+                                 type: heading: docnum: issuer:
 Raises QueryError with a message that says what is wrong.
 """
 from __future__ import annotations
@@ -14,8 +15,10 @@ from ..errors import QueryError
 from ..model import SECTION_TYPES
 from ..text import match_form
 
-FIELDS = {"town": "town", "镇": "town", "街镇": "town", "district": "district", "区": "district",
-          "year": "year", "年": "year", "年份": "year", "section": "section_type", "类别": "section_type",
+FIELDS = {"town": "town", "镇": "town", "街镇": "town", "district": "district", "区": "district", "县": "district",
+          "city": "city", "市": "city", "province": "province", "省": "province", "place": "place", "地区": "place",
+          "docnum": "doc_number", "doc_number": "doc_number", "文号": "doc_number", "issuer": "issuer",
+          "发文机关": "issuer", "发布单位": "issuer", "year": "year", "年": "year", "年份": "year", "section": "section_type", "类别": "section_type",
           "type": "doc_type", "doc_type": "doc_type", "文种": "doc_type", "heading": "heading", "标题": "heading"}
 SECTION_NAMES = {"导言": "preamble", "回顾": "review", "工作回顾": "review", "问题": "problems", "不足": "problems",
                  "目标": "goals", "安排": "plan", "任务": "plan", "工作安排": "plan", "结语": "closing",
@@ -36,7 +39,7 @@ class Word:
 
 @dataclass(frozen=True)
 class Field:
-    name: str            # index field: town, district, doc_type, section_type, year, heading
+    name: str            # index field (town, …, year, heading, doc_number, issuer), or place: any level
     value: str | tuple[int, int]        # (first, last) for years
 
 
@@ -111,8 +114,9 @@ def tokenize(query: str) -> list[tuple[str, Any]]:
 
 
 def example(field_name: str) -> str:
-    return {"town": "车墩镇", "district": "松江区", "year": "2024 or 2022-2025", "section_type": "review",
-            "doc_type": "政府工作报告", "heading": "城市更新"}.get(field_name, "…")
+    return {"town": "车墩镇", "district": "松江区", "city": "杭州市", "province": "浙江省", "place": "浦东新区",
+            "year": "2024 or 2022-2025", "section_type": "review", "doc_type": "政府工作报告", "heading": "城市更新",
+            "doc_number": "沪府办发〔2023〕", "issuer": "住房和城乡建设"}.get(field_name, "…")
 
 
 def parse(query: str) -> Node:

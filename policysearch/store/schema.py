@@ -12,13 +12,18 @@ from whoosh.system import pack_uint
 
 from ..model import Report
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+PLACE_LEVELS = ("province", "city", "district", "town")
 # Metadata that has a facet: counted per value over the hits and usable as a filter.
-FACETS = ("town", "district", "year", "section_type", "doc_type")
+FACETS = (*PLACE_LEVELS, "year", "section_type", "doc_type")
+# Usable as filters too, matched by part of the value (see query/evaluate.py); no facet counts.
+PARTIAL_FILTERS = ("doc_number", "issuer")
+# What a snapshot keeps a set of documents for, per value (store/snapshot.py).
+FILTER_FIELDS = (*FACETS, "place_code", *PARTIAL_FILTERS)
+REPORT_FIELDS = (*PLACE_LEVELS, "place_code", "doc_type", "year", "date", *PARTIAL_FILTERS)
 # Every document gets a value for every column: Whoosh 2.7 cuts a column short when the last
 # document of a segment lacks it, and reading that document then fails.
-EMPTY_COLUMNS = {"town": "", "district": "", "doc_type": "", "section_type": "", "date": "", "year": 0,
-                 "position": 0}
+EMPTY_COLUMNS = {**dict.fromkeys(REPORT_FIELDS, ""), "section_type": "", "year": 0, "position": 0}
 STOP_WORDS = frozenset("的了和与及在是")
 SPACES = re.compile(r"[ \t\r\n]+")        # what SpaceSeparatedTokenizer splits at
 
@@ -31,9 +36,14 @@ def schema() -> fields.Schema:
         text=fields.STORED(),
         words=CutWords(),
         # A paragraph stores only what is its own; its report's metadata is stored once, with the report.
-        town=fields.ID(sortable=True),
+        province=fields.ID(sortable=True),
+        city=fields.ID(sortable=True),
         district=fields.ID(sortable=True),
+        town=fields.ID(sortable=True),
+        place_code=fields.ID(sortable=True),
         doc_type=fields.ID(sortable=True),
+        doc_number=fields.ID(sortable=True),
+        issuer=fields.ID(sortable=True),
         section_type=fields.ID(stored=True, sortable=True),
         year=fields.NUMERIC(int, bits=32, sortable=True, signed=False, shift_step=0),
         date=fields.ID(sortable=True),
@@ -77,8 +87,7 @@ COUNT_VALUES = CountValues()
 
 
 def paragraph_documents(report: Report, words: list[str]) -> list[dict]:
-    facets = {k: getattr(report, k) for k in ("town", "district", "doc_type", "year", "date")
-              if getattr(report, k) is not None}
+    facets = {k: getattr(report, k) for k in REPORT_FIELDS if getattr(report, k) is not None}
     return [dict(EMPTY_COLUMNS, **facets, kind="p", id=p.id, doc_id=report.id, text=p.text, words=w,
                  section_type=p.section_type, position=p.position, section=p.section,
                  heading=p.heading)

@@ -26,7 +26,7 @@ from pyroaring import BitMap
 from ..model import Paragraph, ReportEntry
 from .layout import Folder
 from .phrases import PhraseIndex
-from .schema import FACETS
+from .schema import FILTER_FIELDS
 from .segments import LENGTH_OF_BYTE, deleted_documents, open_searcher, posting_blocks, word_lengths
 
 DocSet = BitMap
@@ -109,7 +109,7 @@ class Snapshot:
         return self.cache[("column", name)]
 
     def facets(self) -> dict[str, dict[Any, DocSet]]:
-        """{facet: {value: its paragraphs}} of this snapshot (see facets_of)."""
+        """{field: {value: its paragraphs}} of this snapshot for every facet and filter (see facets_of)."""
         if "facets" not in self.cache:
             self.cache["facets"] = facets_of(self)
         return self.cache["facets"]
@@ -175,7 +175,7 @@ def facets_of(snap: Snapshot) -> dict[str, dict[Any, DocSet]]:
     except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError, ValueError, IndexError):
         pass                                   # missing, stale or damaged: compute it again
     universe, facets = snap.universe, {}
-    for name in FACETS:
+    for name in FILTER_FIELDS:
         spec, values = snap.searcher.schema[name], {}
         for btext in spec.sortable_terms(snap.reader, name):
             value = spec.from_bytes(btext)

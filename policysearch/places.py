@@ -1,0 +1,238 @@
+"""The gazetteer: China's provinces, cities, county-level units and townships (国家统计局
+统计用区划代码, from data/divisions.json), with the names documents of past years still use
+(data/former_names.json). Loaded once, when first asked.
+
+A unit's path runs province › city › district › town; a 直辖市 is its own city (上海市 › 上海市 ›
+松江区 › 车墩镇), a county-level city governed by its province (仙桃市) has no city.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+LEVELS = ("province", "city", "district", "town")
+LEVEL_OF_CODE = {2: "province", 4: "city", 6: "district", 9: "town"}
+MUNICIPALITIES = ("11", "12", "31", "50")          # 北京 天津 上海 重庆: 直辖市
+# 'Xx市' -> 'Xx', '广西壮族自治区' -> '广西', 'Xx地区'/'Xx盟' -> 'Xx': what people write for a province or city.
+SHORT_PROVINCE = re.compile(r"(?:壮族|回族|维吾尔)?(?:自治区|省|市)$")
+SHORT_CITY = re.compile(r"(?:市|地区|盟)$")
+# 'Xx新区' -> 'Xx' (浦东), 'Xx县'/'Xx区'/'Xx市'/'Xx旗' -> 'Xx': only where no other unit shares it.
+SHORT_DISTRICT = re.compile(r"(?:新区|区|县|市|旗)$")
+TOWNSHIP = re.compile(r"(?:镇|乡|街道|苏木)$")
+
+
+@dataclass(eq=False)
+class Unit:
+    code: str                   # the package's code: 2, 4, 6 or 9 digits by level
+    name: str
+    level: str                  # province, city, district, town
+    parent: Unit | None = field(default=None, repr=False)
+
+    @property
+    def path(self) -> list[Unit]:
+        """From the province down to this unit."""
+        out, unit = [], self
+        while unit:
+            out.insert(0, unit)
+            unit = unit.parent
+        return out
+
+    @property
+    def place_code(self) -> str:
+        """The 12-digit 统计用区划代码."""
+        return self.code.ljust(12, "0")
+
+    def within(self, other: Unit) -> bool:
+        """This unit is `other` or lies below it."""
+        return self.code.startswith(other.code)
+
+    def fields(self) -> dict[str, str | None]:
+        """province, city, district, town and place_code of a report issued by this unit."""
+        out: dict[str, str | None] = dict.fromkeys(LEVELS)
+        for unit in self.path:
+            out[unit.level] = unit.name
+        if self.code[:2] in MUNICIPALITIES:
+            out["city"] = out["province"]
+        out["place_code"] = self.place_code
+        return out
+
+
+@dataclass
+class Gazetteer:
+    version: str
+    by_code: dict[str, Unit]
+    names: dict[str, list[Unit]]        # full and former names
+    short: dict[str, list[Unit]]        # short forms people write (上海, 浦东), when only one unit has them
+    children: dict[str, list[Unit]]
+    lengths: dict[str, list[int]]       # by a name's first two characters: the lengths of the names, longest first
+
+
+def _read(name: str) -> dict:
+    with resources.files("policysearch").joinpath(f"data/{name}").open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _add(index: dict[str, list[Unit]], name: str, unit: Unit) -> None:
+    units = index.setdefault(name, [])
+    if unit not in units:
+        units.append(unit)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    data = _read("divisions.json")
+    by_code: dict[str, Unit] = {}
+    children: dict[str, list[Unit]] = {}
+    names: dict[str, list[Unit]] = {}
+    for code, name in data["units"].items():         # sorted by code: parents come first
+        parent = next((by_code[code[:n]] for n in (6, 4, 2) if n < len(code) and code[:n] in by_code), None)
+        unit = Unit(code, name, LEVEL_OF_CODE[len(code)], parent)
+        by_code[code] = unit
+        children.setdefault(parent.code if parent else "", []).append(unit)
+        _add(names, name, unit)
+    for former, now, within, _year in _read("former_names.json")["names"]:
+        scope = _unique(names.get(within, []))
+        targets = [u for u in names.get(now, []) if scope and u.within(scope)]
+        if len(targets) != 1:
+            raise ValueError(f"former_names.json: {former} -> {now} in {within} is not one unit")
+        _add(names, former, targets[0])
+    # A 县 or county-level 市 turned into a 区 of the same stem (崇明县 -> 崇明区, 从化市 -> 从化区), where
+    # no unit of today has that name.
+    derived: set[str] = set()
+    for unit in [u for u in by_code.values() if u.level == "district" and re.search(r"[^新城矿郊]区$", u.name)]:
+        stem = unit.name[:-1]
+        for former in (stem + "县", stem + "市"):
+            if len(stem) >= 2 and (former not in names or former in derived):
+                derived.add(former)
+                _add(names, former, unit)
+    short: dict[str, list[Unit]] = {}
+    for unit in by_code.values():
+        pattern = {"province": SHORT_PROVINCE, "city": SHORT_CITY, "district": SHORT_DISTRICT}.get(unit.level)
+        stem = pattern.sub("", unit.name) if pattern else ""
+        if len(stem) >= 2 and stem != unit.name and stem not in names:
+            _add(short, stem, unit)
+    short = {k: v for k, v in short.items() if len(v) == 1}
+    lengths: dict[str, list[int]] = {}
+    for name in [*names, *short]:
+        lengths.setdefault(name[:2], []).append(len(name))
+    lengths = {k: sorted(set(v), reverse=True) for k, v in lengths.items()}
+    return Gazetteer(data["version"], by_code, names, short, children, lengths)
+
+
+def _unique(units: list[Unit]) -> Unit | None:
+    return units[0] if len(units) == 1 else None
+
+
+def units(name: str, short: bool = True) -> list[Unit]:
+    """Every unit a name may mean: its full name, a former name (today's unit), or (with `short`)
+    a short form only one unit has (上海, 浦东, 广西)."""
+    g = gazetteer()
+    name = re.sub(r"\s+", "", name or "")
+    found = g.names.get(name) or (g.short.get(name, []) if short else [])
+    if not found and name.endswith("街道办事处"):
+        found = g.names.get(name[:-3], [])
+    return list(found)
+
+
+def by_code(code: str) -> Unit | None:
+    """The unit of a code, in the package's form or as a 12-digit 统计用区划代码 ('310112000000')."""
+    code = re.sub(r"\D", "", code or "")
+    g = gazetteer()
+    return next((g.by_code[code[:n]] for n in (9, 6, 4, 2)
+                 if code[:n] in g.by_code and not code[n:].strip("0")), None)
+
+
+def resolve(name: str, within: Unit | None = None) -> Unit | None:
+    """The one unit a name means (below `within` if given); None when none or several do."""
+    found = units(name)
+    return _unique([u for u in found if within is None or u.within(within)])
+
+
+def common(found: list[Unit]) -> Unit | None:
+    """The lowest unit every one of `found` lies in or is (None when they share no province)."""
+    if not found:
+        return None
+    prefix = found[0].code
+    for unit in found[1:]:
+        while not unit.code.startswith(prefix):
+            prefix = prefix[:-1]
+    g = gazetteer()
+    return next((g.by_code[prefix[:n]] for n in (9, 6, 4, 2) if prefix[:n] in g.by_code), None)
+
+
+def decide(found: list[Unit], text: str) -> Unit | None:
+    """Among same-named units, the one a higher-level name in `text` points to (城关镇 with
+    '临潭县' or '甘南藏族自治州' in the document); None when nothing decides."""
+    if len(found) <= 1:
+        return _unique(found)
+    named = [u for u in found if any(_named(a, text) for a in u.path[:-1] if not _shared_by(a, found))]
+    return _unique(named)
+
+
+def _shared_by(ancestor: Unit, found: list[Unit]) -> bool:
+    """An ancestor of every candidate decides nothing."""
+    return all(u.within(ancestor) for u in found)
+
+
+def _named(unit: Unit, text: str) -> bool:
+    return unit.name in text
+
+
+def mentions(text: str, short_at: tuple[int, ...] = (0,)) -> list[tuple[int, int, list[Unit]]]:
+    """The unit names in `text`, longest first from each position, left to right: (start, end,
+    units). Short forms count only at the positions `short_at` (the start of an issuer or a
+    title): elsewhere 上海 or 浦东 are as often part of another word. Township-level units that
+    are no 镇, 乡, 街道 or 苏木 (农场, 林场, 开发区) are left out: their names are too often plain words."""
+    g = gazetteer()
+    out, i = [], 0
+    while i < len(text):
+        for n in g.lengths.get(text[i:i + 2], ()):
+            word = text[i:i + n]
+            found = [u for u in g.names.get(word) or (g.short.get(word, []) if i in short_at else [])
+                     if u.level != "town" or TOWNSHIP.search(u.name)]
+            if len(word) == n and found:
+                out.append((i, i + n, list(found)))
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+def chain(text: str) -> tuple[list[list[Unit]], int]:
+    """The run of unit names a name of an issuer starts with ('上海市闵行区吴泾镇人民政府',
+    '中共杭州市委', '浙江省发展和改革委员会'), each narrowed to the units below the one before it:
+    -> (candidates per name, where the run ends). Empty when the text does not start with a unit."""
+    m = re.match(r"(?:中共|中国共产党)?", text)
+    start = m.end()
+    run: list[list[Unit]] = []
+    for begin, end, found in mentions(text, short_at=(start,)):
+        if begin != start:
+            break
+        if run:
+            below = [u for u in found if any(u.within(p) and u is not p for p in run[-1])]
+            if not below:
+                break
+            # the names before are narrowed to the ones this name lies in
+            run = [[p for p in level if any(u.within(p) for u in below)] for level in run]
+            found = below
+        run.append(found)
+        start = end
+    return run, start
+
+
+def below(unit: Unit) -> dict[str, set[str]]:
+    """The names at each level of a unit and everything under it: what `place:NAME` matches."""
+    g = gazetteer()
+    out: dict[str, set[str]] = {level: set() for level in LEVELS}
+    todo = [unit]
+    while todo:
+        u = todo.pop()
+        out[u.level].add(u.name)
+        todo.extend(g.children.get(u.code, []))
+    if unit.code[:2] in MUNICIPALITIES and unit.level == "province":
+        out["city"].add(unit.name)
+    return out
