@@ -80,6 +80,10 @@ def test_hit_shows_place_year_type_heading_and_section_type(server):
     first = elements(html, "li", "hit")[0][1]
     for fact in (hit.district, hit.town, str(hit.year), hit.doc_type, f"[{hit.section_type}]", *hit.section):
         assert fact in first
+    # the place path, coarsest first; Shanghai is a province-level city, named once
+    assert hit.province == hit.city == "上海市"
+    meta = elements(html, "span", "meta")[0][1]
+    assert meta.startswith(f"上海市 › {hit.district} › {hit.town} · {hit.year}")
 
 
 def test_facets_show_every_facet_the_results_carry_with_their_counts(server):
@@ -106,6 +110,22 @@ def test_a_facet_click_filters_a_second_removes_it_and_a_chip_removes_it(server)
     again = [a["href"] for a, _ in elements(filtered, "a", "on")]
     assert chip and again and query_of(chip[0]) == query_of(again[0]) == {"q": '"改造"'}
     assert hits_of(server.get(chip[0])[2]) == hits_of(html)
+
+
+def test_every_facet_filters_as_the_library_does(server):
+    """Each facet's first value, as a URL parameter, gives the hits Index.search gives for it
+    (the place levels, year, section type, document type)."""
+    query = '"改造" OR "城市"'
+    results = library(server.index, query)
+    assert {"province", "city", "district", "town"} <= set(results.facets)
+    for name, counts in results.facets.items():
+        value = next(iter(counts))
+        keyword = "section" if name == "section_type" else name
+        param = "type" if name == "doc_type" else keyword
+        expected = library(server.index, query, **{keyword: str(value)})
+        status, _, html = server.get("/", {"q": query, param: str(value)})
+        assert status == 200 and hits_of(html) == [h.id for h in expected.hits], name
+        assert f"{expected.total} hit" in elements(html, "p", "summary")[0][1]
 
 
 def test_paging_and_sorting_are_in_the_url(server):

@@ -33,6 +33,7 @@ FACET_LABELS = {
     "city": "市 city",
     "district": "区县 district",
     "town": "镇街 town",
+    "place": "地方 place",
     "year": "年份 year",
     "section_type": "类别 section type",
     "doc_type": "文种 document type",
@@ -157,8 +158,13 @@ def pieces(text: str, spans, start: int = 0, end: int | None = None, first: int 
 
 
 def place_path(item: Hit | ReportEntry) -> list[str]:
-    """The place levels a hit or report names, outermost first (missing levels left out)."""
-    return [value for value in (getattr(item, level, None) for level in PLACE_LEVELS) if value]
+    """The place levels a hit or report names, outermost first: missing levels left out, and a
+    level that repeats the one above it (a 直辖市 is its own city) said once."""
+    path: list[str] = []
+    for value in (getattr(item, level, None) for level in PLACE_LEVELS):
+        if value and (not path or path[-1] != value):
+            path.append(value)
+    return path
 
 
 def facet_groups(search: Search, facets: dict) -> list[dict]:
