@@ -141,3 +141,25 @@ def test_screenshot_of_the_search_page_with_chinese_text(server, browser):
     os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)
     assert browser.save_screenshot(SCREENSHOT)
     assert os.path.getsize(SCREENSHOT) > 20_000
+
+
+def test_dark_mode_and_a_phone_sized_window(server, browser):
+    browser.get(server.url + "/?" + urlencode({"q": "城中村改造"}))
+    background = "return getComputedStyle(document.body).backgroundColor"
+    light = browser.execute_script(background)
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+    )
+    try:
+        dark = browser.execute_script(background)
+        rgb = [int(n) for n in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3]]
+        assert dark != light and sum(rgb) < 150
+        browser.set_window_size(390, 844)
+        width = browser.execute_script("return document.documentElement.clientWidth")
+        results, facets = by_css(browser, ".results")[0], by_css(browser, ".facets")[0]
+        assert results.rect["width"] > 0.8 * width  # one column: the hits take the width
+        assert facets.rect["y"] > results.rect["y"]  # the facets below them
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width  # no sideways scroll
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        browser.set_window_size(1200, 900)
