@@ -205,11 +205,22 @@ def test_next_and_previous_match_step_through_all_matches(server):
     assert status == 400 and f"between 1 and {count}" in page
 
 
-def test_whole_report_shows_every_paragraph(server):
+def test_whole_report_shows_every_paragraph_and_starts_at_the_one_asked_for(server):
     hit = library(server.index, '"城中村"').hits[0]
-    _, _, html = server.get(f"/paragraph/{hit.id}", {"q": '"城中村"', "around": "all"})
-    shown = [a["id"][2:] for a, _ in elements(html, "section", "paragraph")]
-    assert shown == [p.id for p in Index(server.index).paragraphs(hit.doc_id)]
+    _, _, around = server.get(f"/paragraph/{hit.id}", {"q": '"城中村"'})
+    link = next(a["href"] for a, t in elements(around, "a") if t == "the whole report")
+    assert link.endswith(f"#p-{hit.id}")
+    _, _, html = server.get(link.split("#")[0])
+    assert shown_ids(html) == [p.id for p in Index(server.index).paragraphs(hit.doc_id)]
+    target = next(part for part in sections(html) if 'class="paragraph target' in part)
+    assert elements(target, "mark", "current")  # the current match is the paragraph's own
+    back = next(a["href"] for a, t in elements(html, "a") if t == "only the paragraphs around it")
+    assert shown_ids(server.get(back.split("#")[0])[2]) == shown_ids(around)
+
+
+def shown_ids(html: str) -> list[str]:
+    """Paragraph ids shown on a paragraph page, in order."""
+    return [a["id"][2:] for a, _ in elements(html, "section", "paragraph")]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
@@ -210,7 +210,7 @@ def hit_view(hit, search: Search) -> dict:
     return {
         "hit": hit,
         "place": place_path(hit),
-        "url": search.url(f"/paragraph/{hit.id}"),
+        "url": search.url(f"/paragraph/{quote(hit.id)}"),
         "before": "…" if start else "",
         "after": "…" if end < len(hit.text) else "",
         "snippet": pieces(hit.text, hit.highlights, start, end),
@@ -292,7 +292,7 @@ class Site:
             current = bounded(params, "m", 1, max(count, 1), current or 1)
         except BadRequest as e:
             return self.page("paragraph.html", 400, search=search, error=str(e))
-        here = f"/paragraph/{paragraph_id}"
+        here = f"/paragraph/{quote(paragraph_id)}"
         around_param = "all" if around is None else (around if around != DEFAULT_AROUND else None)
         step = {
             n: search.url(here, around=around_param, m=n) + f"#m{n}"
@@ -310,8 +310,9 @@ class Site:
             current=current if count else 0,
             prev_url=step.get(current - 1),
             next_url=step.get(current + 1),
-            whole_url=search.url(here, around="all", m=current if count else None),
-            around_url=search.url(here),
+            # the matches are numbered anew in the other view: it starts at the paragraph's first
+            whole_url=search.url(here, around="all") + f"#p-{quote(paragraph_id)}",
+            around_url=search.url(here) + f"#p-{quote(paragraph_id)}",
             whole=around is None,
         )
 
