@@ -295,5 +295,93 @@ def serve(index_path, corpus, host, port, open_browser, quiet):
     run(open_index(index_path, corpus, quiet), host, port, open_browser)
 
 
+# -- trend, kwic, keywords ------------------------------------------------------------------------
+def reading_options(f):
+    """What every reading command takes: the output format, colour, the index (built on first use)."""
+    for option in reversed([
+            click.option("--json", "as_json", is_flag=True, help="print JSON"),
+            click.option("--csv", "as_csv", is_flag=True, help="print CSV"),
+            click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
+            click.option("--index", "index_path", envvar="POLICYSEARCH_INDEX", default="index", show_envvar=True,
+                         help=INDEX_HELP),
+            click.option("--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True,
+                         help=CORPUS_HELP),
+            click.option("--quiet", "-q", is_flag=True, help="no progress bar")]):
+        f = option(f)
+    return f
+
+
+def emit(as_json: bool, as_csv: bool, color: str, result: dict, csv_text, plain) -> None:
+    """Print a result as JSON, CSV, or text for people (plain: Painter -> str)."""
+    if as_json:
+        click.echo(render.to_json(result))
+    elif as_csv:
+        click.echo(csv_text(), nl=False)
+    else:
+        paint = painter(color)
+        click.echo(plain(paint), color=paint.color)
+
+
+@main.command()
+@click.argument("queries", nargs=-1, required=True)
+@click.option("--by", default="year", show_default=True,
+              help="count per year, town, district, section or type (any facet of the index)")
+@click.option("--per", type=click.Choice(["paragraphs", "reports"]), default="paragraphs", show_default=True,
+              help="rate per 1,000 paragraphs, or % of reports")
+@click.option("--chart", type=click.Path(dir_okay=False), help="also write a chart: FILE.svg or FILE.png")
+@filter_options
+@reading_options
+@guarded
+def trend(queries, by, per, chart, filters, as_json, as_csv, color, index_path, corpus, quiet):
+    """How often each QUERY is met per year, place, section type or kind, against all paragraphs
+    and reports of each under the same filters. One series per QUERY."""
+    from .chart import chart_format, write_chart
+    if chart:
+        chart_format(chart)                  # a bad name fails before the counting
+    result = open_index(index_path, corpus, quiet).trend(list(queries), by=by, per=per, **filters)
+    if chart:
+        write_chart(result, chart)
+    emit(as_json, as_csv, color, result, lambda: render.trend_csv(result), lambda p: render.trend_text(result, p))
+    sys.exit(0 if any(s["paragraphs"] for c in result["cells"] for s in c["series"]) else 1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--width", default=40, show_default=True, type=click.IntRange(min=0),
+              help="display columns of context on each side (a Chinese character takes two)")
+@click.option("--sort", type=click.Choice(["year", "place", "left", "right"]), default="year", show_default=True,
+              help="left: by the characters nearest the match, reading leftwards")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=0), help="lines to show (0 = all)")
+@filter_options
+@reading_options
+@guarded
+def kwic(query, width, sort, limit, filters, as_json, as_csv, color, index_path, corpus, quiet):
+    """A concordance: every occurrence of QUERY's text in context, one line each."""
+    result = open_index(index_path, corpus, quiet).kwic(query, width=width, sort=sort, limit=limit or None,
+                                                        **filters)
+    emit(as_json, as_csv, color, result, lambda: render.rows_csv(render.KWIC_CSV, result["lines"]),
+         lambda p: render.kwic_text(result, width, p))
+    sys.exit(0 if result["total"] else 1)
+
+
+@main.command()
+@click.argument("focus", nargs=-1)
+@click.option("--vs", help="the reference: filters or a query (default: the whole index)")
+@click.option("--limit", default=30, show_default=True, type=click.IntRange(min=0), help="words to show (0 = all)")
+@click.option("--min-reports", default=2, show_default=True, type=click.IntRange(min=1),
+              help="leave out words used by fewer reports of the focus")
+@filter_options
+@reading_options
+@guarded
+def keywords(focus, vs, limit, min_reports, filters, as_json, as_csv, color, index_path, corpus, quiet):
+    """jieba's words most characteristic of the FOCUS (filters such as town:车墩镇 year:2024, or a
+    query) against a reference, by Sketch Engine's simple maths."""
+    result = open_index(index_path, corpus, quiet).keywords(
+        " ".join(focus), vs=vs, limit=limit or None, min_reports=min_reports, **filters)
+    emit(as_json, as_csv, color, result, lambda: render.rows_csv(render.KEYWORD_CSV, result["keywords"]),
+         lambda p: render.keywords_text(result, p))
+    sys.exit(0 if result["keywords"] else 1)
+
+
 if __name__ == "__main__":
     main()

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from .errors import PolicySearchError, ReadError
 from .model import Context, Paragraph, Removal, Report, ReportEntry, Results, RunSummary, Stats
-from .query import Years, query_highlights, search
+from .query import Years, analyze, keywords, query_highlights, search
 from .store import layout, write
 from .store.phrases import LOCK_WAIT
 from .store.schema import FACETS
@@ -61,6 +61,31 @@ class Index:
         return search(self.snapshot(), query, province=province, city=city, district=district, town=town,
                       place=place, year=year, section=section, doc_type=doc_type, limit=limit, offset=offset,
                       sort=sort, facets=facets)
+
+    def trend(self, queries: Sequence[str], *, by: str = "year", per: str = "paragraphs", **filters) -> dict:
+        """How often each query is met per year, place, section type or kind (`by`: any facet, or
+        section / type), against all paragraphs and reports of the cell under the same filters:
+        {"queries", "by", "per", "cells": [{"key", "series": [{"query", "paragraphs", "reports",
+        "rate"}], "total_paragraphs", "total_reports", "thin"}]}. `filters` as search takes them.
+        Raises QueryError."""
+        return analyze.trend(self.snapshot(), queries, by=by, per=per, **filters)
+
+    def kwic(self, query: str, *, width: int = 40, sort: str = "year", limit: int | None = None, **filters) -> dict:
+        """Every occurrence of the query's text in context (`width` display columns each side),
+        sorted by year, place, left or right context: {"query", "total", "lines": [{"left",
+        "match", "right", "paragraph_id", "doc_id", "town", "district", "city", "province",
+        "year", "start"}]}. `filters` as search takes them. Raises QueryError."""
+        return analyze.kwic(self.snapshot(), query, width=width, sort=sort, limit=limit, **filters)
+
+    def keywords(self, focus: str = "", *, vs: str | None = None, limit: int | None = 30, min_reports: int = 2,
+                 **filters) -> dict:
+        """jieba's words most characteristic of the focus (a query of filters, words or phrases, and
+        the keyword filters) against the reference `vs` (a query; the whole index by default), by
+        Sketch Engine's simple maths, used by at least `min_reports` focus reports: {"focus",
+        "reference": {"query", "paragraphs", "reports", "words"}, "keywords": [{"word", "score",
+        "focus_count", "reference_count", "focus_per_million", "reference_per_million",
+        "focus_reports"}]}. `filters` as search takes them. Raises QueryError."""
+        return keywords.keywords(self.snapshot(), focus, vs=vs, limit=limit, min_reports=min_reports, **filters)
 
     def highlights(self, query: str, text: str) -> list[tuple[int, int]]:
         """The [start, end) spans of a query's matches in any text, as a hit's `highlights`."""

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 
 from .model import Context, Hit, Report, ReportEntry, Results, Stats
+from .text import display_width
 
 HIT_KEYS = ("id", "doc_id", "text", "snippet", "highlights", "province", "city", "district", "town", "year", "date",
             "doc_type", "title", "section", "section_type", "score")
@@ -192,3 +193,111 @@ def stats_text(s: Stats) -> str:
     return (f"index      {s.path}\nreports    {s.reports}\nparagraphs {s.paragraphs}\n"
             f"towns      {s.towns}\nyears      {years}\nsize       {s.size_bytes / 1e6:.1f} MB\n"
             f"built by   policysearch {s.built_by} (schema {s.schema}, analyzer {s.analyzer})")
+
+
+# -- trend, kwic, keywords ------------------------------------------------------------------------
+BAR = 30                                     # columns of the longest bar
+EIGHTHS = " ▏▎▍▌▋▊▉"
+RATE_UNITS = {"paragraphs": "‰", "reports": "%"}
+RATE_WORDS = {"paragraphs": "per 1,000 paragraphs", "reports": "% of reports"}
+TREND_CSV = ("by", "key", "query", "paragraphs", "reports", "rate", "total_paragraphs", "total_reports", "thin")
+KWIC_CSV = ("left", "match", "right", "paragraph_id", "doc_id", "town", "district", "city", "province", "year",
+            "start")
+KEYWORD_CSV = ("word", "score", "focus_count", "reference_count", "focus_per_million", "reference_per_million",
+               "focus_reports")
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """The text filled with spaces to `width` display columns (on the left when right-aligned)."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
+def bar(value: float, top: float) -> str:
+    """A bar of up to BAR columns, in eighths of a column."""
+    eighths = round(BAR * 8 * value / top) if top else 0
+    return "█" * (eighths // 8) + (EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def cell_label(key: str | None) -> str:
+    return "(unknown)" if key is None else key
+
+
+def trend_text(result: dict, paint: Painter) -> str:
+    """One bar per cell and query, aligned, with the counts and the cell's denominators."""
+    cells, per = result["cells"], result["per"]
+    if not cells:
+        return "nothing to count under these filters"
+    unit, queries = RATE_UNITS[per], result["queries"]
+    top = max(s["rate"] for c in cells for s in c["series"])
+    key_width = max(display_width(result["by"]), *(display_width(cell_label(c["key"])) for c in cells))
+    query_width = max(display_width(q) for q in queries)
+    rate_width = max(len(f"{s['rate']:.2f}") for c in cells for s in c["series"])
+    lines = []
+    for c in cells:
+        for i, s in enumerate(c["series"]):
+            head = pad(cell_label(c["key"]) if i == 0 else "", key_width)
+            label = f"  {pad(s['query'], query_width)}" if len(queries) > 1 else ""
+            counts = (f"{s['paragraphs']} of {c['total_paragraphs']} paragraphs, "
+                      f"{s['reports']} of {c['total_reports']} reports")
+            thin = paint("dim", "  thin") if c["thin"] and i == len(c["series"]) - 1 else ""
+            lines.append(f"{paint('bold', head)}{label}  {paint('match', pad(bar(s['rate'], top), BAR))} "
+                         f"{s['rate']:>{rate_width}.2f}{unit}  {counts}{thin}")
+    lines.append(paint("dim", f"rate: {RATE_WORDS[per]} of each {result['by']} under the same filters; "
+                              f"thin: fewer than 3 reports"))
+    return "\n".join(lines)
+
+
+def trend_csv(result: dict) -> str:
+    """One row per cell and query."""
+    return rows_csv(TREND_CSV, [{"by": result["by"], "key": c["key"], **s, "total_paragraphs": c["total_paragraphs"],
+                                 "total_reports": c["total_reports"], "thin": c["thin"]}
+                                for c in result["cells"] for s in c["series"]])
+
+
+def place_of(line: dict) -> str:
+    """The two narrowest places known, broad to narrow (松江区 车墩镇)."""
+    known = [line.get(k) for k in ("province", "city", "district", "town") if line.get(k)]
+    return " ".join(known[-2:])
+
+
+def kwic_text(result: dict, width: int, paint: Painter) -> str:
+    """Left context right-aligned, the match, right context, then place, year and paragraph id."""
+    lines = [f"{pad(line['left'], width, right=True)} {paint('match', line['match'])} {pad(line['right'], width)}  "
+             + paint("dim", "  ".join(str(v) for v in (place_of(line), line["year"], line["paragraph_id"]) if v))
+             for line in result["lines"]]
+    total, shown = result["total"], len(result["lines"])
+    lines.append(paint("bold", f"{total} occurrence{'s' if total != 1 else ''}"
+                               + (f" (showing {shown})" if shown < total else "")))
+    return "\n".join(lines)
+
+
+def keywords_text(result: dict, paint: Painter) -> str:
+    """A table of the words, aligned, under a line saying what was compared with what."""
+    def side(name: str) -> str:
+        s = result[name]
+        return (f"{s['query'] or 'the whole index'} ({s['paragraphs']} paragraphs, {s['reports']} reports, "
+                f"{s['words']} words)")
+    rows = [("word", "score", "focus", "per million", "reference", "per million", "reports")]
+    rows += [(k["word"], f"{k['score']:.2f}", str(k["focus_count"]), f"{k['focus_per_million']:.1f}",
+              str(k["reference_count"]), f"{k['reference_per_million']:.1f}", str(k["focus_reports"]))
+             for k in result["keywords"]]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [paint("bold", f"{side('focus')} against {side('reference')}")]
+    for n, row in enumerate(rows):
+        line = "  ".join(pad(cell, w, right=i > 0) for i, (cell, w) in enumerate(zip(row, widths)))
+        lines.append(paint("dim", line) if n == 0 else line)
+    if not result["keywords"]:
+        lines.append("no word of the focus is used by enough of its reports (see --min-reports)")
+    lines.append(paint("dim", "score: (per million in focus + 1) / (per million in reference + 1); "
+                              "reports: focus reports using the word"))
+    return "\n".join(lines)
+
+
+def rows_csv(keys: tuple[str, ...], rows: list[dict]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(keys)
+    for row in rows:
+        w.writerow(["" if row[k] is None else row[k] for k in keys])
+    return out.getvalue()

@@ -44,6 +44,11 @@ def char_form(ch: str) -> str:
     return DROP.sub("", unicodedata.normalize("NFKC", ch))
 
 
+def display_width(text: str) -> int:
+    """Columns a text takes on a terminal: wide and full-width characters (Chinese) take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def match_map(text: str) -> tuple[str, list[int]]:
     """The match form of `text` character by character, with the index in `text` of every
     character of it, so spans found in the match form can be shown in the text."""

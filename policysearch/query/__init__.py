@@ -16,18 +16,24 @@ from .rank import by_date, rank
 Years = int | str | tuple[int, int] | None
 
 
-def filters_tree(tree: Node, *, province: str | None = None, city: str | None = None, district: str | None = None,
-                 town: str | None = None, place: str | None = None, year: Years = None, section: str | None = None,
-                 doc_type: str | None = None) -> Node:
+def filters_tree(tree: Node, **filters) -> Node:
     """The query with the keyword filters ANDed to it."""
-    extra: list[Node] = []
+    extra = filter_nodes(**filters)
+    return And((tree, *extra)) if extra else tree
+
+
+def filter_nodes(*, province: str | None = None, city: str | None = None, district: str | None = None,
+                 town: str | None = None, place: str | None = None, year: Years = None, section: str | None = None,
+                 doc_type: str | None = None) -> list[Field]:
+    """The keyword filters (as Index.search takes them) as query nodes."""
+    extra: list[Field] = []
     for name, value in (("province", province), ("city", city), ("district", district), ("town", town),
                         ("place", place), ("section_type", section), ("doc_type", doc_type)):
         if value:
             extra.append(field_node(name, value))
     if year not in (None, ""):
         extra.append(Field("year", parse_years(year)))
-    return And((tree, *extra)) if extra else tree
+    return extra
 
 
 def evaluator(snapshot: Snapshot) -> Evaluator:

@@ -67,9 +67,14 @@ class CutWords(fields.TEXT):
         super().__init__(analyzer=words_analyzer(), phrase=False)
 
     def index(self, value, **kwargs):
-        counts = Counter(w for w in SPACES.split(value.lower()) if w and w not in STOP_WORDS)
+        counts = word_counts(value)
         return [(WORD_BYTES.get(w) or WORD_BYTES.setdefault(w, w.encode("utf-8")), n, *COUNT_VALUES[n])
                 for w, n in counts.items()]
+
+
+def word_counts(value: str) -> Counter:
+    """The terms of the words field for a text cut by index_words, with how often each occurs."""
+    return Counter(w for w in SPACES.split(value.lower()) if w and w not in STOP_WORDS)
 
 
 class CountValues(dict):
