@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 from html import unescape
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from web_support import HOSTILE_PHRASE, Server, build_index, elements, server_fixture, tags, web_index_fixture
@@ -246,6 +246,79 @@ def test_api_search_is_exactly_query_json(server, args):
     assert body == out.stdout.rstrip("\n")
 
 
+@pytest.mark.parametrize(
+    "queries, options",
+    [
+        (["城中村改造"], {}),
+        (['"改造"', '"更新"'], {"by": "town"}),
+        (['"改造"'], {"per": "reports", "district": "松江区"}),
+    ],
+)
+def test_api_trend_is_exactly_trend_json(server, queries, options):
+    flags = [part for name, value in options.items() for part in (f"--{name}", value)]
+    out = cli("trend", *queries, *flags, "--json", "--index", server.index)
+    assert out.returncode == 0, out.stderr
+    status, headers, body = server.get("/api/trend?" + urlencode([("q", q) for q in queries] + list(options.items())))
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert body == out.stdout.rstrip("\n")
+    assert server.get("/api/trend", {"q": "改造", "by": "colour"})[0] == 400
+
+
+def test_trend_strip_shows_hits_per_year_and_filters_by_a_bar(server):
+    query = '"改造"'
+    trend = Index(server.index).trend([query], by="year")
+    _, _, html = server.get("/", {"q": query, "town": "车墩镇"})
+    strip = Index(server.index).trend([query], by="year", town="车墩镇")
+    bars = [
+        (a, t)
+        for a, t in elements(html, "a")
+        if "aria-label" in a and ": " in a["aria-label"] and query_of(a.get("href", "")).get("year")
+    ]
+    assert [query_of(a["href"])["year"] for a, _ in bars] == [c["key"] for c in strip["cells"]]
+    for (a, text), cell in zip(bars, strip["cells"]):
+        hits = cell["series"][0]
+        assert a["aria-label"] == f"{cell['key']}: {hits['paragraphs']} paragraphs in {hits['reports']} reports"
+        assert f"of {cell['total_paragraphs']} paragraphs" in text and f"of {cell['total_reports']} reports" in text
+        assert query_of(a["href"]) == {"q": query, "town": "车墩镇", "year": cell["key"]}
+    table = elements(html, "table", "trend-table")[0][1]
+    assert all(str(c["total_paragraphs"]) in table for c in strip["cells"])
+    # a bar's link shows that year, with the strip still showing every year; again removes it
+    year = strip["cells"][-1]["key"]
+    _, _, chosen = server.get(bars[-1][0]["href"])
+    assert hits_of(chosen) == [h.id for h in library(server.index, query, town="车墩镇", year=year).hits]
+    again = [
+        a["href"]
+        for a, _ in elements(chosen, "a")
+        if query_of(a.get("href", "")).get("year") is None
+        and "aria-label" in a
+        and a["aria-label"].startswith(f"{year}: ")
+    ]
+    assert again and query_of(again[0]) == {"q": query, "town": "车墩镇"}
+    assert len(trend["cells"]) >= len(strip["cells"]) > 1
+
+
+def test_kwic_tab_lists_every_occurrence_a_page_at_a_time(server):
+    query = "城中村改造"
+    _, _, html = server.get("/", {"q": query})
+    tab = next(a["href"] for a, t in elements(html, "a") if t.startswith("Concordance"))
+    assert query_of(tab) == {"q": query}
+    expected = Index(server.index).kwic(query, sort="left")
+    for page in (1, 2):
+        status, _, page_html = server.get("/kwic", {"q": query, "order": "left", "limit": 5, "page": page})
+        assert status == 200
+        rows = [(t["left"], t["match"], t["right"]) for t in expected["lines"][(page - 1) * 5 : page * 5]]
+        shown = [
+            tuple(elements(row, "td", cls)[0][1] for cls in ("left", "match", "right"))
+            for row in ["<tr" + part for part in page_html.split("<tr")[1:]]
+            if 'class="hit"' in row
+        ]
+        assert shown == rows
+        assert f"{expected['total']} occurrence" in page_html
+    links = [a["href"] for a, _ in elements(page_html, "a", "open")]
+    assert links[0].startswith(f"/paragraph/{expected['lines'][5]['paragraph_id']}?")
+    assert server.get("/kwic", {"q": query, "order": "middle"})[0] == 400
+
+
 def test_export_csv_is_every_hit_as_query_csv(server):
     query = '"改造"'
     out = cli("query", query, "--csv", "--limit", "0", "--sort", "date", "--index", server.index)
@@ -258,7 +331,11 @@ def test_export_csv_is_every_hit_as_query_csv(server):
 
 
 def test_hostile_documents_are_shown_as_text(server):
-    for path, params in [("/", {"q": HOSTILE_PHRASE}), ("/", {"q": HOSTILE_PHRASE, "town": "车墩镇"})]:
+    for path, params in [
+        ("/", {"q": HOSTILE_PHRASE}),
+        ("/", {"q": HOSTILE_PHRASE, "town": "车墩镇"}),
+        ("/kwic", {"q": HOSTILE_PHRASE}),
+    ]:
         status, _, html = server.get(path, params)
         assert status == 200 and HOSTILE_PHRASE in html
         assert_inert(html)
@@ -313,6 +390,13 @@ PAGE_TAGS = {
     "th",
     "td",
     "code",
+    "figure",
+    "figcaption",
+    "svg",
+    "rect",
+    "text",
+    "details",
+    "summary",
 }
 
 
@@ -324,6 +408,7 @@ def assert_inert(html: str) -> bool:
         assert not [k for k in attrs if k.startswith("on")], (tag, attrs)
         assert not [v for v in attrs.values() if v and v.strip().lower().startswith("javascript:")], (tag, attrs)
     assert [a.get("src") for t, a in tags(html) if t == "script"] == ["/static/app.js"]
+    assert len([t for t, _ in tags(html) if t == "svg"]) == len(elements(html, "figure", "trend")) <= 1
     return True
 
 
@@ -348,7 +433,7 @@ def assert_inert(html: str) -> bool:
 def test_malformed_input_gets_the_page_with_a_message_and_400(server, params, message):
     # the paragraph page uses the query (for its highlights), not the filters (kept for the way back)
     paragraph = [] if {"year", "section"} & set(params) else ["/paragraph/29a3147a4c7c8d26-0016"]
-    for path in ["/", "/api/search", "/export.csv", *paragraph]:
+    for path in ["/", "/api/search", "/export.csv", "/kwic", *paragraph]:
         status, _, body = server.get(path, params)
         assert status == 400, (path, params)
         assert "Traceback" not in body and message in unescape(body)
