@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 from html import unescape
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from web_support import HOSTILE_PHRASE, Server, build_index, elements, server_fixture, tags, web_index_fixture
@@ -80,6 +80,10 @@ def test_hit_shows_place_year_type_heading_and_section_type(server):
     first = elements(html, "li", "hit")[0][1]
     for fact in (hit.district, hit.town, str(hit.year), hit.doc_type, f"[{hit.section_type}]", *hit.section):
         assert fact in first
+    # the place path, coarsest first; Shanghai is a province-level city, named once
+    assert hit.province == hit.city == "上海市"
+    meta = elements(html, "span", "meta")[0][1]
+    assert meta.startswith(f"上海市 › {hit.district} › {hit.town} · {hit.year}")
 
 
 def test_facets_show_every_facet_the_results_carry_with_their_counts(server):
@@ -106,6 +110,22 @@ def test_a_facet_click_filters_a_second_removes_it_and_a_chip_removes_it(server)
     again = [a["href"] for a, _ in elements(filtered, "a", "on")]
     assert chip and again and query_of(chip[0]) == query_of(again[0]) == {"q": '"改造"'}
     assert hits_of(server.get(chip[0])[2]) == hits_of(html)
+
+
+def test_every_facet_filters_as_the_library_does(server):
+    """Each facet's first value, as a URL parameter, gives the hits Index.search gives for it
+    (the place levels, year, section type, document type)."""
+    query = '"改造" OR "城市"'
+    results = library(server.index, query)
+    assert {"province", "city", "district", "town"} <= set(results.facets)
+    for name, counts in results.facets.items():
+        value = next(iter(counts))
+        keyword = "section" if name == "section_type" else name
+        param = "type" if name == "doc_type" else keyword
+        expected = library(server.index, query, **{keyword: str(value)})
+        status, _, html = server.get("/", {"q": query, param: str(value)})
+        assert status == 200 and hits_of(html) == [h.id for h in expected.hits], name
+        assert f"{expected.total} hit" in elements(html, "p", "summary")[0][1]
 
 
 def test_paging_and_sorting_are_in_the_url(server):
@@ -185,11 +205,22 @@ def test_next_and_previous_match_step_through_all_matches(server):
     assert status == 400 and f"between 1 and {count}" in page
 
 
-def test_whole_report_shows_every_paragraph(server):
+def test_whole_report_shows_every_paragraph_and_starts_at_the_one_asked_for(server):
     hit = library(server.index, '"城中村"').hits[0]
-    _, _, html = server.get(f"/paragraph/{hit.id}", {"q": '"城中村"', "around": "all"})
-    shown = [a["id"][2:] for a, _ in elements(html, "section", "paragraph")]
-    assert shown == [p.id for p in Index(server.index).paragraphs(hit.doc_id)]
+    _, _, around = server.get(f"/paragraph/{hit.id}", {"q": '"城中村"'})
+    link = next(a["href"] for a, t in elements(around, "a") if t == "the whole report")
+    assert link.endswith(f"#p-{hit.id}")
+    _, _, html = server.get(link.split("#")[0])
+    assert shown_ids(html) == [p.id for p in Index(server.index).paragraphs(hit.doc_id)]
+    target = next(part for part in sections(html) if 'class="paragraph target' in part)
+    assert elements(target, "mark", "current")  # the current match is the paragraph's own
+    back = next(a["href"] for a, t in elements(html, "a") if t == "only the paragraphs around it")
+    assert shown_ids(server.get(back.split("#")[0])[2]) == shown_ids(around)
+
+
+def shown_ids(html: str) -> list[str]:
+    """Paragraph ids shown on a paragraph page, in order."""
+    return [a["id"][2:] for a, _ in elements(html, "section", "paragraph")]
 
 
 @pytest.mark.parametrize(
@@ -215,6 +246,79 @@ def test_api_search_is_exactly_query_json(server, args):
     assert body == out.stdout.rstrip("\n")
 
 
+@pytest.mark.parametrize(
+    "queries, options",
+    [
+        (["城中村改造"], {}),
+        (['"改造"', '"更新"'], {"by": "town"}),
+        (['"改造"'], {"per": "reports", "district": "松江区"}),
+    ],
+)
+def test_api_trend_is_exactly_trend_json(server, queries, options):
+    flags = [part for name, value in options.items() for part in (f"--{name}", value)]
+    out = cli("trend", *queries, *flags, "--json", "--index", server.index)
+    assert out.returncode == 0, out.stderr
+    status, headers, body = server.get("/api/trend?" + urlencode([("q", q) for q in queries] + list(options.items())))
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert body == out.stdout.rstrip("\n")
+    assert server.get("/api/trend", {"q": "改造", "by": "colour"})[0] == 400
+
+
+def test_trend_strip_shows_hits_per_year_and_filters_by_a_bar(server):
+    query = '"改造"'
+    trend = Index(server.index).trend([query], by="year")
+    _, _, html = server.get("/", {"q": query, "town": "车墩镇"})
+    strip = Index(server.index).trend([query], by="year", town="车墩镇")
+    bars = [
+        (a, t)
+        for a, t in elements(html, "a")
+        if "aria-label" in a and ": " in a["aria-label"] and query_of(a.get("href", "")).get("year")
+    ]
+    assert [query_of(a["href"])["year"] for a, _ in bars] == [c["key"] for c in strip["cells"]]
+    for (a, text), cell in zip(bars, strip["cells"]):
+        hits = cell["series"][0]
+        assert a["aria-label"] == f"{cell['key']}: {hits['paragraphs']} paragraphs in {hits['reports']} reports"
+        assert f"of {cell['total_paragraphs']} paragraphs" in text and f"of {cell['total_reports']} reports" in text
+        assert query_of(a["href"]) == {"q": query, "town": "车墩镇", "year": cell["key"]}
+    table = elements(html, "table", "trend-table")[0][1]
+    assert all(str(c["total_paragraphs"]) in table for c in strip["cells"])
+    # a bar's link shows that year, with the strip still showing every year; again removes it
+    year = strip["cells"][-1]["key"]
+    _, _, chosen = server.get(bars[-1][0]["href"])
+    assert hits_of(chosen) == [h.id for h in library(server.index, query, town="车墩镇", year=year).hits]
+    again = [
+        a["href"]
+        for a, _ in elements(chosen, "a")
+        if query_of(a.get("href", "")).get("year") is None
+        and "aria-label" in a
+        and a["aria-label"].startswith(f"{year}: ")
+    ]
+    assert again and query_of(again[0]) == {"q": query, "town": "车墩镇"}
+    assert len(trend["cells"]) >= len(strip["cells"]) > 1
+
+
+def test_kwic_tab_lists_every_occurrence_a_page_at_a_time(server):
+    query = "城中村改造"
+    _, _, html = server.get("/", {"q": query})
+    tab = next(a["href"] for a, t in elements(html, "a") if t.startswith("Concordance"))
+    assert query_of(tab) == {"q": query}
+    expected = Index(server.index).kwic(query, sort="left")
+    for page in (1, 2):
+        status, _, page_html = server.get("/kwic", {"q": query, "order": "left", "limit": 5, "page": page})
+        assert status == 200
+        rows = [(t["left"], t["match"], t["right"]) for t in expected["lines"][(page - 1) * 5 : page * 5]]
+        shown = [
+            tuple(elements(row, "td", cls)[0][1] for cls in ("left", "match", "right"))
+            for row in ["<tr" + part for part in page_html.split("<tr")[1:]]
+            if 'class="hit"' in row
+        ]
+        assert shown == rows
+        assert f"{expected['total']} occurrence" in page_html
+    links = [a["href"] for a, _ in elements(page_html, "a", "open")]
+    assert links[0].startswith(f"/paragraph/{expected['lines'][5]['paragraph_id']}?")
+    assert server.get("/kwic", {"q": query, "order": "middle"})[0] == 400
+
+
 def test_export_csv_is_every_hit_as_query_csv(server):
     query = '"改造"'
     out = cli("query", query, "--csv", "--limit", "0", "--sort", "date", "--index", server.index)
@@ -227,7 +331,11 @@ def test_export_csv_is_every_hit_as_query_csv(server):
 
 
 def test_hostile_documents_are_shown_as_text(server):
-    for path, params in [("/", {"q": HOSTILE_PHRASE}), ("/", {"q": HOSTILE_PHRASE, "town": "车墩镇"})]:
+    for path, params in [
+        ("/", {"q": HOSTILE_PHRASE}),
+        ("/", {"q": HOSTILE_PHRASE, "town": "车墩镇"}),
+        ("/kwic", {"q": HOSTILE_PHRASE}),
+    ]:
         status, _, html = server.get(path, params)
         assert status == 200 and HOSTILE_PHRASE in html
         assert_inert(html)
@@ -282,6 +390,13 @@ PAGE_TAGS = {
     "th",
     "td",
     "code",
+    "figure",
+    "figcaption",
+    "svg",
+    "rect",
+    "text",
+    "details",
+    "summary",
 }
 
 
@@ -293,6 +408,7 @@ def assert_inert(html: str) -> bool:
         assert not [k for k in attrs if k.startswith("on")], (tag, attrs)
         assert not [v for v in attrs.values() if v and v.strip().lower().startswith("javascript:")], (tag, attrs)
     assert [a.get("src") for t, a in tags(html) if t == "script"] == ["/static/app.js"]
+    assert len([t for t, _ in tags(html) if t == "svg"]) == len(elements(html, "figure", "trend")) <= 1
     return True
 
 
@@ -317,7 +433,7 @@ def assert_inert(html: str) -> bool:
 def test_malformed_input_gets_the_page_with_a_message_and_400(server, params, message):
     # the paragraph page uses the query (for its highlights), not the filters (kept for the way back)
     paragraph = [] if {"year", "section"} & set(params) else ["/paragraph/29a3147a4c7c8d26-0016"]
-    for path in ["/", "/api/search", "/export.csv", *paragraph]:
+    for path in ["/", "/api/search", "/export.csv", "/kwic", *paragraph]:
         status, _, body = server.get(path, params)
         assert status == 400, (path, params)
         assert "Traceback" not in body and message in unescape(body)

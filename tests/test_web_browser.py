@@ -141,3 +141,46 @@ def test_screenshot_of_the_search_page_with_chinese_text(server, browser):
     os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)
     assert browser.save_screenshot(SCREENSHOT)
     assert os.path.getsize(SCREENSHOT) > 20_000
+
+
+def test_dark_mode_and_a_phone_sized_window(server, browser):
+    browser.get(server.url + "/?" + urlencode({"q": "城中村改造"}))
+    background = "return getComputedStyle(document.body).backgroundColor"
+    light = browser.execute_script(background)
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+    )
+    try:
+        dark = browser.execute_script(background)
+        rgb = [int(n) for n in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3]]
+        assert dark != light and sum(rgb) < 150
+        browser.set_window_size(390, 844)
+        width = browser.execute_script("return document.documentElement.clientWidth")
+        results, facets = by_css(browser, ".results")[0], by_css(browser, ".facets")[0]
+        assert results.rect["width"] > 0.8 * width  # one column: the hits take the width
+        assert facets.rect["y"] > results.rect["y"]  # the facets below them
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width  # no sideways scroll
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        browser.set_window_size(1200, 900)
+
+
+def test_a_click_on_a_years_bar_filters_to_that_year(server, browser):
+    query = '"改造"'
+    browser.get(server.url + "/?" + urlencode({"q": query}))
+    cells = Index(server.index).trend([query], by="year")["cells"]
+    bars = by_css(browser, ".trend svg a")
+    assert [b.get_attribute("aria-label").split(":")[0] for b in bars] == [c["key"] for c in cells]
+    year = cells[-1]["key"]
+    by_css(browser, ".trend svg a")[-1].find_element("css selector", "rect.bar").click()
+    wait_for(browser, lambda d: url_params(d).get("year") == year)
+    expected = Index(server.index).search(query, year=year)
+    assert f"{expected.total} hit" in by_css(browser, ".summary")[0].text
+    assert "bar on" in by_css(browser, ".trend svg a")[-1].find_element("css selector", "rect.bar").get_attribute(
+        "class"
+    )
+    # the concordance tab keeps the query and the year
+    by_css(browser, ".tabs a")[0].click()
+    wait_for(browser, lambda d: d.current_url.startswith(server.url + "/kwic"))
+    assert url_params(browser) == {"q": query, "year": year}
+    assert all(year in cell.text for cell in by_css(browser, ".kwic td.where"))

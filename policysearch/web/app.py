@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
@@ -27,12 +27,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STATIC = os.path.join(HERE, "static")
 MAX_LIMIT, MAX_PAGE, DEFAULT_LIMIT = 100, 1000, 10
 MAX_AROUND, DEFAULT_AROUND = 50, 3
+BAR_WIDTH, BAR_GAP, BAR_HEIGHT, LABEL_HEIGHT = 36, 8, 64, 16  # the trend strip's bars, in SVG units
+KWIC_ORDERS = ("year", "place", "left", "right")
 PLACE_LEVELS = ("province", "city", "district", "town")  # outermost first, as a place path reads
 FACET_LABELS = {
     "province": "省 province",
     "city": "市 city",
     "district": "区县 district",
     "town": "镇街 town",
+    "place": "地方 place",
     "year": "年份 year",
     "section_type": "类别 section type",
     "doc_type": "文种 document type",
@@ -156,9 +159,14 @@ def pieces(text: str, spans, start: int = 0, end: int | None = None, first: int 
     return out
 
 
-def place_path(item: Hit | ReportEntry) -> list[str]:
-    """The place levels a hit or report names, outermost first (missing levels left out)."""
-    return [value for value in (getattr(item, level, None) for level in PLACE_LEVELS) if value]
+def place_path(item: Hit | ReportEntry | dict) -> list[str]:
+    """The place levels a hit, report or concordance line names, outermost first: missing levels
+    left out, and a level that repeats the one above it (a 直辖市 is its own city) said once."""
+    path: list[str] = []
+    for value in (item.get(k) if isinstance(item, dict) else getattr(item, k, None) for k in PLACE_LEVELS):
+        if value and (not path or path[-1] != value):
+            path.append(value)
+    return path
 
 
 def facet_groups(search: Search, facets: dict) -> list[dict]:
@@ -204,21 +212,60 @@ def hit_view(hit, search: Search) -> dict:
     return {
         "hit": hit,
         "place": place_path(hit),
-        "url": search.url(f"/paragraph/{hit.id}"),
+        "url": search.url(f"/paragraph/{quote(hit.id)}"),
         "before": "…" if start else "",
         "after": "…" if end < len(hit.text) else "",
         "snippet": pieces(hit.text, hit.highlights, start, end),
     }
 
 
-def pages(search: Search, total: int) -> dict:
+def trend_strip(search: Search, trend: dict) -> dict:
+    """The query's hits per year as bars (SVG geometry), each a link that filters to its year, or
+    removes that filter, with the cell's denominators for the hover text and the table."""
+    cells = trend["cells"]
+    top = max((c["series"][0]["paragraphs"] for c in cells), default=0) or 1
+    bars = []
+    for i, cell in enumerate(cells):
+        hits = cell["series"][0]
+        height = round(BAR_HEIGHT * hits["paragraphs"] / top, 1)
+        bars.append(
+            {
+                "key": cell["key"],
+                "paragraphs": hits["paragraphs"],
+                "reports": hits["reports"],
+                "rate": hits["rate"],
+                "total_paragraphs": cell["total_paragraphs"],
+                "total_reports": cell["total_reports"],
+                "thin": cell["thin"],
+                "on": search.filters.get("year") == cell["key"],
+                "url": search.toggled("year", cell["key"]).url(),
+                "x": i * (BAR_WIDTH + BAR_GAP),
+                "y": BAR_HEIGHT - height,
+                "height": height,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": max(1, len(bars) * (BAR_WIDTH + BAR_GAP) - BAR_GAP),
+        "height": BAR_HEIGHT + LABEL_HEIGHT,
+        "bar_width": BAR_WIDTH,
+        "label_y": BAR_HEIGHT + LABEL_HEIGHT - 3,
+    }
+
+
+def pages(search: Search, total: int, path: str = "/", **extra) -> dict:
+    """Links to the pages around this one, the first and the last (of `path`, with `extra` params)."""
     last = max(1, min(MAX_PAGE, -(-total // search.limit)))
     numbers = sorted({1, last, *range(max(1, search.page - 2), min(last, search.page + 2) + 1)})
+
+    def url(n: int) -> str:
+        return replace(search, page=n).url(path, **extra)
+
     return {
         "last": last,
-        "links": [(n, replace(search, page=n).url()) for n in numbers],
-        "prev": replace(search, page=search.page - 1).url() if search.page > 1 else None,
-        "next": replace(search, page=search.page + 1).url() if search.page < last else None,
+        "links": [(n, url(n)) for n in numbers],
+        "prev": url(search.page - 1) if search.page > 1 else None,
+        "next": url(search.page + 1) if search.page < last else None,
     }
 
 
@@ -250,10 +297,14 @@ class Site:
             results = library.search(self.ix, search.q, search.filters, search.limit, search.offset, search.sort)
         except QueryError as e:
             return self.page("search.html", 400, search=search, error=str(e))
+        others = {k: v for k, v in search.filters.items() if k != "year"}
+        trend = library.trend(self.ix, [search.q], "year", "paragraphs", others) if results.total else None
         return self.page(
             "search.html",
             search=search,
             results=results,
+            trend=trend_strip(search, trend) if trend and trend["cells"] else None,
+            kwic_url=search.url("/kwic"),
             facets=facet_groups(search, results.facets),
             chips=chips(search),
             hits=[hit_view(h, search) for h in results.hits],
@@ -286,7 +337,7 @@ class Site:
             current = bounded(params, "m", 1, max(count, 1), current or 1)
         except BadRequest as e:
             return self.page("paragraph.html", 400, search=search, error=str(e))
-        here = f"/paragraph/{paragraph_id}"
+        here = f"/paragraph/{quote(paragraph_id)}"
         around_param = "all" if around is None else (around if around != DEFAULT_AROUND else None)
         step = {
             n: search.url(here, around=around_param, m=n) + f"#m{n}"
@@ -304,8 +355,9 @@ class Site:
             current=current if count else 0,
             prev_url=step.get(current - 1),
             next_url=step.get(current + 1),
-            whole_url=search.url(here, around="all", m=current if count else None),
-            around_url=search.url(here),
+            # the matches are numbered anew in the other view: it starts at the paragraph's first
+            whole_url=search.url(here, around="all") + f"#p-{quote(paragraph_id)}",
+            around_url=search.url(here) + f"#p-{quote(paragraph_id)}",
             whole=around is None,
         )
 
@@ -318,6 +370,52 @@ class Site:
         except (BadRequest, QueryError) as e:
             return Response(render.to_json({"error": str(e)}), 400, media_type="application/json")
         return Response(render.results_json(results), media_type="application/json")
+
+    def api_trend(self, request: Request) -> Response:
+        """`policysearch trend --json`: q once per query (as trend's QUERIES), by, per and the filters."""
+        params = request.query_params
+        try:
+            search = Search.from_params(params, extra=("by", "per"))
+            queries = [q.strip() for q in params.getlist("q") if q.strip()]
+            if not queries:
+                raise BadRequest("q is required")
+            by, per = params.get("by") or "year", params.get("per") or "paragraphs"
+            result = library.trend(self.ix, queries, by, per, search.filters)
+        except (BadRequest, QueryError) as e:
+            return Response(render.to_json({"error": str(e)}), 400, media_type="application/json")
+        return Response(render.to_json(result), media_type="application/json")
+
+    def kwic_page(self, request: Request) -> Response:
+        """The concordance of the query: every occurrence in its context, a page at a time."""
+        params = request.query_params
+        try:
+            search = Search.from_params(params, extra=("order",))
+            order = params.get("order") or "year"
+            if order not in KWIC_ORDERS:
+                raise BadRequest(f"order must be one of {', '.join(KWIC_ORDERS)}, not {order!r}")
+            if not search.q:
+                raise BadRequest("q is required")
+            result = library.kwic(self.ix, search.q, order, search.offset + search.limit, search.filters)
+        except (BadRequest, QueryError) as e:
+            return self.page("kwic.html", 400, search=Search(q=params.get("q", "")), error=str(e))
+        lines = [
+            {
+                **line,
+                "place": " › ".join(place_path(line)),
+                "url": search.url(f"/paragraph/{quote(line['paragraph_id'])}"),
+            }
+            for line in result["lines"][search.offset :]
+        ]
+        return self.page(
+            "kwic.html",
+            search=search,
+            lines=lines,
+            total=result["total"],
+            order=order,
+            order_urls={o: search.url("/kwic", order=o) for o in KWIC_ORDERS},
+            pages=pages(search, result["total"], "/kwic", order=order),
+            hits_url=search.url("/"),
+        )
 
     def export_csv(self, request: Request) -> Response:
         try:
@@ -384,6 +482,8 @@ def create_app(ix: Index, host: str = "127.0.0.1") -> Headers:
         Route("/", site.search_page),
         Route("/paragraph/{paragraph_id}", site.paragraph_page),
         Route("/api/search", site.api_search),
+        Route("/api/trend", site.api_trend),
+        Route("/kwic", site.kwic_page),
         Route("/export.csv", site.export_csv),
         Route("/static/{name}", site.static_file),
     ]

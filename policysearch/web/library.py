@@ -34,3 +34,13 @@ def highlighter(ix: Index, query: str) -> Callable[[str], list[tuple[int, int]]]
     query that cannot be understood (now, not at the first text)."""
     ix.highlights(query, "")
     return lambda text: ix.highlights(query, text)
+
+
+def trend(ix: Index, queries: list[str], by: str, per: str, filters: dict) -> dict:
+    """Exactly what `policysearch trend --json` prints. Raises QueryError."""
+    return ix.trend(queries, by=by, per=per, **filters)
+
+
+def kwic(ix: Index, query: str, sort: str, limit: int, filters: dict) -> dict:
+    """The first `limit` lines of the query's concordance, and their total. Raises QueryError."""
+    return ix.kwic(query, sort=sort, limit=limit, **filters)
