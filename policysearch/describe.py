@@ -129,7 +129,7 @@ def valid_date(y: int, m: int, d: int) -> str | None:
 # A line that is a date (the sign-off date, 二〇二四年五月二十九日), that opens with one (a law's
 # history: 2011年11月17日…通过; a report's ——2024年1月5日在…会议上), or that closes with one.
 DATE_TEXT = rf"(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{CN_DATE.pattern})"
-DATE_LINE = re.compile(rf"^[（(——\-\s]*{DATE_TEXT}|{DATE_TEXT}[）)]?$")
+DATE_LINE = re.compile(rf"^[（(—\-\s]*{DATE_TEXT}|{DATE_TEXT}[）)]?$")
 PASSAGE = re.compile(r"通过|修正|修订|修改|批准|公布|发布|印发|颁布")
 # The day it takes effect ('自2024年1月1日起施行', '自2021年4月29日零时起') is not its date, unless nothing else is.
 IN_FORCE = re.compile(rf"[自从于]{DATE_TEXT}[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?")
@@ -152,6 +152,18 @@ def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None)
             return date
     mentioned = [line for line in head if len(line) <= 80 or line.startswith(("——", "（", "("))]
     return find_date("\n".join(mentioned)) or fallback
+
+
+def date_in_text(lines: list[str], text: str, doc_number: str | None) -> str | None:
+    """For a document whose head, foot and page name no date: a sign-off inside the text (an
+    explanation follows it), else the day it takes effect, unless its 文号 says another year."""
+    signed = next((line for line in lines if re.fullmatch(DATE_TEXT, line)), None)
+    if signed:
+        return find_date(signed)
+    m = IN_FORCE.search(text)
+    date = find_date(m.group()) if m else None
+    number = DOC_NUMBER.search(doc_number or "")
+    return None if date and number and number.group(1) != date[:4] else date
 
 
 def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[str]]:
@@ -376,14 +388,7 @@ def describe(lines: list[str], first_heading: str | None, text: str, issuer: str
     if kind is None and re.search(r"各位代表", text) and re.search(r"工作回顾|报告工作|请予审议|主要工作|工作安排", text):
         kind = "政府工作报告"
     doc_number = find_doc_number(head[:8]) or facts.get("doc_number")
-    date = find_doc_date(head, foot, facts.get("date"))
-    if date is None:     # a sign-off inside the text (an explanation follows it), else the day it takes effect
-        signed = next((line for line in lines if re.fullmatch(DATE_TEXT, line)), None)
-        m = IN_FORCE.search(text)
-        date = find_date(signed or (m.group() if m else ""))
-        number = DOC_NUMBER.search(doc_number or "")
-        if date and not signed and number and number.group(1) != date[:4]:
-            date = None      # the 文号's year knows better than a day some article takes effect
+    date = find_doc_date(head, foot, facts.get("date")) or date_in_text(lines, text, doc_number)
     # The page's publisher is often not the issuer (a bureau's site reposting the government's
     # notice): the document's own header and sign-off come first.
     found = find_issuer(head, foot, text) or facts.get("issuer")

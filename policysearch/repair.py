@@ -224,7 +224,8 @@ def split_flattened_head(text: str) -> list[str]:
         # The title's last word (函 only as 的函: 国函 is a code) before a salutation ('…通知如下：' is a sentence).
         ends = [] if titled else [m.end() for m in re.finditer(TITLE_WORDS, colon.group())
                                   if (len(m.group()) > 1 or text[m.start() - 1:m.start()] == "的")
-                                  and m.end() < colon.end() - 1 and not text.startswith(("如下", "下"), m.end())]
+                                  and m.end() < colon.end() - 1 and not text.startswith(("如下", "下"), m.end())
+                                  and text[:m.end()].count("《") == text[:m.end()].count("》")]   # not inside a name
         if number or ends:
             cut = max(ends, default=0)
             pieces += [text[:cut], colon.group()[cut:]]
