@@ -479,16 +479,19 @@ def main(argv=None) -> int:
         raise SystemExit(f"{corpus}: no reports (make one with benchmarks/make_corpus.py)")
     say(f"reading {len(files)} reports from {corpus}")
     t = time.perf_counter()
-    records = []
+    records, seen = [], set()
     for path in files:
         r = read_report(path)
+        if r.id in seen:          # a file with the same text as another: the index skips it, as it should
+            continue
+        seen.add(r.id)
         for p in r.paragraphs:
             records.append({"id": p.id, "doc_id": r.id, "text": p.text, "section_type": p.section_type})
     R["read_s"] = time.perf_counter() - t
     with open(paragraphs_file, "w", encoding="utf-8") as f:
         for rec in records:
             f.write(json.dumps({"id": rec["id"], "text": rec["text"]}, ensure_ascii=False) + "\n")
-    R["reports"] = len(files)
+    R["reports"] = len(seen)
     R["paragraphs"] = len(records)
     R["file_bytes"] = sum(os.path.getsize(p) for p in files)
     R["text_bytes"] = sum(len(rec["text"].encode("utf-8")) for rec in records)

@@ -79,6 +79,10 @@ class Snapshot:
     def has_term(self, fieldname: str, text) -> bool:
         return (fieldname, text) in self.reader
 
+    def doc_frequency(self, fieldname: str, text) -> int:
+        """How many documents hold a term (deleted ones too)."""
+        return self.reader.doc_frequency(fieldname, text)
+
     def idf(self, fieldname: str, text) -> float:
         return self.searcher.idf(fieldname, text)
 
