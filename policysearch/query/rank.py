@@ -5,14 +5,13 @@ from __future__ import annotations
 import heapq
 from itertools import compress
 
-from ..store.snapshot import DocSet
+from ..store.snapshot import MANY, DocSet
 from ..text import match_form
 from .evaluate import Evaluator
 from .parse import Node, Phrase, Word, exact_run
 
 RUN_BONUS = 1000.0        # a paragraph holding the whole query as one run outranks any without it
 B, K1 = 0.75, 1.2        # Whoosh's BM25F defaults: the scores are the ones Whoosh gives
-NUMPY_FROM = 20_000      # postings (and paragraphs to rank) from which numpy scores them (see best_scores)
 
 
 def rank(ev: Evaluator, tree: Node, texts: list[Phrase | Word], found: DocSet,
@@ -44,7 +43,7 @@ def best_scores(ev: Evaluator, words: list[str], group: DocSet, need: int | None
     score, then number. Many postings are scored in one numpy
     pass over arrays; a few in Python, which spares a query numpy's import (~0.1 s)."""
     postings = sum(ev.snapshot.doc_frequency("words", w) for w in words)
-    if min(postings, len(group)) >= NUMPY_FROM:
+    if min(postings, len(group)) >= MANY:
         return best_scores_numpy(ev, words, group, need)
     scores = bm25(ev, words, group)
     if need is not None and len(scores) > need:   # the need-th best score, then only those at or above it

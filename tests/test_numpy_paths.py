@@ -1,5 +1,6 @@
-"""Ranking many postings with numpy (query/rank.py best_scores) gives what the Python path gives:
-the same pages, score for score, ties broken by document number, for whole and filtered groups."""
+"""What numpy does for many hits gives what the Python path gives: ranking (query/rank.py
+best_scores: the same pages, score for score, ties broken by document number, for whole and
+filtered groups) and the count of reports (store/snapshot.py count_reports)."""
 from __future__ import annotations
 
 import importlib
@@ -8,6 +9,7 @@ import pytest
 
 from policysearch import Index
 from policysearch.query.evaluate import Evaluator
+from policysearch.store import snapshot as store_snapshot
 from policysearch.store.snapshot import DocSet
 
 rank = importlib.import_module("policysearch.query.rank")     # the module (the package exports its function rank)
@@ -36,7 +38,7 @@ def test_numpy_scores_equal_the_python_ones(long_index, monkeypatch):
         for name, group in groups.items():
             for need in (None, 1, 10, 50):
                 python = rank.best_scores(ev, words, group, need)
-                monkeypatch.setattr(rank, "NUMPY_FROM", 0)
+                monkeypatch.setattr(rank, "MANY", 0)
                 numpy = rank.best_scores(ev, words, group, need)
                 monkeypatch.undo()
                 assert numpy == python, (words, name, need)
@@ -49,8 +51,23 @@ def test_a_search_ranks_the_same_with_numpy(long_index, monkeypatch):
     for query, kw in queries:
         for offset in (0, 5, 40):
             python = long_index.search(query, limit=10, offset=offset, **kw)
-            monkeypatch.setattr(rank, "NUMPY_FROM", 0)
+            monkeypatch.setattr(rank, "MANY", 0)
             numpy = long_index.search(query, limit=10, offset=offset, **kw)
             monkeypatch.undo()
             assert [(h.id, h.score) for h in numpy.hits] == [(h.id, h.score) for h in python.hits], (query, offset)
             assert python.hits or offset == 40
+
+
+def test_numpy_counts_the_reports_the_python_loop_counts(long_index, sample_index, monkeypatch):
+    for ix in (long_index, sample_index):
+        snap = ix.snapshot()
+        every = snap.universe
+        sets = [every, DocSet(d for d in every if d % 7 == 0), DocSet([every.min()]), DocSet([every.max()]),
+                DocSet(d for d in every if d > every.max() - 40), Evaluator(snap, None).substring("社区", None)]
+        for found in sets:
+            python = snap.count_reports(found)
+            monkeypatch.setattr(store_snapshot, "MANY", 1)
+            numpy = snap.count_reports(found)
+            monkeypatch.undo()
+            assert numpy == python and python >= 1, (len(found), python, numpy)
+        assert snap.count_reports(every) == len(ix.reports())
