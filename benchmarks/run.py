@@ -54,10 +54,20 @@ def words(text):
 
 
 def where(**values):
+    """Metadata as the index keeps it (the records take the report fields from Index.reports()):
+    a year range; place: a unit at any level (given in full); doc_number: part of the 文号."""
+    from policysearch.text import match_form
+
     def test(form, rec):
         for key, value in values.items():
             if key == "year":
                 if rec["year"] is None or not value[0] <= rec["year"] <= value[1]:
+                    return False
+            elif key == "place":
+                if value not in (rec["province"], rec["city"], rec["district"], rec["town"]):
+                    return False
+            elif key == "doc_number":
+                if not rec["doc_number"] or match_form(value) not in match_form(rec["doc_number"]):
                     return False
             elif rec[key] != value:
                 return False
@@ -108,6 +118,58 @@ def query_set(towns: list[tuple[str, str]], quick: bool) -> list[tuple]:
                                      doc_type="政府工作报告"))),
     ]
     qs += [("query + five facets", q, kw, test) for q, kw, test in (facets[:3] + facets[4:] if quick else facets)]
+    return qs
+
+
+# Real text (make_realdocs.py): housing policy, local laws, State Council documents.
+REAL_PLAIN = ["住房公积金", "商品房", "城中村改造", "保障性住房", "人民政府", "高质量发展", "房地产市场", "住房租赁",
+              "棚户区改造", "生态环境保护", "行政处罚", "信息公开"]
+REAL_TWO_CHAR = ["发展", "住房", "管理", "建设", "政府", "服务", "土地", "市场"]
+REAL_PHRASES = ["住房公积金", "商品房", "城中村", "保障性住房", "人民政府", "发展", "房地产开发企业",
+                "县级以上地方人民政府", "公共租赁住房", "不动产登记", "本条例自", "违反本条例规定", "由县级以上", "购房", "二手房交易"]
+
+
+def most(records, key):
+    """The value of a field that most paragraphs have (None when none has one)."""
+    counts: dict = {}
+    for rec in records:
+        if rec[key]:
+            counts[rec[key]] = counts.get(rec[key], 0) + 1
+    return min(counts, key=lambda v: (-counts[v], v)) if counts else None
+
+
+def real_query_set(records: list[dict], quick: bool) -> list[tuple]:
+    """The query set for real text; the filter values are the collection's own: the province, city,
+    district and town that most paragraphs have, the second city for place:, a 文号 part."""
+    province, city, district, town = (most(records, k) for k in ("province", "city", "district", "town"))
+    cities = sorted({r["city"] for r in records if r["city"]}, key=lambda c: -sum(r["city"] == c for r in records))
+    other = cities[1] if len(cities) > 1 else city
+    pick = (lambda xs, n: xs[:n]) if quick else (lambda xs, n: xs)
+    qs = [("plain words", q, {}, words(q)) for q in pick(REAL_PLAIN, 5)]
+    qs += [("2-char words", q, {}, words(q)) for q in pick(REAL_TWO_CHAR, 4)]
+    qs += [("exact phrases 2–8", f'"{p}"', {}, phrase(p)) for p in pick(REAL_PHRASES, 8)]
+    filtered = [(f'"住房公积金" province:{province}', all_of(phrase("住房公积金"), where(province=province))),
+                (f'"商品房" city:{city}', all_of(phrase("商品房"), where(city=city))),
+                (f'"人民政府" place:{other}', all_of(phrase("人民政府"), where(place=other))),
+                ('"住房" year:2015-2020', all_of(phrase("住房"), where(year=(2015, 2020)))),
+                ('"发展" docnum:国发', all_of(phrase("发展"), where(doc_number="国发")))]
+    if district:
+        filtered.append((f'"管理" district:{district}', all_of(phrase("管理"), where(district=district))))
+    if town:
+        filtered.append((f'"建设" town:{town}', all_of(phrase("建设"), where(town=town))))
+    qs += [("phrase + filter", q, {}, test) for q, test in pick(filtered, 3)]
+    facets = [("发展", {}, words("发展")), ('"人民政府"', {}, phrase("人民政府")),
+              ("住房 OR 土地", {}, any_of(words("住房"), words("土地"))), ("管理", {}, words("管理")),
+              ("发展", {"province": province, "city": city, "year": "2010-2025"},
+               all_of(words("发展"), where(province=province, city=city, year=(2010, 2025))))]
+    if district:
+        facets.append(("建设", {"district": district}, all_of(words("建设"), where(district=district))))
+    if town:
+        facets.append(("管理", {"town": town}, all_of(words("管理"), where(town=town))))
+    qs += [("query + all facets", q, kw, test) for q, kw, test in pick(facets, 3)]
+    trends = [("住房公积金", words("住房公积金")), ('"商品房"', phrase("商品房")), ("发展", words("发展"))]
+    qs += [("trend", q, {}, test) for q, test in pick(trends, 2)]
+    qs += [("kwic", f'"{p}"', {}, phrase(p)) for p in pick(["住房公积金", "城中村", "不动产登记"], 2)]
     return qs
 
 
@@ -377,7 +439,9 @@ def main(argv=None) -> int:
         print(json.dumps(fn(*args), ensure_ascii=False))
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("corpus", help="a folder made by make_corpus.py")
+    ap.add_argument("corpus", help="a folder made by make_corpus.py or make_realdocs.py")
+    ap.add_argument("--real", action="store_true",
+                    help="the query set for real text (the default for a folder made by make_realdocs.py)")
     ap.add_argument("--work", default=os.path.join(HERE, "out"), help="scratch folder (default benchmarks/out)")
     ap.add_argument("--quick", action="store_true", help="fewer queries and repetitions")
     ap.add_argument("--skip-peer", action="store_true", help="leave out jieba's ChineseAnalyzer + Whoosh")
@@ -415,23 +479,24 @@ def main(argv=None) -> int:
         raise SystemExit(f"{corpus}: no reports (make one with benchmarks/make_corpus.py)")
     say(f"reading {len(files)} reports from {corpus}")
     t = time.perf_counter()
-    records = []
+    records, seen = [], set()
     for path in files:
         r = read_report(path)
+        if r.id in seen:          # a file with the same text as another: the index skips it, as it should
+            continue
+        seen.add(r.id)
         for p in r.paragraphs:
-            records.append({"id": p.id, "text": p.text, "town": r.town, "district": r.district, "year": r.year,
-                            "section_type": p.section_type, "doc_type": r.doc_type})
+            records.append({"id": p.id, "doc_id": r.id, "text": p.text, "section_type": p.section_type})
     R["read_s"] = time.perf_counter() - t
     with open(paragraphs_file, "w", encoding="utf-8") as f:
         for rec in records:
             f.write(json.dumps({"id": rec["id"], "text": rec["text"]}, ensure_ascii=False) + "\n")
-    R["reports"] = len(files)
+    R["reports"] = len(seen)
     R["paragraphs"] = len(records)
     R["file_bytes"] = sum(os.path.getsize(p) for p in files)
     R["text_bytes"] = sum(len(rec["text"].encode("utf-8")) for rec in records)
-    R["towns"] = len({rec["town"] for rec in records})
     say(f"{R['reports']} reports, {R['paragraphs']} paragraphs, files {mb(R['file_bytes'])}, paragraph text "
-        f"{mb(R['text_bytes'])}, {R['towns']} towns; read_report alone {R['read_s']:.1f} s")
+        f"{mb(R['text_bytes'])}; read_report alone {R['read_s']:.1f} s")
 
     # Stages saved for --reuse: the jieba pass and the build, with the collection and source they ran on.
     stage_file = os.path.join(work, "stages.json")
@@ -489,13 +554,25 @@ def main(argv=None) -> int:
     if R["build"]["failed"]:
         say(f"failures: {R['build']['failed']}")
 
-    # 4. The scan oracle and the query set.
-    forms = [match_form(rec["text"]) for rec in records]
-    counts: dict = {}
+    # 4. The scan oracle and the query set. A report's metadata as the index keeps it (places
+    # resolved from the gazetteer and the text), read back from the index.
+    from policysearch import Index
+    entries = {e.id: e for e in Index(index_path).reports()}
     for rec in records:
-        counts[(rec["town"], rec["district"])] = counts.get((rec["town"], rec["district"]), 0) + 1
-    towns = sorted(counts, key=lambda k: (-counts[k], k))
-    queries = query_set(towns, args.quick)
+        e = entries[rec["doc_id"]]
+        rec.update({k: getattr(e, k) for k in REPORT_KEYS})
+    R["towns"] = len({rec["town"] for rec in records if rec["town"]})
+    R["places"] = {k: len({rec[k] for rec in records if rec[k]}) for k in ("province", "city", "district", "town")}
+    forms = [match_form(rec["text"]) for rec in records]
+    real = args.real or os.path.isdir(os.path.join(corpus, "copy-1"))
+    R["real"] = real
+    if real:
+        queries = real_query_set(records, args.quick)
+    else:
+        counts: dict = {}
+        for rec in records:
+            counts[(rec["town"], rec["district"])] = counts.get((rec["town"], rec["district"]), 0) + 1
+        queries = query_set(sorted(counts, key=lambda k: (-counts[k], str(k))), args.quick)
     phrase_texts = [q[1:-1] for cls, q, kw, _ in queries if cls.startswith("exact")]
     scan_times = []
     for p in phrase_texts:
@@ -539,20 +616,19 @@ def main(argv=None) -> int:
             f"recall {peer['recall']:.3f}, precision {peer['precision']:.3f}")
 
     # 6. Our queries, in this warm process.
-    from policysearch import Index
     ix = Index(index_path)
     t = time.perf_counter()
     ix.search(queries[0][1], **queries[0][2])
     R["first_query_s"] = time.perf_counter() - t      # opens the searcher, loads jieba
     for cls, q, kw, _ in queries:                     # warm-up
-        ix.search(q, limit=10, **kw)
+        ask(ix, cls, q, kw)
     say(f"first query in process {R['first_query_s']:.2f} s; timing {len(queries)} queries × {reps}…")
     per_query = []
     for cls, q, kw, test in queries:
         times = []
         for _ in range(reps):
             t0 = time.perf_counter()
-            res = ix.search(q, limit=10, **kw)
+            res = ask(ix, cls, q, kw)
             times.append(time.perf_counter() - t0)
         per_query.append(check(ix, cls, q, kw, test, res, times, records, forms))
     classes = []
@@ -587,7 +663,9 @@ def main(argv=None) -> int:
     # first, untimed run of each query writes the bytecode.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     rss = []
-    for label, q in (("城中村改造", "城中村改造"), ('"城中村改造"', '"城中村改造"')):
+    R["cli_queries"] = ("住房公积金", '"住房公积金"') if real else ("城中村改造", '"城中村改造"')
+    for q in R["cli_queries"]:
+        label = q
         cmd, walls = [exe, "query", q, "--json", "--index", index_path], []
         for run in range(runs + 1):
             t0 = time.perf_counter()
@@ -611,7 +689,7 @@ def main(argv=None) -> int:
     say(f"fresh CLI: {R['cli']}")
 
     # 8. add of one new report into the built index (library call, warm process), removed between runs.
-    source = files[len(files) // 2]
+    source = next(f for f in files[len(files) // 2:] + files if f.endswith((".txt", ".md")))   # a text file
     add_dir = os.path.join(work, "add")
     shutil.rmtree(add_dir, ignore_errors=True)
     os.makedirs(add_dir)
@@ -656,17 +734,37 @@ def main(argv=None) -> int:
     return 0
 
 
+PLURAL = {"province": "provinces", "city": "cities", "district": "districts", "town": "towns"}
+REPORT_KEYS = ("province", "city", "district", "town", "year", "doc_type", "doc_number")
+
+
+def ask(ix, cls, q, kw):
+    """One timed query of the set: a search (the first page of ten), a trend by year, or a
+    concordance (its first 50 lines, every occurrence counted)."""
+    if cls == "trend":
+        return ix.trend([q], by="year", **kw)
+    if cls == "kwic":
+        return ix.kwic(q, limit=50, **kw)
+    return ix.search(q, limit=10, **kw)
+
+
 def check(ix, cls, q, kw, test, res, times, records, forms) -> dict:
     """Compare one query's answer with the scan: hit count, facet counts, the page, and (up to
-    FULL_CHECK hits) every hit id."""
+    FULL_CHECK hits) every hit id; a trend's cells per year; a concordance's count of occurrences."""
     oracle = [i for i, (form, rec) in enumerate(zip(forms, records)) if test(form, rec)]
     ids = {records[i]["id"] for i in oracle}
+    label = q + ("  " + " ".join(f"{k}={v}" for k, v in kw.items()) if kw else "")
+    if cls in ("trend", "kwic"):
+        why = analysis_differs(cls, q, res, oracle, records, forms)
+        total = sum(c["series"][0]["paragraphs"] for c in res["cells"]) if cls == "trend" else res["total"]
+        return {"class": cls, "query": label, "total": total, "scan": len(oracle), "times": times,
+                "exact": not why, "why": why, "how": "counts"}
     why, how = [], "counts"
     if res.total != len(oracle):
         why.append(f"{res.total} hits, scan {len(oracle)}")
     facets = {}
-    for key, name in (("town", "town"), ("district", "district"), ("year", "year"),
-                      ("section_type", "section_type"), ("doc_type", "doc_type")):
+    for key, name in (("province", "province"), ("city", "city"), ("town", "town"), ("district", "district"),
+                      ("year", "year"), ("section_type", "section_type"), ("doc_type", "doc_type")):
         c: dict = {}
         for i in oracle:
             v = records[i][key]
@@ -683,9 +781,29 @@ def check(ix, cls, q, kw, test, res, times, records, forms) -> dict:
         got = {h.id for h in ix.search(q, limit=None, **kw).hits}
         if got != ids:
             why.append(f"ids differ: {len(got - ids)} extra, {len(ids - got)} missing")
-    label = q + ("  " + " ".join(f"{k}={v}" for k, v in kw.items()) if kw else "")
     return {"class": cls, "query": label, "total": res.total, "scan": len(oracle), "times": times,
             "exact": not why, "why": "; ".join(why), "how": how}
+
+
+def analysis_differs(cls, q, res, oracle, records, forms) -> str:
+    """Where a trend by year (hits and all paragraphs per year) or a concordance (occurrences of
+    the phrase in the hits, overlapping ones too) differs from the scan; "" when it does not."""
+    from policysearch.text import match_form
+    if cls == "kwic":
+        m = match_form(q.strip('"'))
+        n = sum(sum(1 for a in range(len(forms[i])) if forms[i].startswith(m, a)) for i in oracle)
+        return "" if res["total"] == n else f"{res['total']} lines, scan {n}"
+    hits: dict = {}
+    every: dict = {}
+    for rec in records:
+        every[rec["year"] or None] = every.get(rec["year"] or None, 0) + 1
+    for i in oracle:
+        hits[records[i]["year"] or None] = hits.get(records[i]["year"] or None, 0) + 1
+    got = {(int(c["key"]) if c["key"] else None): c["series"][0]["paragraphs"] for c in res["cells"]}
+    whole = {(int(c["key"]) if c["key"] else None): c["total_paragraphs"] for c in res["cells"]}
+    if {k: v for k, v in got.items() if v} != hits:
+        return "hits per year differ"
+    return "" if whole == every else "paragraphs per year differ"
 
 
 def markdown(R: dict, corpus: str) -> str:
@@ -697,7 +815,8 @@ def markdown(R: dict, corpus: str) -> str:
         f"## {R['started']} · N={R['reports']} reports{' · quick' if R['quick'] else ''}",
         "",
         f"- collection: `{corpus}`: {R['reports']} reports, {R['paragraphs']:,} paragraphs, {text_mb:.1f} MB of "
-        f"files ({R['text_bytes'] / 1e6:.1f} MB of paragraph text), {R['towns']} towns",
+        f"files ({R['text_bytes'] / 1e6:.1f} MB of paragraph text); "
+        f"{', '.join(f'{n} {PLURAL[k]}' for k, n in R['places'].items())}{' (real text)' if R['real'] else ''}",
         f"- machine: {m['platform']}; {m['nproc']} CPUs ({m['cpu']}; {m['nproc']} busy processes do "
         f"{m.get('parallel', 0):.2f} × the work of one); {m['mem']}; load average "
         f"{R['load'][0]:.2f} at the start, {R['load'][1]:.2f} at the end",
@@ -723,7 +842,8 @@ def markdown(R: dict, corpus: str) -> str:
             f"| peer | phrase recall / precision against the scan | {peer['recall']:.3f} / {peer['precision']:.3f} "
             f"(worst recall {peer['worst'][0]:.2f}: \"{peer['worst'][1]}\") | | |",
         ]
-    cli_plain, cli_phrase = R["cli"]["城中村改造"], R["cli"]['"城中村改造"']
+    plain_q, phrase_q = R["cli_queries"]
+    cli_plain, cli_phrase = R["cli"][plain_q], R["cli"][phrase_q]
     build_ratio = b["build_s"] / jieba_s
     size_ratio = R["index_bytes"] / R["file_bytes"]
     worst_p95 = max(c["p95"] for c in R["classes"])
@@ -751,9 +871,9 @@ def markdown(R: dict, corpus: str) -> str:
         f"| ours | `Index.add` of one new report into the built index | median {R['add']['median']:.2f} s "
         f"(runs {', '.join(f'{a:.2f}' for a in R['add']['all'])}; `remove` {R['add']['remove']:.2f} s) | "
         f"≤ {TARGETS['add_s']:.0f} s | {ok(R['add']['median'] <= TARGETS['add_s'])} |",
-        f"| ours | fresh `policysearch query 城中村改造 --json` (bytecode compiled, as `pip install .` leaves it) | {cli_plain:.2f} s wall | "
+        f"| ours | fresh `policysearch query {plain_q} --json` (bytecode compiled, as `pip install .` leaves it) | {cli_plain:.2f} s wall | "
         f"≤ {TARGETS['cli_s']} s | {ok(cli_plain <= TARGETS['cli_s'])} |",
-        f"| ours | fresh `policysearch query '\"城中村改造\"' --json` | {cli_phrase:.2f} s wall | "
+        f"| ours | fresh `policysearch query '{phrase_q}' --json` | {cli_phrase:.2f} s wall | "
         f"≤ {TARGETS['cli_s']} s | {ok(cli_phrase <= TARGETS['cli_s'])} |",
         f"| ours | of which: `python -c 'import policysearch.cli'` | {R['cli']['import']:.2f} s wall | | |",
         f"| ours | peak RSS of those fresh query processes | {mb(R['cli']['rss'])} | | |",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from itertools import compress
 
-from ..store.snapshot import DocSet
+from ..store.snapshot import MANY, DocSet
 from ..text import match_form
 from .evaluate import Evaluator
 from .parse import Node, Phrase, Word, exact_run
@@ -30,17 +30,61 @@ def rank(ev: Evaluator, tree: Node, texts: list[Phrase | Word], found: DocSet,
         need = None if want is None else want - len(order)
         if not group or need == 0:
             continue
-        scores = bm25(ev, words, group)
-        if need is not None and len(scores) > need:   # the need-th best score, then only those at or above it
-            cut = heapq.nlargest(need, scores.values())[-1]
-            kept = list(compress(scores, map(cut.__le__, scores.values())))
-            scores = dict(zip(kept, map(scores.__getitem__, kept)))
-        best = sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:need]
+        best = best_scores(ev, words, group, need)
         order += [(d, s + bonus) for d, s in best]
         if need is None or len(best) < need:         # then the page holds some with no query word: index order
-            rest = group - DocSet(scores)
+            rest = group - DocSet(d for d, _ in best)     # (best holds every paragraph that has a word)
             order += [(d, bonus) for d in (rest if need is None else rest[:need - len(best)])]
     return order
+
+
+def best_scores(ev: Evaluator, words: list[str], group: DocSet, need: int | None) -> list[tuple[int, float]]:
+    """The `need` best (all when None) of the paragraphs of `group` that hold any of the words, by
+    score, then number. Many postings are scored in one numpy
+    pass over arrays; a few in Python, which spares a query numpy's import (~0.1 s)."""
+    postings = sum(ev.snapshot.doc_frequency("words", w) for w in words)
+    if min(postings, len(group)) >= MANY:
+        return best_scores_numpy(ev, words, group, need)
+    scores = bm25(ev, words, group)
+    if need is not None and len(scores) > need:   # the need-th best score, then only those at or above it
+        cut = heapq.nlargest(need, scores.values())[-1]
+        kept = list(compress(scores, map(cut.__le__, scores.values())))
+        scores = dict(zip(kept, map(scores.__getitem__, kept)))
+    return sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:need]
+
+
+def best_scores_numpy(ev: Evaluator, words: list[str], group: DocSet, need: int | None) -> list[tuple[int, float]]:
+    """best_scores with numpy: the same arithmetic in the same order per document (so the same
+    floats), summed into an array over the snapshot's documents, the best found by partition."""
+    import numpy as np
+    snap = ev.snapshot
+    if "norm_array" not in snap.cache:
+        snap.cache["norm_array"] = np.array(norms(ev))
+    normal = snap.cache["norm_array"]
+    member = np.zeros(len(normal), dtype=bool)
+    member[np.frombuffer(group.to_array(), dtype=np.uint32)] = True
+    total = np.zeros(len(normal))
+    seen = np.zeros(len(normal), dtype=bool)
+    for word in words:
+        if not snap.has_term("words", word):
+            continue
+        ids: list[int] = []
+        tfs: list[float] = []
+        for block_ids, block_tfs in snap.blocks("words", word, weights=True):
+            ids += block_ids
+            tfs += block_tfs
+        numbers, tf = np.array(ids, dtype=np.intp), np.array(tfs, dtype=np.float64)
+        mine = member[numbers]
+        numbers, tf = numbers[mine], tf[mine]
+        total[numbers] += snap.idf("words", word) * (K1 + 1) * tf / (tf + normal[numbers])
+        seen[numbers] = True
+    docs = np.flatnonzero(seen)
+    scores = total[docs]
+    if need is not None and len(docs) > need:      # the need-th best score, then only those at or above it
+        cut = np.partition(scores, len(scores) - need)[len(scores) - need]
+        docs, scores = docs[scores >= cut], scores[scores >= cut]
+    best = np.lexsort((docs, -scores))[:need]
+    return list(zip(docs[best].tolist(), scores[best].tolist()))
 
 
 def norms(ev: Evaluator) -> list[float]:

@@ -221,9 +221,9 @@ def posting_blocks(reader, fieldname: str, text, weights: bool = False,
             # the block's numbers as Whoosh's delta_decode gives them, summed in C, not by a generator
             ids: list[int] = list(accumulate(m._data[0], initial=base))[1:]
             tfs: list | None = None
-            if weights:
-                m._read_weights()
-                tfs = list(m._weights)
+            if weights:               # as Whoosh's _read_weights, without its generator for a block of equal ones
+                w = m._data[1]
+                tfs = [1.0 if w is None else w] * len(ids) if w is None or isinstance(w, float) else list(w)
             if deleted:
                 keep = [i for i, d in enumerate(ids) if d - base not in deleted]
                 ids = [ids[i] for i in keep]
