@@ -27,7 +27,8 @@ from policysearch.cli import main
 from policysearch.repair import repair
 
 QUOTES = '"“”'        # the query language's phrase delimiters: never inside a phrase
-FACET_KEYS = {"town": "town", "district": "district", "year": "year", "doc_type": "doc_type"}
+FACET_KEYS = {"province": "province", "city": "city", "district": "district", "town": "town", "year": "year",
+              "doc_type": "doc_type"}
 
 
 # -- the oracle: the corpus as read_report sees it, scanned ---------------------------------------
@@ -127,7 +128,7 @@ def test_and_or_not_are_set_algebra(sample_index, oracle, a, b):
 def test_facets_count_the_hits_metadata(sample_index, oracle, a, b, combine):
     assume(scan_form(a) and scan_form(b))
     results = sample_index.search(combine.format(a=f'"{a}"', b=f'"{b}"'), limit=None)
-    expected = {name: Counter() for name in ("town", "district", "year", "section_type", "doc_type")}
+    expected = {name: Counter() for name in (*FACET_KEYS, "section_type")}
     for hit in results.hits:
         paragraph, report = oracle.by_id[hit.id]
         assert hit.doc_id == report.id

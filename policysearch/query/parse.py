@@ -63,6 +63,7 @@ Node = Union[Phrase, Word, Field, And, Or_, Not]
 
 QUOTES = {'"': '"', "“": "”", "”": "”"}
 TOKEN = re.compile(r'\s+|[()]|[^\s()"“”]+')
+DOC_YEAR = re.compile(r"\(\s*\d{4}\s*\)[^\s()\"“”]*")     # the (2023)12号 of a 文号 written with ASCII brackets
 
 
 def tokenize(query: str) -> list[tuple[str, Any]]:
@@ -103,9 +104,13 @@ def tokenize(query: str) -> list[tuple[str, Any]]:
                     if end < 0:
                         raise QueryError(f"unbalanced quote after {name}:")
                     value, i = query[i + 1:end], end + 1
+                field = FIELDS.get(name.lower()) or FIELDS[name]
+                m = DOC_YEAR.match(query, i)
+                if field == "doc_number" and m:      # docnum:国办函(1993)85号: its brackets are not a group
+                    value, i = value + m.group(), m.end()
                 if not value.strip():
                     raise QueryError(f"{name}: needs a value, e.g. {name}:{example(FIELDS.get(name.lower(), name))}")
-                out.append(("field", (FIELDS.get(name.lower()) or FIELDS[name], value.strip())))
+                out.append(("field", (field, value.strip())))
             else:
                 out.append(("word", text))
         else:
