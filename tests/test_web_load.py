@@ -20,7 +20,17 @@ from urllib.parse import urlencode
 
 import pytest
 from helpers import POLICYSEARCH
-from web_support import EVERYTHING, LOAD_YEAR, Server, build_index, elements, make_reports, paragraph_counts
+from web_support import (
+    EVERYTHING,
+    LOAD_YEAR,
+    Server,
+    build_index,
+    check_consistent,
+    check_whole,
+    elements,
+    make_reports,
+    paragraph_counts,
+)
 
 from policysearch import Index
 
@@ -52,23 +62,6 @@ class Client:
         body = response.read().decode("utf-8")
         self.took.setdefault(kind, []).append(time.perf_counter() - start)
         return response.status, body
-
-
-def check_whole(doc: dict, counts: dict[str, int], order: list[str]) -> list[str]:
-    """Every paragraph of the added reports in one answer: each report there whole, in the order
-    they were added. Returns the reports seen."""
-    per_report: dict[str, int] = {}
-    for h in doc["hits"]:
-        per_report[h["doc_id"]] = per_report.get(h["doc_id"], 0) + 1
-    assert all(counts[rid] == n for rid, n in per_report.items()), per_report
-    assert set(per_report) == set(order[: len(per_report)]), "reports seen out of the order they were added"
-    return list(per_report)
-
-
-def check_consistent(doc: dict) -> None:
-    assert len(doc["hits"]) == doc["total"]
-    assert sum(doc["facets"]["section_type"].values()) == doc["total"]
-    assert sum(doc["facets"]["year"].values()) == doc["total"]
 
 
 def percentile(values: list[float], p: float) -> float:

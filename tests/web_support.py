@@ -255,3 +255,20 @@ def paragraph_counts(paths) -> dict[str, int]:
     from policysearch import read_report
 
     return {r.id: len(r.paragraphs) for r in (read_report(p) for p in paths)}
+
+
+def check_whole(doc: dict, counts: dict[str, int], order: list[str]) -> list[str]:
+    """Every paragraph of the added reports in one answer: each report there whole, in the order
+    they were added. Returns the reports seen."""
+    per_report: dict[str, int] = {}
+    for h in doc["hits"]:
+        per_report[h["doc_id"]] = per_report.get(h["doc_id"], 0) + 1
+    assert all(counts[rid] == n for rid, n in per_report.items()), per_report
+    assert set(per_report) == set(order[: len(per_report)]), "reports seen out of the order they were added"
+    return list(per_report)
+
+
+def check_consistent(doc: dict) -> None:
+    assert len(doc["hits"]) == doc["total"]
+    assert sum(doc["facets"]["section_type"].values()) == doc["total"]
+    assert sum(doc["facets"]["year"].values()) == doc["total"]

@@ -365,6 +365,11 @@ class Site:
             status, message = 503, str(exc)
         else:  # a bug: a plain page, never a traceback
             status, message = 500, f"internal error: {type(exc).__name__}"
+        # each route's own kind of answer, so that a script reading the API gets JSON here too
+        if request.url.path == "/api/search":
+            return Response(render.to_json({"error": message}), status, media_type="application/json")
+        if request.url.path == "/export.csv":
+            return Response(f"policysearch: {message}\n", status, media_type="text/plain")
         return self.page("search.html", status, search=Search(), error=message)
 
 
@@ -436,6 +441,12 @@ def create_app(ix: Index, host: str = "127.0.0.1") -> Headers:
     app = Starlette(
         routes=routes,
         middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed)],
-        exception_handlers={HTTPException: site.error_page, Exception: site.error_page},
+        # an index that cannot be read now (being replaced, damaged) is a 503 without a traceback in
+        # the log; any other exception is a bug, logged by Starlette with its traceback
+        exception_handlers={
+            HTTPException: site.error_page,
+            IndexStateError: site.error_page,
+            Exception: site.error_page,
+        },
     )
     return Headers(app)
