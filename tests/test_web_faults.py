@@ -190,3 +190,23 @@ def test_an_unreadable_index_gets_a_clear_error_then_is_served_again(live, fault
         status, _, body = live.get(path, {"q": '"城中村"'})
         assert status == 200 and body == expected[path][2]
     shutil.rmtree(live.index + ".away", ignore_errors=True)
+
+
+def test_a_reader_retries_a_listing_that_caught_a_commit_mid_rename(tmp_path, monkeypatch):
+    """The load test found it: a folder listing taken while a commit renamed its table of contents
+    in held neither the old one nor the new, and the page said "Index 'MAIN' does not exist"."""
+    from whoosh import index as whoosh_index
+
+    from policysearch import Index
+
+    path = build_index(tmp_path)
+    real, calls = whoosh_index.open_dir, []
+
+    def racing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) <= 2:
+            raise whoosh_index.EmptyIndexError(f"Index 'MAIN' does not exist in {args[0]}")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(whoosh_index, "open_dir", racing)
+    assert Index(path).search('"城中村"').total > 0 and len(calls) == 3
