@@ -14,12 +14,12 @@ import json
 import random
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from urllib.parse import urlencode
 
 import pytest
-from helpers import POLICYSEARCH
 from web_support import (
     EVERYTHING,
     LOAD_YEAR,
@@ -35,6 +35,16 @@ from web_support import (
 from policysearch import Index
 
 CLIENTS, REQUESTS, REPORTS = 8, 300, 50
+# The writer: one process adding the reports one by one, with a pause after each (an add of a short
+# report takes well under a second), so that the clients see many states of the index.
+WRITER = r"""
+import sys, time
+from policysearch import Index
+ix = Index(sys.argv[1])
+for path in sys.argv[2:]:
+    ix.add(path)
+    time.sleep(0.3)
+"""
 QUERIES = ['"城中村"', "城中村改造", '"改造" OR "更新"', '"改造" -"城中村"', "heading:城市更新", '"工作"']
 FILTERS = [
     {},
@@ -125,7 +135,7 @@ def test_eight_clients_while_a_writer_adds_50_reports(tmp_path):
         while not all(c.took for c in clients) and not errors and time.perf_counter() - start < 120:
             time.sleep(0.05)
         writer = subprocess.Popen(
-            [POLICYSEARCH, "add", "--index", path, "-q", *paths],
+            [sys.executable, "-c", WRITER, path, *paths],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
