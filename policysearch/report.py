@@ -96,11 +96,14 @@ def place_fields(given: dict, detected: places.Unit | None, text: str) -> tuple[
         return (detected.fields() if detected else {}), []
     unit = places.by_code(named["place_code"]) if "place_code" in named else None
     warnings = [] if unit or "place_code" not in named else [f"place: no unit has the code {named['place_code']!r}"]
-    for level in PLACE_KEYS[:-1]:
+    for i, level in enumerate(PLACE_KEYS[:-1]):
         if level not in named or unit and unit.fields()[level] == named[level]:
             continue
         found = [u for u in places.units(named[level]) if (unit is None or u.within(unit))
                  and (u.level == level or level == "city" and u.fields()["city"] == u.name)]
+        # the names given below decide among namesakes (朝阳区 with 建外街道 is Beijing's)
+        lower = [places.units(named[k]) for k in PLACE_KEYS[i + 1:-1] if k in named]
+        found = [u for u in found if all(any(v.within(u) for v in below) for below in lower)] or found
         if not found:
             warnings.append(f"place: the {level} given, {named[level]!r}, is not in the gazetteer"
                             + (f" below {unit.name}" if unit else ""))

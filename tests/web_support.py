@@ -221,3 +221,54 @@ def browser_fixture():
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+LOAD_YEAR = "2030"  # the year of the reports a writer adds under load: no sample report has it
+EVERYTHING = 'NOT "绝无此串QX9"'  # every paragraph (of the filtered reports)
+
+
+def make_reports(folder, tag: str, count: int) -> list[str]:
+    """`count` short work plans of one town, each a report of its own (a marker line of its own),
+    for a writer to add while the server answers."""
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for k in range(count):
+        path = os.path.join(folder, f"{tag}-{k:03d}.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(
+                f"车墩镇{LOAD_YEAR}年城市更新工作要点\n\n"
+                f"为推进城市更新和城中村改造，现将{LOAD_YEAR}年工作要点印发如下。\n\n"
+                "一、加快城中村改造\n\n"
+                f"推进第{k}批城中村改造项目，完成土地储备和动迁安置，做好民生保障工作。\n\n"
+                "完善资金平衡方案，加快安置房建设，按期交付使用。\n\n"
+                "二、提升城市功能品质\n\n"
+                "推进美丽街区建设，完成道路绿化改造项目，改善人居环境。\n\n"
+                f"本件为测试副本，标记码{tag}{k:03d}。\n\n"
+                f"上海市松江区车墩镇人民政府\n{LOAD_YEAR}年1月{k % 28 + 1}日\n"
+            )
+        paths.append(path)
+    return paths
+
+
+def paragraph_counts(paths) -> dict[str, int]:
+    """Report id -> its number of paragraphs, as the index will hold it."""
+    from policysearch import read_report
+
+    return {r.id: len(r.paragraphs) for r in (read_report(p) for p in paths)}
+
+
+def check_whole(doc: dict, counts: dict[str, int], order: list[str]) -> list[str]:
+    """Every paragraph of the added reports in one answer: each report there whole, in the order
+    they were added. Returns the reports seen."""
+    per_report: dict[str, int] = {}
+    for h in doc["hits"]:
+        per_report[h["doc_id"]] = per_report.get(h["doc_id"], 0) + 1
+    assert all(counts[rid] == n for rid, n in per_report.items()), per_report
+    assert set(per_report) == set(order[: len(per_report)]), "reports seen out of the order they were added"
+    return list(per_report)
+
+
+def check_consistent(doc: dict) -> None:
+    assert len(doc["hits"]) == doc["total"]
+    assert sum(doc["facets"]["section_type"].values()) == doc["total"]
+    assert sum(doc["facets"]["year"].values()) == doc["total"]

@@ -14,6 +14,7 @@ each entry point below has a test in tests/test_seams.py that fails if Whoosh ch
 from __future__ import annotations
 
 import bisect
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -181,11 +182,16 @@ def abandon(writer) -> None:
 # -- reading ------------------------------------------------------------------------------------
 def open_searcher(gen: str, index_path: str):
     """A Whoosh searcher on the newest commit. A writer that commits deletes the commit before, so
-    a reader that found it a moment ago may see it vanish: then it opens the newer one."""
+    a reader that found it a moment ago may see it vanish: then it opens the newer one. A listing of
+    the folder taken while a commit renames its table of contents in may hold neither the old one
+    nor the new (readdir is no snapshot; seen under load as "Index 'MAIN' does not exist"): again."""
     for attempt in range(50):
         try:
             return whoosh_index.open_dir(gen).searcher()
-        except FileNotFoundError:
+        except (FileNotFoundError, whoosh_index.EmptyIndexError):
+            if not os.path.isdir(gen):
+                raise IndexStateError(f"{index_path}: its current generation {os.path.basename(gen)} is missing; "
+                                      "rebuild it with `policysearch build`") from None
             time.sleep(0.01 * attempt)
         except Exception as e:  # a damaged or foreign folder
             raise IndexStateError(f"{index_path}: cannot open index ({e}); rebuild it with `policysearch build`") from None

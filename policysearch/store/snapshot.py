@@ -278,7 +278,8 @@ class Snapshots:
         local, gen = self.local, self.folder.generation()
         cached = getattr(local, "searcher", None)
         if cached is None or local.gen != gen or not cached.up_to_date():
-            if cached is not None:
+            if cached is not None:     # forgotten first: a failed open below must not leave it closed here
+                local.searcher = None
                 cached.close()
             searcher = open_searcher(gen, self.folder.path)
             if getattr(local, "gen", None) != gen:

@@ -4,9 +4,10 @@ templates show. Read-only; every text is escaped by the templates (no markup is 
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field, replace
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote_to_bytes, urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
@@ -52,10 +53,19 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
 ]
 LOOPBACK = ("127.0.0.1", "localhost")
+# What a browser never sends: a header block this large or this long, control characters (other than
+# whitespace) in the address once it is percent-decoded.
+MAX_HEADER_BYTES, MAX_HEADERS = 16 * 1024, 100
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class BadRequest(Exception):
     """A parameter the page cannot use; the message says which and why."""
+
+
+def quoted(value: str, most: int = 40) -> str:
+    """A value the user sent, quoted for a message: cut short, so that the message stays one line."""
+    return repr(value if len(value) <= most else value[:most] + "…")
 
 
 def keyword_of(facet: str) -> str:
@@ -79,24 +89,28 @@ class Search:
     limit: int = DEFAULT_LIMIT
 
     @classmethod
-    def from_params(cls, params, extra: tuple[str, ...] = ()) -> Search:
-        """Raises BadRequest for an unknown parameter or a value out of bounds."""
+    def from_params(cls, params, extra: tuple[str, ...] = (), every_hit: bool = False) -> Search:
+        """Raises BadRequest for an unknown parameter or a value out of bounds. With `every_hit`,
+        limit=0 asks for every hit (the API, as `query --limit 0`); a page shows at most MAX_LIMIT."""
         by_param = {param_of(k): k for k in library.FILTERS}
         unknown = [k for k in params if k not in by_param and k not in ("q", "sort", "page", "limit") + extra]
         if unknown:
             raise BadRequest(
-                f"unknown parameter {unknown[0]!r}: this index takes q, {', '.join(by_param)}, sort, page and limit"
+                f"unknown parameter {quoted(unknown[0])}: this index takes q, {', '.join(by_param)}, "
+                "sort, page and limit"
             )
         sort = params.get("sort") or "relevance"
         if sort not in ("relevance", "date"):
-            raise BadRequest(f"sort must be relevance or date, not {sort!r}")
+            raise BadRequest(f"sort must be relevance or date, not {quoted(sort)}")
         filters = {by_param[p]: v.strip() for p, v in params.items() if p in by_param and v.strip()}
         return cls(
             q=params.get("q", "").strip(),
             filters=filters,
             sort=sort,
             page=bounded(params, "page", 1, MAX_PAGE, 1),
-            limit=bounded(params, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT),
+            limit=0
+            if every_hit and params.get("limit") == "0"
+            else bounded(params, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT),
         )
 
     def params(self) -> dict[str, str | int]:
@@ -135,7 +149,7 @@ def bounded(params, name: str, low: int, high: int, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a whole number, not {raw!r}") from None
+        raise BadRequest(f"{name} must be a whole number, not {quoted(raw)}") from None
     if not low <= value <= high:
         raise BadRequest(f"{name} must be between {low} and {high}, not {value}")
     return value
@@ -324,7 +338,8 @@ class Site:
             return self.page("paragraph.html", 400, search=Search(q=params.get("q", "")), error=str(e))
         ctx = library.context(self.ix, paragraph_id, around)
         if ctx is None:
-            return self.page("paragraph.html", 404, search=search, error=f"no paragraph {paragraph_id} in this index")
+            missing = f"no paragraph {quoted(paragraph_id)} in this index"
+            return self.page("paragraph.html", 404, search=search, error=missing)
         shown, count, current = [], 0, None
         for p in ctx.around:
             cut = pieces(p.text, spans(p.text), first=count + 1)
@@ -363,10 +378,11 @@ class Site:
 
     def api_search(self, request: Request) -> Response:
         try:
-            search = Search.from_params(request.query_params)
+            search = Search.from_params(request.query_params, every_hit=True)
             if not search.q:
                 raise BadRequest("q is required")
-            results = library.search(self.ix, search.q, search.filters, search.limit, search.offset, search.sort)
+            limit = search.limit or None
+            results = library.search(self.ix, search.q, search.filters, limit, search.offset, search.sort)
         except (BadRequest, QueryError) as e:
             return Response(render.to_json({"error": str(e)}), 400, media_type="application/json")
         return Response(render.results_json(results), media_type="application/json")
@@ -447,11 +463,38 @@ class Site:
             status, message = 503, str(exc)
         else:  # a bug: a plain page, never a traceback
             status, message = 500, f"internal error: {type(exc).__name__}"
+        # each route's own kind of answer, so that a script reading the API gets JSON here too
+        if request.url.path == "/api/search":
+            return Response(render.to_json({"error": message}), status, media_type="application/json")
+        if request.url.path == "/export.csv":
+            return Response(f"policysearch: {message}\n", status, media_type="text/plain")
         return self.page("search.html", status, search=Search(), error=message)
 
 
+def refusal(scope) -> tuple[int, str] | None:
+    """(status, message) for a request no browser sends, before any route reads it: a header block
+    too large (the HTTP parser holds it whole), an address that is not UTF-8 or holds control
+    characters once percent-decoded (a NUL would reach the query or a file name)."""
+    headers = scope.get("headers", [])
+    if len(headers) > MAX_HEADERS or sum(len(k) + len(v) + 4 for k, v in headers) > MAX_HEADER_BYTES:
+        return 431, f"the request's headers are too large (at most {MAX_HEADERS} headers, {MAX_HEADER_BYTES} bytes)"
+    # a path no page has is a 404, as any other; parameters no page can use are a 400
+    for part, raw, status in (
+        ("path", scope.get("raw_path") or scope["path"].encode(), 404),
+        ("query", scope["query_string"], 400),
+    ):
+        try:
+            text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return status, f"the address's {part} is not valid UTF-8"
+        if CONTROL.search(text):
+            return status, f"the address's {part} holds a control character"
+    return None
+
+
 class Headers:
-    """ASGI wrapper: security headers on every response, and the server's time (Server-Timing)."""
+    """ASGI wrapper: requests no browser sends refused, security headers on every response, and the
+    server's time (Server-Timing)."""
 
     def __init__(self, app):
         self.app = app
@@ -460,6 +503,13 @@ class Headers:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
+        refused = refusal(scope)
+        if refused:
+            status, message = refused
+            body = f"policysearch: {message}\n".encode()
+            plain = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": status, "headers": [*plain, *SECURITY_HEADERS]})
+            return await send({"type": "http.response.body", "body": body})
 
         async def sending(message):
             if message["type"] == "http.response.start":
@@ -491,6 +541,12 @@ def create_app(ix: Index, host: str = "127.0.0.1") -> Headers:
     app = Starlette(
         routes=routes,
         middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed)],
-        exception_handlers={HTTPException: site.error_page, Exception: site.error_page},
+        # an index that cannot be read now (being replaced, damaged) is a 503 without a traceback in
+        # the log; any other exception is a bug, logged by Starlette with its traceback
+        exception_handlers={
+            HTTPException: site.error_page,
+            IndexStateError: site.error_page,
+            Exception: site.error_page,
+        },
     )
     return Headers(app)
