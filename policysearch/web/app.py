@@ -117,7 +117,7 @@ class Search:
     def toggled(self, keyword: str, value: str) -> Search:
         """This search with the filter set to value, or removed when it is set to value; page 1."""
         filters = dict(self.filters)
-        if filters.get(keyword) == value:
+        if keyword in filters and filters[keyword] == value:
             del filters[keyword]
         else:
             filters[keyword] = value
@@ -222,7 +222,7 @@ def hit_view(hit, search: Search) -> dict:
 def trend_strip(search: Search, trend: dict) -> dict:
     """The query's hits per year as bars (SVG geometry), each a link that filters to its year, or
     removes that filter, with the cell's denominators for the hover text and the table."""
-    cells = trend["cells"]
+    cells = [c for c in trend["cells"] if c["key"] not in (None, "")]  # a year unknown cannot be chosen
     top = max((c["series"][0]["paragraphs"] for c in cells), default=0) or 1
     bars = []
     for i, cell in enumerate(cells):
