@@ -269,6 +269,10 @@ def pages(search: Search, total: int, path: str = "/", **extra) -> dict:
     }
 
 
+def json_response(text: str, status: int = 200) -> Response:
+    return Response(text, status, media_type="application/json")
+
+
 class Site:
     """The routes over one index."""
 
@@ -368,8 +372,8 @@ class Site:
                 raise BadRequest("q is required")
             results = library.search(self.ix, search.q, search.filters, search.limit, search.offset, search.sort)
         except (BadRequest, QueryError) as e:
-            return Response(render.to_json({"error": str(e)}), 400, media_type="application/json")
-        return Response(render.results_json(results), media_type="application/json")
+            return json_response(render.to_json({"error": str(e)}), 400)
+        return json_response(render.results_json(results))
 
     def api_trend(self, request: Request) -> Response:
         """`policysearch trend --json`: q once per query (as trend's QUERIES), by, per and the filters."""
@@ -382,8 +386,8 @@ class Site:
             by, per = params.get("by") or "year", params.get("per") or "paragraphs"
             result = library.trend(self.ix, queries, by, per, search.filters)
         except (BadRequest, QueryError) as e:
-            return Response(render.to_json({"error": str(e)}), 400, media_type="application/json")
-        return Response(render.to_json(result), media_type="application/json")
+            return json_response(render.to_json({"error": str(e)}), 400)
+        return json_response(render.to_json(result))
 
     def kwic_page(self, request: Request) -> Response:
         """The concordance of the query: every occurrence in its context, a page at a time."""
