@@ -83,7 +83,7 @@ class Server:
 
     def page(self, params: dict[str, str]) -> tuple[float, float, int]:
         """(server ms, wall ms, status) of one search page."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
         started = time.perf_counter()
         conn.request("GET", "/?" + urlencode(params))
         response = conn.getresponse()
@@ -95,7 +95,11 @@ class Server:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(10)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         for params in QUERIES:  # warm-up: jieba's dictionary, the facet sets, the templates
             server.page(params)
         for params in QUERIES:
+            print(f"web.py: {params}", file=sys.stderr, flush=True)
             times = [server.page(params) for _ in range(args.reps)]
             bad = [status for _, _, status in times if status != 200]
             if bad:

@@ -269,6 +269,7 @@ def test_trend_strip_shows_hits_per_year_and_filters_by_a_bar(server):
     trend = Index(server.index).trend([query], by="year")
     _, _, html = server.get("/", {"q": query, "town": "车墩镇"})
     strip = Index(server.index).trend([query], by="year", town="车墩镇")
+    strip["cells"] = [c for c in strip["cells"] if c["key"]]  # a bar per known year
     bars = [
         (a, t)
         for a, t in elements(html, "a")

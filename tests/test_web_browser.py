@@ -168,7 +168,7 @@ def test_dark_mode_and_a_phone_sized_window(server, browser):
 def test_a_click_on_a_years_bar_filters_to_that_year(server, browser):
     query = '"改造"'
     browser.get(server.url + "/?" + urlencode({"q": query}))
-    cells = Index(server.index).trend([query], by="year")["cells"]
+    cells = [c for c in Index(server.index).trend([query], by="year")["cells"] if c["key"]]  # a bar per known year
     bars = by_css(browser, ".trend svg a")
     assert [b.get_attribute("aria-label").split(":")[0] for b in bars] == [c["key"] for c in cells]
     year = cells[-1]["key"]

@@ -51,6 +51,13 @@ date: 2024-01-10
 上海市松江区车墩镇人民政府
 2024年3月1日
 """,
+    # no date and no year anywhere: its paragraphs fall in the trend's cell without a year
+    "undated_note.txt": """关于恶意脚本测试的说明
+
+为做好恶意脚本测试，现将有关事项说明如下。
+
+一是明确责任分工。二是加强统筹协调。
+""",
 }
 
 

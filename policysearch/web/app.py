@@ -131,7 +131,7 @@ class Search:
     def toggled(self, keyword: str, value: str) -> Search:
         """This search with the filter set to value, or removed when it is set to value; page 1."""
         filters = dict(self.filters)
-        if filters.get(keyword) == value:
+        if keyword in filters and filters[keyword] == value:
             del filters[keyword]
         else:
             filters[keyword] = value
@@ -236,7 +236,7 @@ def hit_view(hit, search: Search) -> dict:
 def trend_strip(search: Search, trend: dict) -> dict:
     """The query's hits per year as bars (SVG geometry), each a link that filters to its year, or
     removes that filter, with the cell's denominators for the hover text and the table."""
-    cells = trend["cells"]
+    cells = [c for c in trend["cells"] if c["key"] not in (None, "")]  # a year unknown cannot be chosen
     top = max((c["series"][0]["paragraphs"] for c in cells), default=0) or 1
     bars = []
     for i, cell in enumerate(cells):
@@ -281,6 +281,10 @@ def pages(search: Search, total: int, path: str = "/", **extra) -> dict:
         "prev": url(search.page - 1) if search.page > 1 else None,
         "next": url(search.page + 1) if search.page < last else None,
     }
+
+
+def json_response(text: str, status: int = 200) -> Response:
+    return Response(text, status, media_type="application/json")
 
 
 class Site:
@@ -384,8 +388,8 @@ class Site:
             limit = search.limit or None
             results = library.search(self.ix, search.q, search.filters, limit, search.offset, search.sort)
         except (BadRequest, QueryError) as e:
-            return Response(render.to_json({"error": str(e)}), 400, media_type="application/json")
-        return Response(render.results_json(results), media_type="application/json")
+            return json_response(render.to_json({"error": str(e)}), 400)
+        return json_response(render.results_json(results))
 
     def api_trend(self, request: Request) -> Response:
         """`policysearch trend --json`: q once per query (as trend's QUERIES), by, per and the filters."""
@@ -398,8 +402,8 @@ class Site:
             by, per = params.get("by") or "year", params.get("per") or "paragraphs"
             result = library.trend(self.ix, queries, by, per, search.filters)
         except (BadRequest, QueryError) as e:
-            return Response(render.to_json({"error": str(e)}), 400, media_type="application/json")
-        return Response(render.to_json(result), media_type="application/json")
+            return json_response(render.to_json({"error": str(e)}), 400)
+        return json_response(render.to_json(result))
 
     def kwic_page(self, request: Request) -> Response:
         """The concordance of the query: every occurrence in its context, a page at a time."""
