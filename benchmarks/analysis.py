@@ -10,6 +10,7 @@ Also: the first keywords of an index, which reads each segment's word frequencie
 Prints a markdown section and appends it to benchmarks/RESULTS.md. Targets: trend and kwic
 p95 <= 200 ms, keywords <= 2 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,15 +26,27 @@ sys.path.insert(0, HERE)
 from run import RESULTS, percentile  # noqa: E402  (the main benchmark's)
 
 TARGETS = {"trend": 0.2, "kwic": 0.2, "keywords": 2.0}
-TREND = [['"城中村改造"'], ['"住房公积金"', '"公积金贷款"'], ['"房地产"'], ["乡村振兴"], ['"碳达峰"', '"碳中和"'],
-         ['"棚户区改造"']]
+TREND = [
+    ['"城中村改造"'],
+    ['"住房公积金"', '"公积金贷款"'],
+    ['"房地产"'],
+    ["乡村振兴"],
+    ['"碳达峰"', '"碳中和"'],
+    ['"棚户区改造"'],
+]
 KWIC = ['"城中村改造"', '"住房公积金"', '"房地产"', "乡村振兴", '"碳达峰"', '"棚户区改造"']
-KEYWORDS = [("year:2024", None), ("section:plan", None), ('"住房公积金"', None), ("type:办法", None),
-            ("type:意见", "type:通知"), ("year:2021", None)]
+KEYWORDS = [
+    ("year:2024", None),
+    ("section:plan", None),
+    ('"住房公积金"', None),
+    ("type:办法", None),
+    ("type:意见", "type:通知"),
+    ("year:2021", None),
+]
 
 
 def timed(reps: int, fn, *args, **kwargs) -> tuple[list[float], object]:
-    result = fn(*args, **kwargs)       # warm: the first call reads what a snapshot keeps
+    result = fn(*args, **kwargs)  # warm: the first call reads what a snapshot keeps
     times = []
     for _ in range(reps):
         t = time.perf_counter()
@@ -51,6 +64,7 @@ def main() -> int:
     args = ap.parse_args()
     from policysearch import Index
     from policysearch.store.snapshot import WORDS_FILE
+
     load = os.getloadavg()[0]
     t = time.perf_counter()
     ix = Index.open(args.index, build_from=args.realdocs)
@@ -78,28 +92,45 @@ def main() -> int:
     for focus, vs in KEYWORDS:
         times, r = timed(max(1, args.reps // 2), ix.keywords, focus, vs=vs)
         top = "、".join(k["word"] for k in r["keywords"][:5])
-        rows["keywords"].append((f"{focus}" + (f" --vs {vs}" if vs else ""),
-                                 f"{r['focus']['paragraphs']} vs {r['reference']['paragraphs']} paragraphs: {top}",
-                                 times))
+        rows["keywords"].append(
+            (
+                f"{focus}" + (f" --vs {vs}" if vs else ""),
+                f"{r['focus']['paragraphs']} vs {r['reference']['paragraphs']} paragraphs: {top}",
+                times,
+            )
+        )
 
     def ms(s: float) -> str:
         return f"{s * 1000:.0f} ms"
 
-    lines = [f"## Analysis (issue 15): run of {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}", "",
-             f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; load average "
-             f"{load:.1f} at the start. Index of `realdocs`: {reports} reports, "
-             f"{paragraphs} paragraphs" + (f" (built in {built:.0f} s)" if built > 5 else " (reused)") +
-             f"; {args.reps} timed runs per call after one untimed.", "",
-             "| command | calls | median | p95 | max | target | met |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"## Analysis (issue 15): run of {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        "",
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; load average "
+        f"{load:.1f} at the start. Index of `realdocs`: {reports} reports, "
+        f"{paragraphs} paragraphs"
+        + (f" (built in {built:.0f} s)" if built > 5 else " (reused)")
+        + f"; {args.reps} timed runs per call after one untimed.",
+        "",
+        "| command | calls | median | p95 | max | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, measured in rows.items():
         every = [x for _, _, times in measured for x in times]
         p95 = percentile(every, 95)
-        lines.append(f"| {name} | {len(measured)} | {ms(statistics.median(every))} | {ms(p95)} | {ms(max(every))} "
-                     f"| {ms(TARGETS[name]) if TARGETS[name] < 1 else f'{TARGETS[name]:.0f} s'} | "
-                     f"{'yes' if p95 <= TARGETS[name] else 'no'} |")
-    lines += ["", f"First keywords after a build: each segment's word frequencies read once, {first_words:.1f} s "
-              "(kept in the generation folder; after `add` only the new segment's).", "",
-              "| call | what | median | max |", "|---|---|---|---|"]
+        lines.append(
+            f"| {name} | {len(measured)} | {ms(statistics.median(every))} | {ms(p95)} | {ms(max(every))} "
+            f"| {ms(TARGETS[name]) if TARGETS[name] < 1 else f'{TARGETS[name]:.0f} s'} | "
+            f"{'yes' if p95 <= TARGETS[name] else 'no'} |"
+        )
+    lines += [
+        "",
+        f"First keywords after a build: each segment's word frequencies read once, {first_words:.1f} s "
+        "(kept in the generation folder; after `add` only the new segment's).",
+        "",
+        "| call | what | median | max |",
+        "|---|---|---|---|",
+    ]
     for name in ("kwic", "keywords"):
         for call, what, times in rows[name]:
             if name == "keywords" or "--sort year" in call:

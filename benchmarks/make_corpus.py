@@ -12,6 +12,7 @@ names in the text are replaced with it, so the town, district and year facets va
 is hard-wrapped at 27 characters with blank lines between the pieces (as a PDF copy), so that repair
 runs. Same N and seed, same files, byte for byte.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,12 @@ def towns(count: int = TOWNS, seed: int = SEED) -> list[tuple[str, str]]:
     """(town, district) for `count` real Shanghai towns: 镇 only (streets hold no people's congress),
     two-character names or longer, drawn with a fixed seed from the sorted gazetteer."""
     from policysearch import places
-    pairs = sorted((u.name, u.parent.name) for u in places.gazetteer().by_code.values()
-                   if u.code.startswith("31") and u.level == "town" and u.name.endswith("镇") and len(u.name) >= 3)
+
+    pairs = sorted(
+        (u.name, u.parent.name)
+        for u in places.gazetteer().by_code.values()
+        if u.code.startswith("31") and u.level == "town" and u.name.endswith("镇") and len(u.name) >= 3
+    )
     return sorted(random.Random(seed).sample(pairs, count))
 
 
@@ -55,6 +60,7 @@ def sample_pools(folder: str = SAMPLE):
     """Body paragraphs by section type, and subsection headings by the type of their part."""
     from policysearch import read_report
     from policysearch.readers import walk
+
     pools, headings = collections.defaultdict(list), collections.defaultdict(list)
     for path in walk([folder]):
         report = read_report(path)
@@ -64,7 +70,7 @@ def sample_pools(folder: str = SAMPLE):
                 m = SUBSECTION.match(p.text)
                 part = types.get(p.section[0]) if p.section else None
                 if m and len(p.section) == 2 and part in ("review", "plan"):
-                    headings[part].append(p.text[m.end():])
+                    headings[part].append(p.text[m.end() :])
             elif p.section_type in ("review", "plan", "goals", "problems") and len(p.text) >= 40:
                 pools[p.section_type].append(p.text)
             elif p.section_type == "closing" and CLOSING.search(p.text):
@@ -83,11 +89,13 @@ PLACE = re.compile("|".join(SAMPLE_TOWNS + tuple(d + "区" for d in SAMPLE_DISTR
 def localize(text: str, town: str, district: str) -> str:
     """The sample towns and districts named in a paragraph become this report's."""
     short_town, short_district = town[:-1], district[:-1] if district.endswith("区") else district
+
     def swap(m):
         s = m.group(0)
         if s in SAMPLE_TOWNS:
             return short_town
         return district if s.endswith("区") else short_district
+
     return PLACE.sub(swap, text)
 
 
@@ -101,7 +109,7 @@ def recombine(rng: random.Random, pool: list[str]) -> str:
     sb = [s for s in SENTENCE.split(b) if s]
     if len(sa) < 2 or len(sb) < 2:
         return a
-    return "".join(sa[:rng.randint(1, len(sa) - 1)] + sb[rng.randint(1, len(sb) - 1):])
+    return "".join(sa[: rng.randint(1, len(sa) - 1)] + sb[rng.randint(1, len(sb) - 1) :])
 
 
 def part(rng, pool, headings, paragraphs: int) -> list[str]:
@@ -130,11 +138,17 @@ def make_report(rng: random.Random, pools, headings, town: str, district: str, y
         lines += part(rng, pools["plan"], headings["plan"], plan_n + review_n // 2)
         lines += [f"{district}{town}人民政府", f"{year}年{month}月{day}日"]
     else:
-        lines = [f"{town}政府工作报告", "",
-                 f"——{year}年{month}月{day}日在{district}{town}第{cn_number(congress)}届人民代表大会"
-                 f"第{cn_number(session)}次会议上", "", "各位代表：", "",
-                 f"现在，我代表{town}人民政府，向大会报告工作，请予审议，并请列席人员提出意见。",
-                 f"一、{year - 1}年工作回顾"]
+        lines = [
+            f"{town}政府工作报告",
+            "",
+            f"——{year}年{month}月{day}日在{district}{town}第{cn_number(congress)}届人民代表大会"
+            f"第{cn_number(session)}次会议上",
+            "",
+            "各位代表：",
+            "",
+            f"现在，我代表{town}人民政府，向大会报告工作，请予审议，并请列席人员提出意见。",
+            f"一、{year - 1}年工作回顾",
+        ]
         lines += part(rng, pools["review"], headings["review"], review_n)
         lines.append(recombine(rng, pools["problems"]))
         lines += [f"二、{year}年主要任务", recombine(rng, pools["goals"])]
@@ -148,7 +162,7 @@ def hard_wrap(lines: list[str], width: int = 27) -> list[str]:
     """As text copied from a PDF: every line cut at `width` characters, blank lines between."""
     out = []
     for line in lines:
-        out += [line[i:i + width] for i in range(0, len(line), width)] or [""]
+        out += [line[i : i + width] for i in range(0, len(line), width)] or [""]
     return out
 
 
@@ -179,9 +193,11 @@ def main(argv=None) -> int:
         with open(os.path.join(args.out, f"{i:05d}_{town}_{year}_{kind}.txt"), "wb") as f:
             f.write(data)
         total_bytes += len(data)
-    print(f"{args.n} reports in {args.out}: {total_bytes / 1e6:.1f} MB, {total_paragraphs} lines written "
-          f"(paragraphs and headings), {wrapped} hard-wrapped, {len(places)} towns, years "
-          f"{YEARS.start}-{YEARS.stop - 1}; pools: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(pools.items())))
+    print(
+        f"{args.n} reports in {args.out}: {total_bytes / 1e6:.1f} MB, {total_paragraphs} lines written "
+        f"(paragraphs and headings), {wrapped} hard-wrapped, {len(places)} towns, years "
+        f"{YEARS.start}-{YEARS.stop - 1}; pools: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(pools.items()))
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ made distinct (a text file gets " 〔k〕" at the end of it, an HTML file a comm
 is a duplicate of another; copy 1 is the file as published. Binary files (pdf, docx) are copied
 once. truth.jsonl and the READMEs are left out. Same K, same files, byte for byte.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,13 +39,13 @@ def distinct(data: bytes, k: int, html: bool) -> bytes:
         return data
     end = data.find(b"\n")
     end = len(data) if end < 0 else end
-    if end and data[end - 1:end] == b"\r":
+    if end and data[end - 1 : end] == b"\r":
         end -= 1
     mark = f"<!-- copy {k} -->" if html else f" 〔{k}〕"
     try:
         data.decode("utf-8")
         tag = mark.encode("utf-8")
-    except UnicodeDecodeError:          # a GBK file: the mark in ASCII only
+    except UnicodeDecodeError:  # a GBK file: the mark in ASCII only
         tag = (f" [{k}]" if not html else mark).encode("ascii")
     return data[:end] + tag + data[end:]
 

@@ -3,6 +3,7 @@
 Exit codes (as grep): 0 something matched or the command did its work, 1 nothing matched or some
 files failed, 2 an error. Errors are one line on stderr, never a traceback.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,6 +29,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def guarded(command):
     """No traceback reaches the user: our errors are one line, anything else too."""
+
     @functools.wraps(command)
     def run(*args, **kwargs):
         try:
@@ -45,12 +47,14 @@ def guarded(command):
             if os.environ.get("POLICYSEARCH_DEBUG"):
                 raise
             fail(f"internal error: {type(e).__name__}: {e}")
+
     return run
 
 
 def index_option(f):
-    return click.option("--index", "index_path", envvar="POLICYSEARCH_INDEX", default="index",
-                        show_envvar=True, help=INDEX_HELP)(f)
+    return click.option(
+        "--index", "index_path", envvar="POLICYSEARCH_INDEX", default="index", show_envvar=True, help=INDEX_HELP
+    )(f)
 
 
 def json_option(f):
@@ -72,8 +76,10 @@ def painter(color: str) -> render.Painter:
 def progress_bar(quiet: bool, what: str):
     """A tqdm bar on stderr, hidden when stderr is not a terminal or with --quiet."""
     from tqdm import tqdm
-    return lambda items: tqdm(items, desc=what, unit="file", file=sys.stderr,
-                              disable=quiet or not sys.stderr.isatty(), leave=False)
+
+    return lambda items: tqdm(
+        items, desc=what, unit="file", file=sys.stderr, disable=quiet or not sys.stderr.isatty(), leave=False
+    )
 
 
 def waiting(message: str):
@@ -82,11 +88,18 @@ def waiting(message: str):
 
 def open_index(index_path: str, corpus: str | None = None, quiet: bool = False) -> Index:
     """Open the index; when there is none yet and a corpus is named, build it first (first use)."""
+
     def first_use(items):
         click.echo(f"policysearch: first use: building the index at {index_path} from {corpus}…", err=True)
         return progress_bar(quiet, "indexing")(items)
-    return Index.open(index_path, build_from=corpus, progress=first_use, on_wait=waiting,
-                      on_built=lambda summary: report_run(summary, quiet=True))
+
+    return Index.open(
+        index_path,
+        build_from=corpus,
+        progress=first_use,
+        on_wait=waiting,
+        on_built=lambda summary: report_run(summary, quiet=True),
+    )
 
 
 def report_run(summary, quiet: bool = False) -> int:
@@ -114,19 +127,25 @@ def main():
     """
 
 
-FILTERS = [("province", "only this province (省/自治区/直辖市)"), ("city", "only this city (市/州/地区/盟)"),
-           ("district", "only this district (区/县/县级市/旗)"), ("town", "only this town (镇/乡/街道)"),
-           ("place", "only this unit and the units below it, at any level"),
-           ("year", "a year or a range: 2024, 2022-2025"),
-           ("section", "section type: preamble review problems goals plan closing glossary other"),
-           ("doc_type", "document type, e.g. 政府工作报告, 工作要点")]
+FILTERS = [
+    ("province", "only this province (省/自治区/直辖市)"),
+    ("city", "only this city (市/州/地区/盟)"),
+    ("district", "only this district (区/县/县级市/旗)"),
+    ("town", "only this town (镇/乡/街道)"),
+    ("place", "only this unit and the units below it, at any level"),
+    ("year", "a year or a range: 2024, 2022-2025"),
+    ("section", "section type: preamble review problems goals plan closing glossary other"),
+    ("doc_type", "document type, e.g. 政府工作报告, 工作要点"),
+]
 
 
 def filter_options(f):
     """The filters of `query` as options, handed to the command as one dict `filters`."""
+
     @functools.wraps(f)
     def run(*args, **kwargs):
         return f(*args, filters={name: kwargs.pop(name) for name, _ in FILTERS}, **kwargs)
+
     for name, help_ in reversed(FILTERS):
         run = click.option("--type" if name == "doc_type" else f"--{name}", name, help=help_)(run)
     return run
@@ -192,6 +211,7 @@ def inspect(path, as_json, as_csv, color):
     """Show how a file is read: metadata, outline of parts with their types, warnings, what was
     dropped. A folder (or --csv): one row per file with what was detected. Nothing is indexed."""
     from .report import inspect_rows, read_report
+
     if os.path.isdir(path) or as_csv:
         rows = inspect_rows(path)
         click.echo(render.to_json(rows) if as_json else render.rows_csv(rows), nl=as_json)
@@ -202,10 +222,18 @@ def inspect(path, as_json, as_csv, color):
 
 
 def metadata_options(f):
-    for name, help_ in reversed([("province", "province of every file named"), ("city", "city"),
-                                 ("district", "district"), ("town", "town (the levels above are completed)"),
-                                 ("year", "year"), ("date", "date, YYYY-MM-DD"), ("type", "document type"),
-                                 ("title", "title")]):
+    for name, help_ in reversed(
+        [
+            ("province", "province of every file named"),
+            ("city", "city"),
+            ("district", "district"),
+            ("town", "town (the levels above are completed)"),
+            ("year", "year"),
+            ("date", "date, YYYY-MM-DD"),
+            ("type", "document type"),
+            ("title", "title"),
+        ]
+    ):
         f = click.option(f"--{name}", f"meta_{name}", help=help_)(f)
     return f
 
@@ -216,11 +244,30 @@ def metadata_options(f):
 @index_option
 @quiet_option
 @guarded
-def add(paths, meta_province, meta_city, meta_district, meta_town, meta_year, meta_date, meta_type, meta_title,
-        index_path, quiet):
+def add(
+    paths,
+    meta_province,
+    meta_city,
+    meta_district,
+    meta_town,
+    meta_year,
+    meta_date,
+    meta_type,
+    meta_title,
+    index_path,
+    quiet,
+):
     """Add report files or folders (txt, md, pdf, docx, html) to the index."""
-    overrides = {"province": meta_province, "city": meta_city, "district": meta_district, "town": meta_town,
-                 "year": meta_year, "date": meta_date, "doc_type": meta_type, "title": meta_title}
+    overrides = {
+        "province": meta_province,
+        "city": meta_city,
+        "district": meta_district,
+        "town": meta_town,
+        "year": meta_year,
+        "date": meta_date,
+        "doc_type": meta_type,
+        "title": meta_title,
+    }
     missing = [p for p in paths if not os.path.exists(p)]
     for p in missing:
         click.echo(f"policysearch: {p}: no such file or folder", err=True)
@@ -281,16 +328,22 @@ def build(corpus, index_path, quiet):
     code = report_run(summary, quiet=True)
     added = [o.report for o in summary.outcomes if o.status == "added" and o.report]
     paragraphs = sum(len(r.paragraphs) for r in added)
-    click.echo(f"built {ix.path}: {len(added)} reports, {paragraphs} paragraphs"
-               + (f", {len(summary.failed)} failed" if summary.failed else ""))
+    click.echo(
+        f"built {ix.path}: {len(added)} reports, {paragraphs} paragraphs"
+        + (f", {len(summary.failed)} failed" if summary.failed else "")
+    )
     sys.exit(code)
 
 
 @main.command()
 @index_option
 @click.option("--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True, help=CORPUS_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (another than this machine's "
-              "own lets others read the index)")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="address to listen on (another than this machine's own lets others read the index)",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--open", "open_browser", is_flag=True, help="open the page in the browser")
 @quiet_option
@@ -298,21 +351,27 @@ def build(corpus, index_path, quiet):
 def serve(index_path, corpus, host, port, open_browser, quiet):
     """Serve the search page on this machine (read-only)."""
     from .web import serve as run
+
     run(open_index(index_path, corpus, quiet), host, port, open_browser)
 
 
 # -- trend, kwic, keywords ------------------------------------------------------------------------
 def reading_options(f):
     """What every reading command takes: the output format, colour, the index (built on first use)."""
-    for option in reversed([
+    for option in reversed(
+        [
             click.option("--json", "as_json", is_flag=True, help="print JSON"),
             click.option("--csv", "as_csv", is_flag=True, help="print CSV"),
             click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
-            click.option("--index", "index_path", envvar="POLICYSEARCH_INDEX", default="index", show_envvar=True,
-                         help=INDEX_HELP),
-            click.option("--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True,
-                         help=CORPUS_HELP),
-            click.option("--quiet", "-q", is_flag=True, help="no progress bar")]):
+            click.option(
+                "--index", "index_path", envvar="POLICYSEARCH_INDEX", default="index", show_envvar=True, help=INDEX_HELP
+            ),
+            click.option(
+                "--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True, help=CORPUS_HELP
+            ),
+            click.option("--quiet", "-q", is_flag=True, help="no progress bar"),
+        ]
+    ):
         f = option(f)
     return f
 
@@ -330,10 +389,19 @@ def emit(as_json: bool, as_csv: bool, color: str, result: dict, csv_text, plain)
 
 @main.command()
 @click.argument("queries", nargs=-1, required=True)
-@click.option("--by", default="year", show_default=True,
-              help="count per year, town, district, section or type (any facet of the index)")
-@click.option("--per", type=click.Choice(["paragraphs", "reports"]), default="paragraphs", show_default=True,
-              help="rate per 1,000 paragraphs, or % of reports")
+@click.option(
+    "--by",
+    default="year",
+    show_default=True,
+    help="count per year, town, district, section or type (any facet of the index)",
+)
+@click.option(
+    "--per",
+    type=click.Choice(["paragraphs", "reports"]),
+    default="paragraphs",
+    show_default=True,
+    help="rate per 1,000 paragraphs, or % of reports",
+)
 @click.option("--chart", type=click.Path(dir_okay=False), help="also write a chart: FILE.svg or FILE.png")
 @filter_options
 @reading_options
@@ -342,8 +410,9 @@ def trend(queries, by, per, chart, filters, as_json, as_csv, color, index_path, 
     """How often each QUERY is met per year, place, section type or kind, against all paragraphs
     and reports of each under the same filters. One series per QUERY."""
     from .chart import chart_format, write_chart
+
     if chart:
-        chart_format(chart)                  # a bad name fails before the counting
+        chart_format(chart)  # a bad name fails before the counting
     result = open_index(index_path, corpus, quiet).trend(list(queries), by=by, per=per, **filters)
     if chart:
         write_chart(result, chart)
@@ -353,20 +422,35 @@ def trend(queries, by, per, chart, filters, as_json, as_csv, color, index_path, 
 
 @main.command()
 @click.argument("query")
-@click.option("--width", default=40, show_default=True, type=click.IntRange(min=0),
-              help="display columns of context on each side (a Chinese character takes two)")
-@click.option("--sort", type=click.Choice(["year", "place", "left", "right"]), default="year", show_default=True,
-              help="left: by the characters nearest the match, reading leftwards")
+@click.option(
+    "--width",
+    default=40,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="display columns of context on each side (a Chinese character takes two)",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["year", "place", "left", "right"]),
+    default="year",
+    show_default=True,
+    help="left: by the characters nearest the match, reading leftwards",
+)
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=0), help="lines to show (0 = all)")
 @filter_options
 @reading_options
 @guarded
 def kwic(query, width, sort, limit, filters, as_json, as_csv, color, index_path, corpus, quiet):
     """A concordance: every occurrence of QUERY's text in context, one line each."""
-    result = open_index(index_path, corpus, quiet).kwic(query, width=width, sort=sort, limit=limit or None,
-                                                        **filters)
-    emit(as_json, as_csv, color, result, lambda: render.rows_csv(result["lines"], render.KWIC_CSV),
-         lambda p: render.kwic_text(result, width, p))
+    result = open_index(index_path, corpus, quiet).kwic(query, width=width, sort=sort, limit=limit or None, **filters)
+    emit(
+        as_json,
+        as_csv,
+        color,
+        result,
+        lambda: render.rows_csv(result["lines"], render.KWIC_CSV),
+        lambda p: render.kwic_text(result, width, p),
+    )
     sys.exit(0 if result["total"] else 1)
 
 
@@ -374,8 +458,13 @@ def kwic(query, width, sort, limit, filters, as_json, as_csv, color, index_path,
 @click.argument("focus", nargs=-1)
 @click.option("--vs", help="the reference: filters or a query (default: the whole index)")
 @click.option("--limit", default=30, show_default=True, type=click.IntRange(min=0), help="words to show (0 = all)")
-@click.option("--min-reports", default=2, show_default=True, type=click.IntRange(min=1),
-              help="leave out words used by fewer reports of the focus")
+@click.option(
+    "--min-reports",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="leave out words used by fewer reports of the focus",
+)
 @filter_options
 @reading_options
 @guarded
@@ -383,9 +472,16 @@ def keywords(focus, vs, limit, min_reports, filters, as_json, as_csv, color, ind
     """jieba's words most characteristic of the FOCUS (filters such as town:车墩镇 year:2024, or a
     query) against a reference, by Sketch Engine's simple maths."""
     result = open_index(index_path, corpus, quiet).keywords(
-        " ".join(focus), vs=vs, limit=limit or None, min_reports=min_reports, **filters)
-    emit(as_json, as_csv, color, result, lambda: render.rows_csv(result["keywords"], render.KEYWORD_CSV),
-         lambda p: render.keywords_text(result, p))
+        " ".join(focus), vs=vs, limit=limit or None, min_reports=min_reports, **filters
+    )
+    emit(
+        as_json,
+        as_csv,
+        color,
+        result,
+        lambda: render.rows_csv(result["keywords"], render.KEYWORD_CSV),
+        lambda p: render.keywords_text(result, p),
+    )
     sys.exit(0 if result["keywords"] else 1)
 
 

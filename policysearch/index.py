@@ -1,4 +1,5 @@
 """The public Index: a thin facade over store/ (the index on disk) and query/ (searching it)."""
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,14 @@ class Index:
         self.snapshots = Snapshots(self.folder)
 
     @classmethod
-    def open(cls, path: str | os.PathLike = "index", build_from: str | os.PathLike | None = None,
-             progress: Progress = None, on_wait: OnWait = None,
-             on_built: Callable[[RunSummary], object] | None = None) -> Index:
+    def open(
+        cls,
+        path: str | os.PathLike = "index",
+        build_from: str | os.PathLike | None = None,
+        progress: Progress = None,
+        on_wait: OnWait = None,
+        on_built: Callable[[RunSummary], object] | None = None,
+    ) -> Index:
         """Open an existing index. With `build_from` (a corpus folder), an index that is not there
         yet is built from it first (a new user's first query; `on_built` is told how the build
         went); without, a missing one is an error."""
@@ -51,16 +57,42 @@ class Index:
     def lexicon_path(self) -> str | None:
         return self.folder.lexicon_path()
 
-    def search(self, query: str, *, province: str | None = None, city: str | None = None,
-               district: str | None = None, town: str | None = None, place: str | None = None, year: Years = None,
-               section: str | None = None, doc_type: str | None = None, limit: int | None = 10, offset: int = 0,
-               sort: str = "relevance", facets: Iterable[str] = FACETS) -> Results:
+    def search(
+        self,
+        query: str,
+        *,
+        province: str | None = None,
+        city: str | None = None,
+        district: str | None = None,
+        town: str | None = None,
+        place: str | None = None,
+        year: Years = None,
+        section: str | None = None,
+        doc_type: str | None = None,
+        limit: int | None = 10,
+        offset: int = 0,
+        sort: str = "relevance",
+        facets: Iterable[str] = FACETS,
+    ) -> Results:
         """Paragraphs matching the query (see the README for the language) and the filters, ranked
         by relevance or date, with facet counts over all hits. `place` is a unit at any level with
         everything below it. Raises QueryError."""
-        return search(self.snapshot(), query, province=province, city=city, district=district, town=town,
-                      place=place, year=year, section=section, doc_type=doc_type, limit=limit, offset=offset,
-                      sort=sort, facets=facets)
+        return search(
+            self.snapshot(),
+            query,
+            province=province,
+            city=city,
+            district=district,
+            town=town,
+            place=place,
+            year=year,
+            section=section,
+            doc_type=doc_type,
+            limit=limit,
+            offset=offset,
+            sort=sort,
+            facets=facets,
+        )
 
     def trend(self, queries: Sequence[str] | str, *, by: str = "year", per: str = "paragraphs", **filters) -> dict:
         """How often each query is met per year, place, section type or kind (`by`: any facet, or
@@ -77,8 +109,9 @@ class Index:
         "year", "start"}]}. `filters` as search takes them. Raises QueryError."""
         return analyze.kwic(self.snapshot(), query, width=width, sort=sort, limit=limit, **filters)
 
-    def keywords(self, focus: str = "", *, vs: str | None = None, limit: int | None = 30, min_reports: int = 2,
-                 **filters) -> dict:
+    def keywords(
+        self, focus: str = "", *, vs: str | None = None, limit: int | None = 30, min_reports: int = 2, **filters
+    ) -> dict:
         """jieba's words most characteristic of the focus (a query of filters, words or phrases, and
         the keyword filters) against the reference `vs` (a query; the whole index by default), by
         Sketch Engine's simple maths, used by at least `min_reports` focus reports: {"focus",
@@ -122,13 +155,20 @@ class Index:
         reports = self.reports()
         size = sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(self.path) for f in files)
         meta = self.folder.meta()
-        return Stats(path=self.path, reports=len(reports), paragraphs=sum(r.paragraphs for r in reports),
-                     provinces=len({r.province for r in reports if r.province}),
-                     cities=len({r.city for r in reports if r.city}),
-                     districts=len({(r.city, r.district) for r in reports if r.district}),
-                     towns=len({(r.district, r.town) for r in reports if r.town}),
-                     years=sorted({r.year for r in reports if r.year}), size_bytes=size,
-                     built_by=meta.get("created_by"), schema=meta.get("schema"), analyzer=meta.get("analyzer"))
+        return Stats(
+            path=self.path,
+            reports=len(reports),
+            paragraphs=sum(r.paragraphs for r in reports),
+            provinces=len({r.province for r in reports if r.province}),
+            cities=len({r.city for r in reports if r.city}),
+            districts=len({(r.city, r.district) for r in reports if r.district}),
+            towns=len({(r.district, r.town) for r in reports if r.town}),
+            years=sorted({r.year for r in reports if r.year}),
+            size_bytes=size,
+            built_by=meta.get("created_by"),
+            schema=meta.get("schema"),
+            analyzer=meta.get("analyzer"),
+        )
 
     # -- writing ----------------------------------------------------------------------------------
     def add(self, path, **overrides) -> Report:
@@ -139,8 +179,9 @@ class Index:
             raise ReadError(outcome.message)
         return outcome.report
 
-    def add_files(self, paths, overrides: dict | None = None, progress: Progress = None,
-                  on_wait: OnWait = None) -> RunSummary:
+    def add_files(
+        self, paths, overrides: dict | None = None, progress: Progress = None, on_wait: OnWait = None
+    ) -> RunSummary:
         """Add files and folders; every report is committed on its own. Failures are collected."""
         return write.add_files(self.folder, self.snapshots, paths, overrides, progress, on_wait)
 
@@ -159,8 +200,9 @@ class Index:
         removed = write.remove(self.folder, self.snapshots, named)
         return Removal(removed, [rid for rid in named if rid not in removed] + absent)
 
-    def build(self, corpus: str | os.PathLike = "corpus", progress: Progress = None,
-              on_wait: OnWait = None) -> RunSummary:
+    def build(
+        self, corpus: str | os.PathLike = "corpus", progress: Progress = None, on_wait: OnWait = None
+    ) -> RunSummary:
         """(Re)build from a folder plus the files added since the last build. The current index
         stays searchable until the new one is complete and switched in."""
         return write.build(self.folder, self.snapshots, os.fspath(corpus), progress, on_wait)

@@ -2,6 +2,7 @@
 
 Every failure is a ReadError whose one-line message starts with the file's path.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -17,12 +18,20 @@ from pathlib import Path
 from .errors import ReadError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024   # DOCX: all zip members together, inflated
-MAX_ZIP_RATIO = 200                      # DOCX: inflated/compressed, for members over 1 MB
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # DOCX: all zip members together, inflated
+MAX_ZIP_RATIO = 200  # DOCX: inflated/compressed, for members over 1 MB
 FRONT_MATTER_MAX_LINES = 40
 
-FORMATS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
-           ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
+FORMATS = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+}
 
 # Front-matter / sidecar keys -> English metadata keys.
 KEY_ALIASES = {
@@ -35,7 +44,8 @@ KEY_ALIASES = {
     **dict.fromkeys(("文种", "类型", "公文种类", "文档类型"), "doc_type"),
     **dict.fromkeys(("镇", "街镇", "乡镇", "镇街"), "town"),
     **dict.fromkeys(("区", "区县", "县区"), "district"),
-    **dict.fromkeys(("province", "省", "省份"), "province"), **dict.fromkeys(("city", "市", "城市", "地市"), "city"),
+    **dict.fromkeys(("province", "省", "省份"), "province"),
+    **dict.fromkeys(("city", "市", "城市", "地市"), "city"),
     **dict.fromkeys(("place_code", "区划代码", "行政区划代码"), "place_code"),
 }
 # What collections write where they have no value: not a value.
@@ -51,7 +61,7 @@ class Source:
 
 
 def _fail(path, why) -> ReadError:
-    shown = repr(str(path)) if "\n" in str(path) else path      # one line, whatever the name holds
+    shown = repr(str(path)) if "\n" in str(path) else path  # one line, whatever the name holds
     return ReadError(f"{shown}: {' '.join(str(why).split())}")
 
 
@@ -65,15 +75,22 @@ def read_source(path) -> Source:
     if not data:
         raise _fail(path, "empty file")
     warnings: list[str] = []
-    text = {"txt": _decode, "md": _decode, "pdf": _read_pdf,
-            "docx": _read_docx, "html": _read_html}[fmt](path, data, warnings)
+    text = {"txt": _decode, "md": _decode, "pdf": _read_pdf, "docx": _read_docx, "html": _read_html}[fmt](
+        path, data, warnings
+    )
     text = _clean(text, warnings)
     metadata = {}
     if fmt in ("txt", "md"):
         metadata, text = _split_front_matter(text)
     if not text.strip():
-        raise _fail(path, {"pdf": "PDF has no text layer (a scan, or a damaged file); it needs OCR or a better copy",
-                           "txt": "empty file", "md": "empty file"}.get(fmt, "no text found in document"))
+        raise _fail(
+            path,
+            {
+                "pdf": "PDF has no text layer (a scan, or a damaged file); it needs OCR or a better copy",
+                "txt": "empty file",
+                "md": "empty file",
+            }.get(fmt, "no text found in document"),
+        )
     metadata.update(_read_sidecars(path))
     return Source(text=text, metadata=metadata, warnings=warnings, format=fmt)
 
@@ -83,7 +100,7 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         if path.stat().st_size > limit:
             raise _fail(path, f"file too large (over {limit // 2**20} MB)")
         with open(path, "rb") as f:
-            data = f.read(limit + 1)   # the file may have grown since stat
+            data = f.read(limit + 1)  # the file may have grown since stat
     except OSError as e:
         raise _fail(path, e.strerror or e) from None
     if len(data) > limit:
@@ -99,8 +116,10 @@ _NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 _ESCAPED = re.compile("[\udc80-\udcff]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufeff]")
 # Characters plausible in Chinese text; GB18030 decodes almost any high bytes, so check the result.
-_ODD_CHARS = re.compile(r"[^\t\n\r\f\x20-\x7e\xa0-\xff\u0370-\u04ff\u2000-\u27bf\u2e80-\u9fff"
-                        r"\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]")
+_ODD_CHARS = re.compile(
+    r"[^\t\n\r\f\x20-\x7e\xa0-\xff\u0370-\u04ff\u2000-\u27bf\u2e80-\u9fff"
+    r"\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
+)
 
 
 def _decode(path, data: bytes, warnings, declared: str | None = None) -> str:
@@ -119,7 +138,7 @@ def _decode(path, data: bytes, warnings, declared: str | None = None) -> str:
         raise _fail(path, "binary file, not a text report")
     if declared and declared.replace("_", "-") not in ("utf-8", "utf8"):
         try:
-            data.decode("utf-8")   # valid UTF-8 is no accident: pages saved as UTF-8 often still say gb2312
+            data.decode("utf-8")  # valid UTF-8 is no accident: pages saved as UTF-8 often still say gb2312
         except UnicodeDecodeError:
             try:
                 return _check_controls(path, data.decode(declared))
@@ -146,6 +165,7 @@ def _guess(path, data: bytes, warnings) -> str:
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes
+
     best = from_bytes(data).best()
     # charset-normalizer names some encoding for nearly anything; trust it only when it also
     # recognised a language in the result.
@@ -157,11 +177,11 @@ def _guess(path, data: bytes, warnings) -> str:
 
 def _utf8(data: bytes, warnings, offset: int = 0) -> str:
     """Decode UTF-8, replacing invalid bytes with U+FFFD and saying how many and where."""
-    text = data.decode("utf-8", errors="surrogateescape")   # one lone surrogate per bad byte
+    text = data.decode("utf-8", errors="surrogateescape")  # one lone surrogate per bad byte
     first = _ESCAPED.search(text)
     if first is None:
         return text
-    at = offset + len(text[:first.start()].encode("utf-8"))
+    at = offset + len(text[: first.start()].encode("utf-8"))
     warnings.append(f"{len(_ESCAPED.findall(text))} invalid UTF-8 bytes replaced (first at byte {at})")
     return _ESCAPED.sub("\ufffd", text)
 
@@ -194,14 +214,14 @@ def _split_front_matter(text: str) -> tuple[dict, str]:
     if not lines or lines[0].strip() != "---":
         return {}, text
     pairs = []
-    for i, line in enumerate(lines[1:FRONT_MATTER_MAX_LINES + 1], start=1):
+    for i, line in enumerate(lines[1 : FRONT_MATTER_MAX_LINES + 1], start=1):
         if line.strip() == "---":
-            return (_metadata(pairs), "\n".join(lines[i + 1:]).lstrip("\n")) if pairs else ({}, text)
+            return (_metadata(pairs), "\n".join(lines[i + 1 :]).lstrip("\n")) if pairs else ({}, text)
         m = _KEY_VALUE.match(line)
         if m:
             pairs.append((m.group(1), m.group(2)))
         elif line.strip() and not line[0].isspace() and not line.lstrip().startswith(("#", "- ")):
-            return {}, text   # prose, not a metadata block (YAML lists/comments are tolerated)
+            return {}, text  # prose, not a metadata block (YAML lists/comments are tolerated)
     return {}, text
 
 
@@ -245,15 +265,17 @@ def _read_sidecars(path: Path) -> dict:
 
 # ---- PDF ------------------------------------------------------------------------
 
+
 def _read_pdf(path, data, warnings) -> str:
     from pdfminer.high_level import extract_text
     from pdfminer.pdfdocument import PDFPasswordIncorrect
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)   # its warnings are not ours to print
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # its warnings are not ours to print
     try:
         text = extract_text(io.BytesIO(data))
     except PDFPasswordIncorrect:
         raise _fail(path, "PDF is password-protected") from None
-    except Exception as e:   # pdfminer raises many kinds of errors on damaged input
+    except Exception as e:  # pdfminer raises many kinds of errors on damaged input
         raise _fail(path, f"corrupt or unreadable PDF ({type(e).__name__})") from None
     # Glyphs of fonts without a Unicode map come out as "(cid:123)": not text.
     text, unmapped = re.subn(r"\(cid:\d+\)", "", text)
@@ -266,9 +288,11 @@ def _read_pdf(path, data, warnings) -> str:
 
 # ---- DOCX -----------------------------------------------------------------------
 
+
 def _read_docx(path, data, warnings) -> str:
     import docx
     from docx.table import Table
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             members = z.infolist()
@@ -276,11 +300,12 @@ def _read_docx(path, data, warnings) -> str:
         raise _fail(path, "corrupt DOCX (not a zip archive)") from None
     # python-docx inflates members whole, so check the declared sizes before it does.
     if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES or any(
-            m.file_size > 2**20 and m.file_size > MAX_ZIP_RATIO * max(m.compress_size, 1) for m in members):
+        m.file_size > 2**20 and m.file_size > MAX_ZIP_RATIO * max(m.compress_size, 1) for m in members
+    ):
         raise _fail(path, "DOCX too large when unpacked (zip bomb?)")
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as e:   # bad zip, missing parts, bad XML: python-docx has no common base error
+    except Exception as e:  # bad zip, missing parts, bad XML: python-docx has no common base error
         raise _fail(path, f"corrupt DOCX ({type(e).__name__}: {e})") from None
     lines = []
     for block in document.iter_inner_content():
@@ -288,7 +313,7 @@ def _read_docx(path, data, warnings) -> str:
             for row in block.rows:
                 cells, seen = [], set()
                 for cell in row.cells:
-                    if id(cell._tc) not in seen:   # a merged cell repeats across the columns it spans
+                    if id(cell._tc) not in seen:  # a merged cell repeats across the columns it spans
                         seen.add(id(cell._tc))
                         cells.append(" ".join(cell.text.split()))
                 if any(cells):
@@ -308,8 +333,23 @@ def _heading_prefix(paragraph) -> str:
 
 # ---- HTML -----------------------------------------------------------------------
 
-_DROP_TAGS = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-              "button", "select", "input", "iframe", "svg", "title"]
+_DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "select",
+    "input",
+    "iframe",
+    "svg",
+    "title",
+]
 _DEBRIS = re.compile(r"nav|menu|breadcrumb|footer|header|share|toolbar|sidebar|login|search|print|close", re.I)
 _BODY = re.compile(r"trs_editor|zoom|article|content|view|detail", re.I)
 _GBK_NAMES = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "cp936", "gb18030", "x-gb18030"}
@@ -318,24 +358,48 @@ _GBK_NAMES = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "cp936", "gb18030", "x-gb1
 # Control characters are safe as markers: _clean() has already removed them from the page.
 _BR, _LINE, _PARA, _HEAD, _CELL = "\x00", "\x03", "\x04", "\x01", "\x02"
 _MARKER_RUN = re.compile(r"[ \t]*[\x00\x03\x04][\x00\x03\x04 \t]*")
-_PARA_TAGS = ("p", "div", "hr", "ul", "ol", "dl", "table", "section", "article", "main", "blockquote",
-              "pre", "center", "address", "figure", "figcaption", "h4", "h5", "h6")
-_OPEN = {"br": _BR, **dict.fromkeys(("li", "dt", "dd", "tr"), _LINE), **dict.fromkeys(_PARA_TAGS, _PARA),
-         **dict.fromkeys(("h1", "h2", "h3"), _PARA + _HEAD)}
+_PARA_TAGS = (
+    "p",
+    "div",
+    "hr",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "center",
+    "address",
+    "figure",
+    "figcaption",
+    "h4",
+    "h5",
+    "h6",
+)
+_OPEN = {
+    "br": _BR,
+    **dict.fromkeys(("li", "dt", "dd", "tr"), _LINE),
+    **dict.fromkeys(_PARA_TAGS, _PARA),
+    **dict.fromkeys(("h1", "h2", "h3"), _PARA + _HEAD),
+}
 _CLOSE = {**_OPEN, "br": "", "h1": _PARA, "h2": _PARA, "h3": _PARA, "td": _CELL, "th": _CELL}
 
 
 def _read_html(path, data, warnings) -> str:
     m = re.search(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", data[:4096], re.I)
     declared = m.group(1).decode("ascii").lower() if m else None
-    return _html_text(_clean(_decode(path, data, warnings, "gb18030" if declared in _GBK_NAMES else declared),
-                             warnings))
+    return _html_text(
+        _clean(_decode(path, data, warnings, "gb18030" if declared in _GBK_NAMES else declared), warnings)
+    )
 
 
 def _html_text(page: str) -> str:
     # Nothing here recurses per nesting level (bs4 >= 4.12 walks iteratively, as does _walk), so
     # pathologically deep pages parse without RecursionError.
-    from bs4 import BeautifulSoup    # imported here: a search never pays for the HTML parser
+    from bs4 import BeautifulSoup  # imported here: a search never pays for the HTML parser
 
     soup = BeautifulSoup(page, "html.parser")
     title = soup.title.get_text() if soup.title else ""
@@ -353,7 +417,7 @@ def _html_text(page: str) -> str:
         if tag.name not in ("html", "body") and _DEBRIS.search(ident(tag)):
             tag.extract()
     h1 = next((h.get_text(" ", strip=True) for h in soup.find_all("h1") if h.get_text(strip=True)), "")
-    title = h1 or re.split(r"\s*(?:[_|｜]|\s[-–—－]\s)\s*", title.strip())[0]   # drop "_站点名" suffixes
+    title = h1 or re.split(r"\s*(?:[_|｜]|\s[-–—－]\s)\s*", title.strip())[0]  # drop "_站点名" suffixes
     text = _html_lines(_walk(_largest(bodies) or soup.body or soup))
     squashed = re.sub(r"\s", "", text)
     facts = [f for f in facts if re.sub(r"\s", "", f) not in squashed]
@@ -362,8 +426,10 @@ def _html_text(page: str) -> str:
     return "\n\n".join(facts + [text])
 
 
-_FACT = re.compile(r"(发布日期|发布时间|成文日期|发文日期|印发日期|发文字号|文号|发布机构|发文机关|发文单位|发布单位)"
-                   r"\s*[:：]\s*([^\t\n]{2,40}?)\s*(?=[\t\n]|$)")
+_FACT = re.compile(
+    r"(发布日期|发布时间|成文日期|发文日期|印发日期|发文字号|文号|发布机构|发文机关|发文单位|发布单位)"
+    r"\s*[:：]\s*([^\t\n]{2,40}?)\s*(?=[\t\n]|$)"
+)
 
 
 def _page_facts(soup) -> list[str]:
@@ -381,15 +447,16 @@ def _page_facts(soup) -> list[str]:
 def _largest(bodies):
     """The body element with the most text; linear even when bodies nest inside each other."""
     from bs4.element import PreformattedString, Tag
+
     best, best_size, inside = None, 0, set()
-    for tag in bodies:   # document order: an outer body comes before those inside it, and has more text
+    for tag in bodies:  # document order: an outer body comes before those inside it, and has more text
         if id(tag) in inside:
             continue
         size = 0
         for node in tag.descendants:
             if isinstance(node, Tag):
                 inside.add(id(node))
-            elif not isinstance(node, PreformattedString):   # comments, doctype, CDATA
+            elif not isinstance(node, PreformattedString):  # comments, doctype, CDATA
                 size += len(node.strip())
         if size > best_size:
             best, best_size = tag, size
@@ -399,6 +466,7 @@ def _largest(bodies):
 def _walk(root) -> str:
     """Text of the tree with layout markers, walked with an explicit stack (pages nest deeply)."""
     from bs4.element import NavigableString, PreformattedString
+
     out, stack = [], [(root, False)]
     while stack:
         node, closing = stack.pop()
@@ -416,6 +484,7 @@ def _walk(root) -> str:
 
 def _html_lines(text: str) -> str:
     """Marked-up text -> lines: HTML whitespace collapses, markers become line breaks and "# "."""
+
     def breaks(m):
         run = m.group()
         return "\n" * max(run.count(_BR), 2 if _PARA in run else 1 if _LINE in run else 0)

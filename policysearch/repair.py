@@ -2,6 +2,7 @@
 run-together parts, markdown markup and stray spaces. Text in, a list of blocks out: each block is
 one heading or one paragraph as the printed report had it, with the page-foot notes that explain it.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,14 +17,18 @@ MARKER = re.compile(
     rf"|第[{CN_NUM}\d]+[章节部分篇]|【\d+】)"
 )
 FOOTNOTE = re.compile(r"^([¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*(\S.*)$")
-PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,3})$")
+PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,3})$"
+)
 TERMINAL = set("。！？!?；;：:…")
 CLOSERS = set("”’」』）)】》\"'")
 SENTENCE_PUNCT = re.compile(r"[，,、。；;：:《》“”]")
 # Parts that carry no number but stand alone: the glossary and appendices.
 NAMED_PARTS = re.compile(r"^(?:名\s*词\s*解\s*释|名词注释|注释|注解|附件\d*|附录|附注|附表)[:：]?$")
-FIELD = re.compile(r"^(?:索引号|主题分类|分类|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期"
-                   r"|发文字号|文号|来源|作者|日期|时间)\s*[:：]")
+FIELD = re.compile(
+    r"^(?:索引号|主题分类|分类|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期"
+    r"|发文字号|文号|来源|作者|日期|时间)\s*[:：]"
+)
 DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
 SALUTATION = re.compile(r"^(?:各|尊敬的|同志们|女士们)[^。]{0,40}[:：]$")
 TITLE_WORDS = "通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|措施|函"
@@ -33,17 +38,23 @@ YEAR_BRACKETS = r"[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]"
 DOC_NUMBER = re.compile(rf"[\u4e00-\u9fff]{{1,12}}\s*{YEAR_BRACKETS}\s*第?\s*\d+\s*号")
 # Characters between which a space is an extraction artifact: Han, CJK and full-width punctuation.
 CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026\u2014\u00b7"
-CJK_GAP = re.compile(rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[,.;:!?)(])|(?<=[,;:!?)(])[ \t\u00a0\u3000]+(?=[{CJK}])")
-FLAT_HEAD = 80           # a first line this long holds more than a title: its head may have run into the text
-RUN_TOGETHER = 1000       # a line this long is several paragraphs that lost their breaks (web copies)
+CJK_GAP = re.compile(
+    rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[,.;:!?)(])|(?<=[,;:!?)(])[ \t\u00a0\u3000]+(?=[{CJK}])"
+)
+FLAT_HEAD = 80  # a first line this long holds more than a title: its head may have run into the text
+RUN_TOGETHER = 1000  # a line this long is several paragraphs that lost their breaks (web copies)
 # Whole lines that are web-page furniture, not the document.
-DEBRIS = re.compile(r"^(?:关联信息|相关链接|附件下载|分享到|扫一扫|打印本页|关闭窗口|返回顶部|【?字[体号][:：]?\s*[大中小\s]+】?"
-                    r"|上一篇|下一篇|责任编辑|浏览次数|打印|关闭|收藏)[:：]?.{0,30}$")
+DEBRIS = re.compile(
+    r"^(?:关联信息|相关链接|附件下载|分享到|扫一扫|打印本页|关闭窗口|返回顶部|【?字[体号][:：]?\s*[大中小\s]+】?"
+    r"|上一篇|下一篇|责任编辑|浏览次数|打印|关闭|收藏)[:：]?.{0,30}$"
+)
 # Lines a page or a collector puts around the document: 'label: value' facts and notes (in the
 # head or the foot only: inside the text such a line is the document's own), breadcrumbs, bare links.
-NOTE_LABELS = ("原文链接|原文地址|原文网址|链接|网址|来源网址|页面地址|检索时间|检索关键词|关键词|抓取时间|采集时间|爬取时间"
-               "|下载时间|法宝引证码|引证码|浏览次数|访问量|点击数|阅读数|责任编辑|编辑|作者|索引号|主题分类|主题词|分类"
-               "|体裁分类|组配分类|服务对象|有效性|时效性|标题|名称|信息名称")
+NOTE_LABELS = (
+    "原文链接|原文地址|原文网址|链接|网址|来源网址|页面地址|检索时间|检索关键词|关键词|抓取时间|采集时间|爬取时间"
+    "|下载时间|法宝引证码|引证码|浏览次数|访问量|点击数|阅读数|责任编辑|编辑|作者|索引号|主题分类|主题词|分类"
+    "|体裁分类|组配分类|服务对象|有效性|时效性|标题|名称|信息名称"
+)
 FACT_LABELS = "信息来源|来源|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期|日期|时间|发文字号|文号"
 
 
@@ -56,7 +67,7 @@ BREADCRUMB = re.compile(r"^(?:(?:当前|您的|您现在的|现在的)?位置\s*
 BARE_LINK = re.compile(r"^(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))$")
 HTML_COMMENT = re.compile(r"^<!--.*-->$")
 RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,}|={3,})$")
-HEAD_LINES = 30          # how far into a text the page's and collector's head may reach
+HEAD_LINES = 30  # how far into a text the page's and collector's head may reach
 FOOT_LINES = 8
 MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]+)\]\([^)]*\)")
 
@@ -82,24 +93,33 @@ def take_furniture(text: str, keep_facts: bool = False) -> tuple[str, list[str]]
             continue
         if RULE.match(line):
             continue
-        if in_head and (MARKER.match(bare) or SALUTATION.match(bare)
-                        or len(bare) > 100 and not line.startswith(">") or len(kept) > HEAD_LINES):
+        if in_head and (
+            MARKER.match(bare)
+            or SALUTATION.match(bare)
+            or len(bare) > 100
+            and not line.startswith(">")
+            or len(kept) > HEAD_LINES
+        ):
             in_head = False
         shown = re.sub(r"\s+", " ", bare)
-        furniture = HTML_COMMENT.match(line) or DEBRIS.match(bare) or BREADCRUMB.match(bare) or (
-            in_head or i in foot) and (line.startswith(">") and in_head or FURNITURE_FIELD.match(bare)
-                                       or BARE_LINK.match(line))
+        furniture = (
+            HTML_COMMENT.match(line)
+            or DEBRIS.match(bare)
+            or BREADCRUMB.match(bare)
+            or (in_head or i in foot)
+            and (line.startswith(">") and in_head or FURNITURE_FIELD.match(bare) or BARE_LINK.match(line))
+        )
         if furniture and not (keep_facts and FACT_FIELD.match(bare)):
             dropped.extend([shown] if shown else [])
             continue
         key = re.sub(r"\W", "", bare)
         if in_head and key and key == repeated_rest:
-            dropped[-1] += shown              # the second line of a title printed again over two lines
+            dropped[-1] += shown  # the second line of a title printed again over two lines
             repeated_rest = None
             continue
         repeated_rest = None
         if in_head and len(key) >= 6 and (key in seen or key + line_key(lines, i + 1) in seen):
-            dropped.append(shown)             # the title again, as pages print it above and in the text
+            dropped.append(shown)  # the title again, as pages print it above and in the text
             repeated_rest = None if key in seen else line_key(lines, i + 1)
             continue
         seen.add(key)
@@ -117,7 +137,7 @@ def line_key(lines: list[str], start: int) -> str:
 class Block:
     text: str
     notes: list[str] = field(default_factory=list)
-    heading: bool = False      # a markdown '#' line, or a heading split off its first sentence
+    heading: bool = False  # a markdown '#' line, or a heading split off its first sentence
 
 
 def width(s: str) -> int:
@@ -143,7 +163,7 @@ def strip_markdown(line: str) -> tuple[str, bool]:
     """Markdown markup is structure, never text: '#' makes a heading, '**', '>' and links go."""
     heading = bool(re.match(r"^#{1,6}\s", line))
     line = re.sub(r"^#{1,6}\s+", "", line)
-    line = re.sub(r"^(?:>\s?|[-*+]\s+(?=\S))+", "", line)   # quotes and list bullets, in any mix
+    line = re.sub(r"^(?:>\s?|[-*+]\s+(?=\S))+", "", line)  # quotes and list bullets, in any mix
     line = MD_LINK.sub(lambda m: m.group(1) or "", line)
     line = line.replace("**", "").replace("__", "")
     return line.strip().rstrip("|").strip(), heading
@@ -158,7 +178,7 @@ def split_run_together(line: str, first: bool = False) -> list[str]:
     flat = first and len(parts[0]) > FLAT_HEAD and len(parts) == 1
     if flat:
         head = split_flattened_head(parts[0])
-        flat = len(head) > 1                # a whole document on one line, not a long first paragraph
+        flat = len(head) > 1  # a whole document on one line, not a long first paragraph
         parts = head[:-1] + split_flat(head[-1]) if flat else parts
     if len(line) > RUN_TOGETHER:
         parts = [q for p in parts for q in re.split(rf"(?<=[。！？!?；：:])\s+(?=\S)|\s+(?=[（(][{CN_NUM}]+[）)])", p)]
@@ -167,8 +187,10 @@ def split_run_together(line: str, first: bool = False) -> list[str]:
 
 
 # In a flattened text: before a numbered heading or article that follows a sentence end, and after a sentence end.
-FLAT_BREAK = re.compile(rf"(?<=[。！？!?；：:])(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|第[{CN_NUM}\d]+[章条节])"
-                        r"|(?<=[。！？!?])(?![”’」』）)】》\"'])")
+FLAT_BREAK = re.compile(
+    rf"(?<=[。！？!?；：:])(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|第[{CN_NUM}\d]+[章条节])"
+    r"|(?<=[。！？!?])(?![”’」』）)】》\"'])"
+)
 
 
 def split_flat(text: str) -> list[str]:
@@ -196,8 +218,8 @@ def split_flat(text: str) -> list[str]:
 def number_start(number: re.Match) -> int:
     """Where a DOC_NUMBER match's 文号 really starts: the letters before the bracket may have
     taken in the end of a title ('…的批复国发〔1980〕156号') or a red header ('…委员会文件鲁直…')."""
-    lead = re.sub(r"\s*[〔\[［【(（]\s*$", "", number.string[number.start():number.start(1)])
-    ends = [m.end() for m in re.finditer(rf"文件|{TITLE_WORDS}", lead) if m.end() < len(lead)]   # 国办函 is a code
+    lead = re.sub(r"\s*[〔\[［【(（]\s*$", "", number.string[number.start() : number.start(1)])
+    ends = [m.end() for m in re.finditer(rf"文件|{TITLE_WORDS}", lead) if m.end() < len(lead)]  # 国办函 is a code
     return number.start() + max(ends, default=0)
 
 
@@ -207,29 +229,43 @@ def split_flattened_head(text: str) -> list[str]:
     ends with a colon, and a title before it ends with the last word a title ends with."""
     pieces = []
     number = DOC_NUMBER.search(text[:200])
-    if number and (re.search(r"[，。；,;]", text[:number_start(number)])
-                   or text[:number_start(number)].rstrip().endswith(("（", "(", "《", "〈"))):
-        number = None                 # a 文号 cited in a sentence, not the document's own
+    if number and (
+        re.search(r"[，。；,;]", text[: number_start(number)])
+        or text[: number_start(number)].rstrip().endswith(("（", "(", "《", "〈"))
+    ):
+        number = None  # a 文号 cited in a sentence, not the document's own
     if number:
         start = number_start(number)
-        pieces += [text[:start], text[start:number.end()]]
-        text = text[number.end():]
+        pieces += [text[:start], text[start : number.end()]]
+        text = text[number.end() :]
     titled = bool(number) and bool(TITLE_END.search(pieces[0]))
     # '关于…的报告一、基本情况…': a title run straight into the first heading.
-    headed = None if titled else re.match(rf"[^。！？:：，,]{{4,120}}?(?:{TITLE_WORDS})(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)])", text)
+    headed = (
+        None
+        if titled
+        else re.match(rf"[^。！？:：，,]{{4,120}}?(?:{TITLE_WORDS})(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)])", text)
+    )
     if headed:
-        return [p.strip() for p in pieces + [headed.group(), text[headed.end():]] if p.strip()]
+        return [p.strip() for p in pieces + [headed.group(), text[headed.end() :]] if p.strip()]
     colon = re.match(r"[^。！？:：]{2,250}[:：]", text)
     if colon:
         # The title's last word (函 only as 的函: 国函 is a code) before a salutation ('…通知如下：' is a sentence).
-        ends = [] if titled else [m.end() for m in re.finditer(TITLE_WORDS, colon.group())
-                                  if (len(m.group()) > 1 or text[m.start() - 1:m.start()] == "的")
-                                  and m.end() < colon.end() - 1 and not text.startswith(("如下", "下"), m.end())
-                                  and text[:m.end()].count("《") == text[:m.end()].count("》")]   # not inside a name
+        ends = (
+            []
+            if titled
+            else [
+                m.end()
+                for m in re.finditer(TITLE_WORDS, colon.group())
+                if (len(m.group()) > 1 or text[m.start() - 1 : m.start()] == "的")
+                and m.end() < colon.end() - 1
+                and not text.startswith(("如下", "下"), m.end())
+                and text[: m.end()].count("《") == text[: m.end()].count("》")
+            ]
+        )  # not inside a name
         if number or ends:
             cut = max(ends, default=0)
             pieces += [text[:cut], colon.group()[cut:]]
-            text = text[colon.end():]
+            text = text[colon.end() :]
     return [p.strip() for p in pieces + [text] if p.strip()]
 
 
@@ -239,7 +275,7 @@ def split_glued_heading(line: str) -> list[tuple[str, bool]]:
     m = MARKER.match(line)
     if m and len(line) >= 40:
         for gap in re.finditer(r"\s+", line):
-            head, rest = line[:gap.start()], line[gap.end():]
+            head, rest = line[: gap.start()], line[gap.end() :]
             if len(head) > 45 or "。" in head:
                 break
             if len(head) - m.end() >= 4 and head[-1] not in ",，、:：" and "。" in rest:
@@ -255,7 +291,7 @@ def wrap_width(lines: list[str]) -> int | None:
     mode, _ = Counter(w // 4 for w in widths).most_common(1)[0]
     mode = mode * 4 + 2
     near = sum(1 for w in widths if abs(w - mode) <= 6)
-    wider = sum(1 for w in widths if w > mode + 12)    # a line far over the width was never cut at it
+    wider = sum(1 for w in widths if w > mode + 12)  # a line far over the width was never cut at it
     return mode if mode <= 120 and near >= 0.5 * len(widths) and wider <= 0.1 * len(widths) else None
 
 
@@ -263,19 +299,26 @@ def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
     """Does line `nxt` continue `block`, whose last line was `last`? The line's width decides in a
     hard-wrapped text; elsewhere the block as a whole does, so that repair is idempotent."""
     prev = block
-    if MARKER.match(nxt) or nxt.startswith(("——", "--")) or FIELD.match(nxt) or SALUTATION.match(nxt) \
-            or NAMED_PARTS.match(nxt) or DOC_NUMBER.fullmatch(nxt) or DOC_NUMBER.fullmatch(prev):
+    if (
+        MARKER.match(nxt)
+        or nxt.startswith(("——", "--"))
+        or FIELD.match(nxt)
+        or SALUTATION.match(nxt)
+        or NAMED_PARTS.match(nxt)
+        or DOC_NUMBER.fullmatch(nxt)
+        or DOC_NUMBER.fullmatch(prev)
+    ):
         return False
     if re.search(r"\d{4}\s*年\s*\d{1,2}\s*月?\s*\d{0,2}$", prev) and re.match(r"[月日]", nxt):
-        return True                            # a line broken inside a date: '2014年9月26' + '日…'
+        return True  # a line broken inside a date: '2014年9月26' + '日…'
     if prev.startswith(("——", "--")) or FIELD.match(prev) or DATE_LINE.match(prev):
-        return False                           # a date line under the title, a 'label：value' line
-    if wrap:                                   # hard-wrapped: a full line runs on, a short one ends
+        return False  # a date line under the title, a 'label：value' line
+    if wrap:  # hard-wrapped: a full line runs on, a short one ends
         return width(last) >= wrap - 8
     if ends_sentence(prev) or TITLE_END.search(prev):
         return False
     if MARKER.match(prev) and "。" not in prev and len(prev) <= 50:
-        return False                           # a heading line ends its block
+        return False  # a heading line ends its block
     # A break inside a sentence: the line reads as running text, not a title or name line.
     return bool(SENTENCE_PUNCT.search(prev)) or width(prev) >= 60
 
@@ -314,8 +357,8 @@ def repair_once(text: str) -> list[Block]:
     wrap = wrap_width([l for l, _ in lines if not FOOTNOTE.match(l)])
 
     blocks: list[Block] = []
-    notes: list[tuple[str, str, int]] = []     # marker, note text, index of the block it interrupted
-    last = None                                # the raw last line of the open block
+    notes: list[tuple[str, str, int]] = []  # marker, note text, index of the block it interrupted
+    last = None  # the raw last line of the open block
     for line, heading in lines:
         note = FOOTNOTE.match(line)
         if note and blocks:

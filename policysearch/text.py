@@ -10,6 +10,7 @@ This is the one module that imports jieba, on first use only: a query of quoted 
 never loads it. It relies on jieba's private precise-mode cut (see cutter), so jieba's version is
 pinned (JIEBA_VERSION) and checked when jieba is imported.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,7 @@ from math import log
 from .errors import PolicySearchError
 
 ANALYZER_VERSION = 2
-JIEBA_VERSION = "0.42.1"     # the version whose Tokenizer.__cut_DAG cut_dag stands in for (pyproject pins it)
+JIEBA_VERSION = "0.42.1"  # the version whose Tokenizer.__cut_DAG cut_dag stands in for (pyproject pins it)
 # Removed from the match form: whitespace and the quote and bracket characters.
 DROPPED = "\"'“”‘’《》〈〉「」『』【】〔〕()[]{}"
 DROP = re.compile(r"[\s" + re.escape(DROPPED) + "]")
@@ -64,7 +65,7 @@ def match_map(text: str) -> tuple[str, list[int]]:
 # other than letters and digits, and folds A-Z to a-z. Every ASCII character but a-z and 0-9 moves to
 # a private-use plane first, so that each bigram stays one token and case still counts.
 TOKEN_SAFE = {c: chr(0xF0000 + c) for c in range(128) if not ("a" <= chr(c) <= "z" or "0" <= chr(c) <= "9")}
-END = chr(0xF00FF)      # closes every text, so that every character starts a bigram
+END = chr(0xF00FF)  # closes every text, so that every character starts a bigram
 
 
 def gram_tokens(text: str) -> str:
@@ -82,7 +83,7 @@ def phrase_match(column: str, phrase: str) -> str | None:
         return None
     if len(form) == 1:
         return f'{column} : "{form}" *'
-    return f'{column} : "' + " ".join(form[i:i + 2] for i in range(len(form) - 1)) + '"'
+    return f'{column} : "' + " ".join(form[i : i + 2] for i in range(len(form) - 1)) + '"'
 
 
 _jieba_lock = threading.Lock()
@@ -103,8 +104,10 @@ def import_jieba():
             if hide:
                 del sys.modules["pkg_resources"]
         if getattr(jieba, "__version__", None) != JIEBA_VERSION:
-            raise PolicySearchError(f"policysearch needs jieba {JIEBA_VERSION} (it uses its precise-mode cut), "
-                                    f"not {getattr(jieba, '__version__', '?')}: pip install jieba=={JIEBA_VERSION}")
+            raise PolicySearchError(
+                f"policysearch needs jieba {JIEBA_VERSION} (it uses its precise-mode cut), "
+                f"not {getattr(jieba, '__version__', '?')}: pip install jieba=={JIEBA_VERSION}"
+            )
         jieba.setLogLevel(logging.WARNING)
         return jieba
 
@@ -153,8 +156,11 @@ class Lexicon:
         """Put jieba's dictionary at `path`: copied from the user's cache, where it is written once
         per jieba version (writing takes 2 s), or written directly when there is no cache."""
         version = getattr(import_jieba(), "__version__", "0")
-        cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
-                             "policysearch", f"jieba-{version}.sqlite")
+        cache = os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+            "policysearch",
+            f"jieba-{version}.sqlite",
+        )
         try:
             if not os.path.exists(cache):
                 os.makedirs(os.path.dirname(cache), exist_ok=True)
@@ -189,7 +195,7 @@ def cutter(lexicon_path: str | None):
         jieba = import_jieba()
 
         class Tokenizer(jieba.Tokenizer):  # type: ignore[name-defined]
-            _Tokenizer__cut_DAG = cut_dag          # what jieba's cut() calls for precise mode with HMM
+            _Tokenizer__cut_DAG = cut_dag  # what jieba's cut() calls for precise mode with HMM
             hmm = staticmethod(jieba.finalseg.cut)
 
         tokenizer = Tokenizer()
@@ -210,21 +216,24 @@ def cut_dag(self, sentence: str):
     dictionary word starting at each character, then looks each word up again and takes its log
     to find the likeliest path; here the path is found while the words are looked up, once."""
     get, logtotal, n = self.FREQ.get, log(self.total), len(sentence)
-    best, ends = [0.0] * (n + 1), [0] * (n + 1)        # from each character: the best path's log probability, first word's end
+    best, ends = (
+        [0.0] * (n + 1),
+        [0] * (n + 1),
+    )  # from each character: the best path's log probability, first word's end
     for k in range(n - 1, -1, -1):
         top = None
         end = i = k + 1
         f = get(sentence[k])
-        while f is not None:                           # sentence[k:i] starts some word; f > 0: is one
+        while f is not None:  # sentence[k:i] starts some word; f > 0: is one
             if f:
                 score = log(f) - logtotal + best[i]
-                if top is None or score >= top:        # jieba's max((score, end - 1)): on a tie, the longer word
+                if top is None or score >= top:  # jieba's max((score, end - 1)): on a tie, the longer word
                     top, end = score, i
             if i == n:
                 break
             i += 1
             f = get(sentence[k:i])
-        if top is None:                                # no word starts here: the character alone, as frequent as 1
+        if top is None:  # no word starts here: the character alone, as frequent as 1
             top = -logtotal + best[k + 1]
         best[k], ends[k] = top, end
     x, buf = 0, ""

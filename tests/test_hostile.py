@@ -6,6 +6,7 @@ with spaces and Chinese characters. Refused, with one clear line each: an empty 
 damaged PDFs, a PDF with no text layer, a corrupt DOCX, a DOCX zip bomb. A folder with symlink loops
 is walked once. Each bad file goes in beside a good one, which must go in.
 """
+
 import json
 import os
 import random
@@ -16,13 +17,19 @@ import time
 import zipfile
 
 import pytest
+from helpers import CORPUS, POLICYSEARCH, scan_form
+from helpers import make_docx as docx_file
+from helpers import make_pdf as pdf_file
 
-from helpers import CORPUS, POLICYSEARCH, make_docx as docx_file, make_pdf as pdf_file, scan_form
 from policysearch import Index, read_report
 
 SMALL = "004_179a3deb063e8376.txt"
-SAMPLE_LINES = [line.strip() for name in sorted(os.listdir(CORPUS))
-                for line in open(os.path.join(CORPUS, name), encoding="utf-8") if line.strip()]
+SAMPLE_LINES = [
+    line.strip()
+    for name in sorted(os.listdir(CORPUS))
+    for line in open(os.path.join(CORPUS, name), encoding="utf-8")
+    if line.strip()
+]
 
 
 def sample_text(name=SMALL) -> str:
@@ -86,8 +93,13 @@ def repeated_sample_lines(path, megabytes) -> int:
 
 def measure(path) -> dict:
     tests = os.path.dirname(os.path.abspath(__file__))
-    proc = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True,
-                          timeout=600, env=dict(os.environ, PYTHONPATH=tests))
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, PYTHONPATH=tests),
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -105,8 +117,10 @@ def test_50_mb_text_file_reads_in_time_proportional_to_size_and_bounded_memory(t
         assert m["warnings"] == []
         assert m["kept"] >= 0.99 * chars, "text went missing"
         results[megabytes] = m
-        print(f"\n{megabytes} MB: {m['seconds'] / megabytes:.2f} s/MB, peak RSS {m['maxrss_kb'] / 1024:.0f} MB, "
-              f"{m['paragraphs']} paragraphs")
+        print(
+            f"\n{megabytes} MB: {m['seconds'] / megabytes:.2f} s/MB, peak RSS {m['maxrss_kb'] / 1024:.0f} MB, "
+            f"{m['paragraphs']} paragraphs"
+        )
     small, big = results[5]["seconds"] / 5, results[50]["seconds"] / 50
     assert big < 5, f"{big:.2f} s/MB"
     assert big < 3 * small + 0.1, f"time grows faster than size: {small:.2f} s/MB at 5 MB, {big:.2f} at 50 MB"
@@ -115,21 +129,23 @@ def test_50_mb_text_file_reads_in_time_proportional_to_size_and_bounded_memory(t
 
 @pytest.mark.slow
 def test_a_line_of_a_million_characters(tmp_path):
-    run = "".join("".join(text.split()) for text in SAMPLE_LINES).replace("**", "")   # no space, no markup
+    run = "".join("".join(text.split()) for text in SAMPLE_LINES).replace("**", "")  # no space, no markup
     line = (run * (1_000_000 // len(run) + 1))[:1_000_000]
     path = tmp_path / "one line.txt"
     path.write_text(line, encoding="utf-8")
     ix, outcome, seconds = add_beside(tmp_path, str(path), "LINE")
     assert outcome.status == "added", outcome.message
     assert text_of(outcome.report) == scan_form(line)
-    assert seconds < 120, f"{seconds:.0f} s"       # measured: about 15 s, nearly all of it indexing
+    assert seconds < 120, f"{seconds:.0f} s"  # measured: about 15 s, nearly all of it indexing
     middle = scan_form(line)[500_000:500_012]
     hits = ix.search(f'"{middle}"', limit=None).hits
     assert outcome.report.id in {h.doc_id for h in hits}
     assert all(len(h.snippet) < 300 for h in hits)
 
 
-@pytest.mark.parametrize("junk", ["\x07\x1b\x7f", "\x00", "\x00\x00\x07\x00"], ids=["controls", "nul", "nul-and-controls"])
+@pytest.mark.parametrize(
+    "junk", ["\x07\x1b\x7f", "\x00", "\x00\x00\x07\x00"], ids=["controls", "nul", "nul-and-controls"]
+)
 def test_nul_and_control_characters_are_dropped_with_a_warning(tmp_path, junk):
     text = sample_text()
     lines = text.split("\n")
@@ -147,30 +163,35 @@ def test_nul_and_control_characters_are_dropped_with_a_warning(tmp_path, junk):
 
 def test_invalid_utf8_inside_utf8_text_is_replaced_and_the_warning_says_where(tmp_path):
     text = sample_text()
-    head, tail = text[:len(text) // 2].encode("utf-8"), text[len(text) // 2:].encode("utf-8")
+    head, tail = text[: len(text) // 2].encode("utf-8"), text[len(text) // 2 :].encode("utf-8")
     path = tmp_path / "damaged.txt"
     path.write_bytes(head + b"\xff\xc0\x80" + tail)
-    replaced = tmp_path / "replaced.txt"            # what it should read as
+    replaced = tmp_path / "replaced.txt"  # what it should read as
     replaced.write_bytes(head + "\ufffd\ufffd\ufffd".encode("utf-8") + tail)
     ix, outcome, _ = add_beside(tmp_path, str(path), "UTF8")
     assert outcome.status == "added", outcome.message
     report = outcome.report
     assert f"3 invalid UTF-8 bytes replaced (first at byte {len(head)})" in report.warnings
     assert text_of(report) == text_of(read_report(replaced))
-    phrase = scan_form(text[len(text) // 2:])[100:112]      # the text after the damage is searchable
+    phrase = scan_form(text[len(text) // 2 :])[100:112]  # the text after the damage is searchable
     assert report.id in {h.doc_id for h in ix.search(f'"{phrase}"', limit=None).hits}
 
 
 @pytest.mark.slow
 def test_html_nested_100000_deep_is_read(tmp_path):
     depth = 100_000
-    page = ("<html><head><title>深层页面</title></head><body>" + "<div><span>层</span>" * depth
-            + '<div class="content"><p>深层正文，推进城市更新。</p></div>' + "</div>" * depth + "</body></html>")
+    page = (
+        "<html><head><title>深层页面</title></head><body>"
+        + "<div><span>层</span>" * depth
+        + '<div class="content"><p>深层正文，推进城市更新。</p></div>'
+        + "</div>" * depth
+        + "</body></html>"
+    )
     path = tmp_path / "deep.html"
     path.write_text(page, encoding="utf-8")
     ix, outcome, seconds = add_beside(tmp_path, str(path), "HTML")
     assert outcome.status == "added", outcome.message
-    assert seconds < 120, f"{seconds:.0f} s"       # measured: about 11 s for 100,000 levels (2.7 MB)
+    assert seconds < 120, f"{seconds:.0f} s"  # measured: about 11 s for 100,000 levels (2.7 MB)
     assert any(p.text == "深层正文，推进城市更新。" for p in outcome.report.paragraphs)
     assert outcome.report.id in {h.doc_id for h in ix.search('"深层正文"').hits}
 
@@ -186,8 +207,12 @@ def test_names_with_spaces_and_chinese_characters(tmp_path):
     assert sorted(os.path.basename(o.path) for o in summary.outcomes if o.status == "added") == sorted(names)
     listed = {os.path.basename(r.source): r for r in ix.reports()}
     assert sorted(listed) == sorted(names)
-    proc = subprocess.run([POLICYSEARCH, "list", "--json", "--index", str(tmp_path / "index")],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [POLICYSEARCH, "list", "--json", "--index", str(tmp_path / "index")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(os.path.basename(r["source"]) for r in json.loads(proc.stdout)) == sorted(names)
     for r in listed.values():
@@ -196,14 +221,16 @@ def test_names_with_spaces_and_chinese_characters(tmp_path):
 
 # -- refused, with one clear line each ---------------------------------------------------------------
 
+
 def make_pdf(path, lines=("松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进，推进乡村振兴。")):
     return pdf_file(path, [lines], invariant=1)
 
 
 def make_scan_pdf(path):
     from reportlab.pdfgen import canvas
+
     pdf = canvas.Canvas(str(path), invariant=1)
-    pdf.rect(100, 100, 300, 400, fill=1)        # a picture of a page, no text
+    pdf.rect(100, 100, 300, 400, fill=1)  # a picture of a page, no text
     pdf.showPage()
     pdf.save()
     return path
@@ -225,10 +252,16 @@ def make_zip_bomb(path, megabytes=300):
 
 def cli_add(tmp_path, paths):
     index = tmp_path / "index"
-    proc = subprocess.run([POLICYSEARCH, "add", "--index", str(index), *map(str, paths)], capture_output=True,
-                          text=True, cwd=tmp_path, timeout=300)
-    listed = subprocess.run([POLICYSEARCH, "list", "--json", "--index", str(index)], capture_output=True,
-                            text=True, timeout=120)
+    proc = subprocess.run(
+        [POLICYSEARCH, "add", "--index", str(index), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    listed = subprocess.run(
+        [POLICYSEARCH, "list", "--json", "--index", str(index)], capture_output=True, text=True, timeout=120
+    )
     assert listed.returncode == 0, listed.stderr
     return proc, {r["source"] for r in json.loads(listed.stdout)}
 
@@ -238,16 +271,21 @@ def test_bad_files_are_refused_with_one_line_each_and_the_good_one_goes_in(tmp_p
     bad.mkdir()
     (bad / "empty.txt").write_bytes(b"")
     pdf = make_pdf(tmp_path / "whole.pdf").read_bytes()
-    (bad / "truncated.pdf").write_bytes(pdf[:len(pdf) // 2])
-    (bad / "not a pdf.pdf").write_bytes("这不是PDF文件，只是改了后缀的文字。".encode("utf-8") * 20)
+    (bad / "truncated.pdf").write_bytes(pdf[: len(pdf) // 2])
+    (bad / "not a pdf.pdf").write_bytes("这不是PDF文件，只是改了后缀的文字。".encode() * 20)
     make_scan_pdf(bad / "scan.pdf")
     docx_data = make_docx(tmp_path / "whole.docx").read_bytes()
-    (bad / "truncated.docx").write_bytes(docx_data[:len(docx_data) // 2])
+    (bad / "truncated.docx").write_bytes(docx_data[: len(docx_data) // 2])
     make_zip_bomb(bad / "bomb.docx")
-    assert (bad / "bomb.docx").stat().st_size < 2**20            # 300 MB when inflated
-    why = {"empty.txt": "empty file", "truncated.pdf": "corrupt or unreadable PDF",
-           "not a pdf.pdf": "corrupt or unreadable PDF", "scan.pdf": "needs OCR",
-           "truncated.docx": "corrupt DOCX", "bomb.docx": "zip bomb"}
+    assert (bad / "bomb.docx").stat().st_size < 2**20  # 300 MB when inflated
+    why = {
+        "empty.txt": "empty file",
+        "truncated.pdf": "corrupt or unreadable PDF",
+        "not a pdf.pdf": "corrupt or unreadable PDF",
+        "scan.pdf": "needs OCR",
+        "truncated.docx": "corrupt DOCX",
+        "bomb.docx": "zip bomb",
+    }
     good = good_file(tmp_path / "good", "CLI")
     start = time.perf_counter()
     proc, listed = cli_add(tmp_path, [*sorted(bad.iterdir()), good])
@@ -260,7 +298,7 @@ def test_bad_files_are_refused_with_one_line_each_and_the_good_one_goes_in(tmp_p
         [line] = [line for line in lines if str(bad / name) in line]
         assert line.startswith("policysearch: ") and reason in line, line
     assert listed == {os.path.abspath(good)}
-    assert seconds < 60, f"{seconds:.0f} s"      # the bomb is never inflated
+    assert seconds < 60, f"{seconds:.0f} s"  # the bomb is never inflated
 
 
 BOMB = r"""
@@ -311,6 +349,7 @@ def test_damaged_pdfs_give_one_line_or_go_in_never_stray_output(tmp_path):
 
 # -- a symlink loop in a folder being added ------------------------------------------------------------
 
+
 def test_symlink_loops_end_the_walk_and_each_file_goes_in_once(tmp_path):
     top = tmp_path / "reports"
     (top / "sub" / "deeper").mkdir(parents=True)
@@ -319,13 +358,18 @@ def test_symlink_loops_end_the_walk_and_each_file_goes_in_once(tmp_path):
     shutil.copy(os.path.join(CORPUS, "003_8d55160e06e9d7cd.txt"), top / "sub" / "deeper" / "three.txt")
     for f in top.rglob("*.txt"):
         f.chmod(0o644)
-    os.symlink("..", top / "sub" / "up")                       # sub/up -> reports: a loop
-    os.symlink(str(top), top / "sub" / "deeper" / "top")       # an absolute loop, two levels down
-    os.symlink(".", top / "here")                              # reports/here -> reports
-    os.symlink("one.txt", top / "again.txt")                   # the same file under another name
-    os.symlink("self.txt", top / "self.txt")                   # a link to itself
-    proc = subprocess.run([POLICYSEARCH, "add", "--index", str(tmp_path / "index"), str(top)], capture_output=True,
-                          text=True, cwd=tmp_path, timeout=120)
+    os.symlink("..", top / "sub" / "up")  # sub/up -> reports: a loop
+    os.symlink(str(top), top / "sub" / "deeper" / "top")  # an absolute loop, two levels down
+    os.symlink(".", top / "here")  # reports/here -> reports
+    os.symlink("one.txt", top / "again.txt")  # the same file under another name
+    os.symlink("self.txt", top / "self.txt")  # a link to itself
+    proc = subprocess.run(
+        [POLICYSEARCH, "add", "--index", str(tmp_path / "index"), str(top)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     added = [line for line in proc.stdout.splitlines() if line.startswith("added")]
     assert len(added) == 3, proc.stdout
     assert proc.stderr.splitlines() == [line for line in proc.stderr.splitlines() if "self.txt" in line]

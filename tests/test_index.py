@@ -1,16 +1,34 @@
 """Keeping a collection: add, replace, skip, remove, list, stats, rebuild from sources."""
+
 import json
-from dataclasses import replace
 import os
+from dataclasses import replace
 
 import pytest
+from helpers import CORPUS, scan_form
+from helpers import run_cli as cli
 
-from helpers import CORPUS, run_cli as cli, scan_form
 from policysearch import Index, ReadError
 
 NEW_LINE = "推进试点街区共享单车停放秩序综合治理示范项目。"
-LIST_KEYS = ["id", "source", "province", "city", "district", "town", "place_code", "year", "date", "doc_type",
-             "doc_number", "issuer", "title", "paragraphs", "added", "missing"]
+LIST_KEYS = [
+    "id",
+    "source",
+    "province",
+    "city",
+    "district",
+    "town",
+    "place_code",
+    "year",
+    "date",
+    "doc_type",
+    "doc_number",
+    "issuer",
+    "title",
+    "paragraphs",
+    "added",
+    "missing",
+]
 
 
 @pytest.fixture
@@ -42,12 +60,12 @@ def test_add_find_again_change_remove(built, tmp_path):
     assert len(found) == 1 and next(iter(found)).startswith(report.id)
     assert len(built.reports()) == before + 1
 
-    again = built.add_files([path]).outcomes[0]                      # same content: skipped
+    again = built.add_files([path]).outcomes[0]  # same content: skipped
     assert again.status == "skipped" and report.id in again.message
     assert len(built.reports()) == before + 1
 
     path.write_text(path.read_text(encoding="utf-8").replace(NEW_LINE, "推进智慧停车改造。"), encoding="utf-8")
-    changed = built.add_files([path]).outcomes[0]                    # same source, new content: replaced
+    changed = built.add_files([path]).outcomes[0]  # same source, new content: replaced
     assert changed.status == "replaced" and report.id in changed.message
     assert hits(built, '"%s"' % NEW_LINE) == set() and len(hits(built, '"推进智慧停车改造"')) == 1
     assert len(built.reports()) == before + 1
@@ -68,7 +86,8 @@ def test_paragraphs_as_indexed_in_order(built, corpus_reports):
     r = corpus_reports[1]
     got = built.paragraphs(r.id)
     assert [(p.id, p.text, p.section, p.section_type) for p in got] == [
-        (p.id, p.text, p.section, p.section_type) for p in r.paragraphs]
+        (p.id, p.text, p.section, p.section_type) for p in r.paragraphs
+    ]
 
 
 def test_overrides_apply_and_survive_a_rebuild(built, tmp_path, corpus_copy):
@@ -200,6 +219,7 @@ def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, cor
     bytes of files; the index is the same as one process writing one segment makes, duplicates
     (in one worker's run and across runs) included."""
     from policysearch.store import build as build_module
+
     folder = tmp_path / "many"
     folder.mkdir()
     for k in range(build_module.PARALLEL_FROM + 2):
@@ -207,8 +227,8 @@ def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, cor
         text = open(os.path.join(corpus_copy, name), encoding="utf-8").read()
         (folder / f"{k:02d}-{name}").write_text(text + f"\n\n第{k}份副本的标记句子。\n", encoding="utf-8")
     first = sorted(folder.iterdir())[0]
-    (folder / f"dup-{first.name}").write_bytes(first.read_bytes())     # the same as a file in another run
-    for name in ("zz-1.txt", "zz-2.txt"):                               # two small twins, in one run
+    (folder / f"dup-{first.name}").write_bytes(first.read_bytes())  # the same as a file in another run
+    for name in ("zz-1.txt", "zz-2.txt"):  # two small twins, in one run
         (folder / name).write_text("某镇2024年工作要点\n\n一、重点任务\n\n推进城中村改造。\n", encoding="utf-8")
 
     def built_with(cpus, segment_bytes=build_module.SEGMENT_BYTES):
@@ -218,11 +238,13 @@ def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, cor
         outcomes = [(os.path.basename(o.path), o.status) for o in ix.build(str(folder)).outcomes]
         return ix, outcomes
 
-    (one, done_one), (two, done_two) = built_with(0), built_with(2, segment_bytes=30_000)   # and many segments
+    (one, done_one), (two, done_two) = built_with(0), built_with(2, segment_bytes=30_000)  # and many segments
     assert done_one == done_two and [s for _, s in done_one].count("skipped") == 2
     assert len(two.reports()) == len(done_two) - 2 and two.search('"第0份副本"').total == 1
     assert len(two.snapshot().reader.leaf_readers()) > 4 > len(one.snapshot().reader.leaf_readers())
-    assert one.reports() and [replace(r, added=0) for r in one.reports()] == [replace(r, added=0) for r in two.reports()]
+    assert one.reports() and [replace(r, added=0) for r in one.reports()] == [
+        replace(r, added=0) for r in two.reports()
+    ]
     for q in ('"城中村改造"', "城中村改造", '"副本的标记"', "发展 town:车墩镇", 'heading:回顾 "村"'):
         a, b = one.search(q, limit=None), two.search(q, limit=None)
         assert (a.total, a.facets, [h.id for h in a.hits]) == (b.total, b.facets, [h.id for h in b.hits]), q
@@ -238,8 +260,11 @@ def test_facet_counts_follow_every_write_whatever_the_saved_counts_say(built, tm
         meta = {r.id: r for r in built.reports()}
         want = {}
         for h in res.hits:
-            for name, value in (("town", meta[h.doc_id].town), ("year", meta[h.doc_id].year),
-                                ("section_type", h.section_type)):
+            for name, value in (
+                ("town", meta[h.doc_id].town),
+                ("year", meta[h.doc_id].year),
+                ("section_type", h.section_type),
+            ):
                 if value:
                     want.setdefault(name, {}).setdefault(value, 0)
                     want[name][value] += 1
@@ -263,10 +288,14 @@ def test_a_build_writes_the_segment_whoosh_would(tmp_path, monkeypatch):
     one posting per call. The same files must give the same segment files, byte for byte
     (postings, terms, stored fields, columns, lengths), with terms of many short blocks."""
     from datetime import datetime
-    from whoosh import index as whoosh_index
-    from policysearch.store import build as build_module, schema as schema_module, segments
 
-    class Frozen(datetime):           # the time a report was added is stored with it
+    from whoosh import index as whoosh_index
+
+    from policysearch.store import build as build_module
+    from policysearch.store import schema as schema_module
+    from policysearch.store import segments
+
+    class Frozen(datetime):  # the time a report was added is stored with it
         @classmethod
         def now(cls, tz=None):
             return datetime(2025, 1, 2, 3, 4, 5, tzinfo=tz)
@@ -289,11 +318,14 @@ def test_a_build_writes_the_segment_whoosh_would(tmp_path, monkeypatch):
         """{file name without the segment's id: bytes} of the one segment."""
         segment = whoosh_index.open_dir(folder).reader().segment()
         prefix = f"MAIN_{segment.segid}"
-        return {n[len(prefix):]: open(os.path.join(folder, n), "rb").read() for n in os.listdir(folder)
-                if n.startswith(prefix)}
+        return {
+            n[len(prefix) :]: open(os.path.join(folder, n), "rb").read()
+            for n in os.listdir(folder)
+            if n.startswith(prefix)
+        }
 
     a, b = segment_files(whoosh_way), segment_files(ours)
     assert {".pst", ".trm", "._stored.col", "._words_len.col", ".position.col"} <= set(a)
     assert a == b
     reader = whoosh_index.open_dir(ours).reader()
-    assert max(reader.doc_frequency(f, t) for f, t in reader.all_terms()) > 10 * 3     # terms of many blocks
+    assert max(reader.doc_frequency(f, t) for f, t in reader.all_terms()) > 10 * 3  # terms of many blocks

@@ -1,12 +1,13 @@
 """Reading real reports into described paragraphs: the seeds ground truth and the genre's rules."""
+
 import json
 import os
 import subprocess
 import sys
 
 import pytest
-
 from helpers import CORPUS, ROOT, scan_form
+
 from policysearch import ReadError, read_report
 from policysearch.repair import repair
 
@@ -81,7 +82,7 @@ def test_footnotes_join_their_paragraph_and_stay_with_the_marker(corpus_reports)
     texts = [p.text for p in r.paragraphs]
     assert not any(t.startswith("¹") for t in texts), "a page-foot note became a paragraph"
     holder = next(t for t in texts if "大康路站" in t)
-    assert "三站一场”¹" in holder                       # the note explains this marker
+    assert "三站一场”¹" in holder  # the note explains this marker
     assert any("滨江带功能布局更加完善" in t for t in texts)  # the interrupted paragraph is whole
 
 
@@ -123,17 +124,41 @@ def test_repair_is_idempotent_on_the_corpus():
         assert [b.text for b in again] == [b.text for b in blocks], name
 
 
-@pytest.mark.parametrize("name, want", [
-    ("songjiang_notice.txt", {"town": None, "district": "松江区", "year": 2023, "date": "2023-05-06",
-                              "doc_type": "通知", "doc_number": "松府办〔2023〕45号"}),
-    ("shanghai_opinion.txt", {"town": None, "district": None, "year": 2022, "doc_type": "实施意见",
-                              "doc_number": "沪府发〔2022〕8号"}),
-    ("zhoushi_report.txt", {"town": "周市镇", "district": "昆山市", "year": 2024, "doc_type": "政府工作报告"}),
-    ("zhejiang_report.txt", {"town": None, "district": None, "year": 2024, "doc_type": "政府工作报告"}),
-    ("chedun_notice.txt", {"town": "车墩镇", "district": "松江区", "year": 2024, "doc_type": "通知"}),
-    ("fengpu_page.html", {"town": "奉浦街道", "district": "奉贤区", "year": 2024, "date": "2024-02-20",
-                          "doc_type": "工作计划", "issuer": "奉浦街道办事处", "title": "奉浦街道2024年工作计划"}),
-])
+@pytest.mark.parametrize(
+    "name, want",
+    [
+        (
+            "songjiang_notice.txt",
+            {
+                "town": None,
+                "district": "松江区",
+                "year": 2023,
+                "date": "2023-05-06",
+                "doc_type": "通知",
+                "doc_number": "松府办〔2023〕45号",
+            },
+        ),
+        (
+            "shanghai_opinion.txt",
+            {"town": None, "district": None, "year": 2022, "doc_type": "实施意见", "doc_number": "沪府发〔2022〕8号"},
+        ),
+        ("zhoushi_report.txt", {"town": "周市镇", "district": "昆山市", "year": 2024, "doc_type": "政府工作报告"}),
+        ("zhejiang_report.txt", {"town": None, "district": None, "year": 2024, "doc_type": "政府工作报告"}),
+        ("chedun_notice.txt", {"town": "车墩镇", "district": "松江区", "year": 2024, "doc_type": "通知"}),
+        (
+            "fengpu_page.html",
+            {
+                "town": "奉浦街道",
+                "district": "奉贤区",
+                "year": 2024,
+                "date": "2024-02-20",
+                "doc_type": "工作计划",
+                "issuer": "奉浦街道办事处",
+                "title": "奉浦街道2024年工作计划",
+            },
+        ),
+    ],
+)
 def test_other_kinds_of_document_are_described(name, want):
     r = read_report(os.path.join(GENRE, name))
     assert {k: getattr(r, k) for k in want} == want
@@ -152,9 +177,11 @@ def test_notice_passages_are_other():
 
 def test_front_matter_wins_and_is_not_text(tmp_path):
     f = tmp_path / "r.md"
-    f.write_text("---\n标题: 某镇工作要点\n发布日期: 2019-02-03\n镇: 泗泾镇\n---\n\n# 一、总体要求\n\n"
-                 "**坚持**稳中求进，推进[城中村改造](http://example.gov.cn/a)。\n\n> 引文段落也是正文。\n",
-                 encoding="utf-8")
+    f.write_text(
+        "---\n标题: 某镇工作要点\n发布日期: 2019-02-03\n镇: 泗泾镇\n---\n\n# 一、总体要求\n\n"
+        "**坚持**稳中求进，推进[城中村改造](http://example.gov.cn/a)。\n\n> 引文段落也是正文。\n",
+        encoding="utf-8",
+    )
     r = read_report(f)
     assert (r.title, r.date, r.year, r.town, r.district) == ("某镇工作要点", "2019-02-03", 2019, "泗泾镇", "松江区")
     texts = [p.text for p in r.paragraphs]
@@ -176,12 +203,34 @@ def test_sidecar_and_keyword_overrides(tmp_path):
 
 
 def test_inspect_json_has_exactly_the_documented_keys():
-    out = subprocess.run([sys.executable, "-m", "policysearch.cli", "inspect",
-                          os.path.join(CORPUS, "003_8d55160e06e9d7cd.txt"), "--json"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "policysearch.cli",
+            "inspect",
+            os.path.join(CORPUS, "003_8d55160e06e9d7cd.txt"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     doc = json.loads(out)
-    assert list(doc) == ["id", "source", "title", "town", "district", "date", "year", "doc_type", "issuer",
-                         "doc_number", "sections", "paragraphs"]
+    assert list(doc) == [
+        "id",
+        "source",
+        "title",
+        "town",
+        "district",
+        "date",
+        "year",
+        "doc_type",
+        "issuer",
+        "doc_number",
+        "sections",
+        "paragraphs",
+    ]
     assert set(doc["sections"][0]) == {"heading", "type"}
     assert set(doc["paragraphs"][0]) == {"id", "section", "section_type", "text"}
 
@@ -210,17 +259,32 @@ def make_report_pdf(path):
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
+
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    blocks = [("闵行区2024年政府工作报告", False), ("——2024年1月9日在上海市闵行区第十八届人民代表大会第四次会议上", False),
-              ("各位代表：", True), ("现在，我代表闵行区人民政府，向大会报告工作，请予审议，并请区政协委员和其他列席人员提出意见。", True),
-              ("一、2023年工作回顾", False),
-              ("过去一年，全区经济社会发展稳中有进。颛桥镇、梅陇镇、虹桥镇城中村改造项目加快推进，莘庄镇旧区改造全面完成，"
-               "全年完成一般公共预算收入300亿元，新增高新技术企业600家。", True),
-              ("在看到成绩的同时，我们也清醒地认识到，发展中还存在一些问题和不足：城市更新任务依然繁重。", True),
-              ("二、2024年主要任务", False), ("2024年全区经济社会发展的主要预期目标是：地区生产总值增长5.5%。", True),
-              ("（一）加快建设现代化产业体系。聚焦生物医药、人工智能、集成电路等先导产业，推动大零号湾科技创新策源功能区提质扩能。", True),
-              ("各位代表，让我们更加紧密地团结在以习近平同志为核心的党中央周围，为奋力谱写中国式现代化闵行新篇章而努力奋斗！", True)]
-    c, y, page = canvas.Canvas(str(path)), 420, 1          # short pages: paragraphs cross page breaks
+    blocks = [
+        ("闵行区2024年政府工作报告", False),
+        ("——2024年1月9日在上海市闵行区第十八届人民代表大会第四次会议上", False),
+        ("各位代表：", True),
+        ("现在，我代表闵行区人民政府，向大会报告工作，请予审议，并请区政协委员和其他列席人员提出意见。", True),
+        ("一、2023年工作回顾", False),
+        (
+            "过去一年，全区经济社会发展稳中有进。颛桥镇、梅陇镇、虹桥镇城中村改造项目加快推进，莘庄镇旧区改造全面完成，"
+            "全年完成一般公共预算收入300亿元，新增高新技术企业600家。",
+            True,
+        ),
+        ("在看到成绩的同时，我们也清醒地认识到，发展中还存在一些问题和不足：城市更新任务依然繁重。", True),
+        ("二、2024年主要任务", False),
+        ("2024年全区经济社会发展的主要预期目标是：地区生产总值增长5.5%。", True),
+        (
+            "（一）加快建设现代化产业体系。聚焦生物医药、人工智能、集成电路等先导产业，推动大零号湾科技创新策源功能区提质扩能。",
+            True,
+        ),
+        (
+            "各位代表，让我们更加紧密地团结在以习近平同志为核心的党中央周围，为奋力谱写中国式现代化闵行新篇章而努力奋斗！",
+            True,
+        ),
+    ]
+    c, y, page = canvas.Canvas(str(path)), 420, 1  # short pages: paragraphs cross page breaks
     for text, body in blocks:
         for line in textwrap.wrap("\u3000\u3000" + text, 28) if body else [text]:
             if y < 90:
@@ -241,15 +305,18 @@ def test_district_report_from_a_pdf(tmp_path):
     assert (r.town, r.district, r.date, r.year, r.doc_type) == (None, "闵行区", "2024-01-09", 2024, "政府工作报告")
     body = [p for p in r.paragraphs if not p.heading]
     assert [p.section_type for p in body] == ["preamble"] * 4 + ["review", "problems", "goals", "plan", "closing"]
-    assert any("城中村改造项目加快推进" in p.text for p in body)         # joined across the PDF's line wraps
-    assert any("主要预期目标是：地区生产总值增长5.5%" in p.text for p in body)   # and across its page break
-    assert not any("— 1 —" in p.text or "— 2 —" in p.text for p in r.paragraphs)    # page numbers dropped
+    assert any("城中村改造项目加快推进" in p.text for p in body)  # joined across the PDF's line wraps
+    assert any("主要预期目标是：地区生产总值增长5.5%" in p.text for p in body)  # and across its page break
+    assert not any("— 1 —" in p.text or "— 2 —" in p.text for p in r.paragraphs)  # page numbers dropped
 
 
 def test_a_known_town_wins_over_a_shorter_tail(tmp_path):
     # '优化镇域' holds '化镇' more often than the text names '向化镇': the gazetteer decides.
     f = tmp_path / "xianghua.txt"
-    f.write_text("向化镇2023年工作要点\n\n2023年，向化镇将持续优化镇域营商环境，优化镇域产业布局，推进优化镇村治理。\n\n"
-                 "一、主要任务\n\n（一）推进乡村振兴。加快推进高标准农田建设。\n", encoding="utf-8")
+    f.write_text(
+        "向化镇2023年工作要点\n\n2023年，向化镇将持续优化镇域营商环境，优化镇域产业布局，推进优化镇村治理。\n\n"
+        "一、主要任务\n\n（一）推进乡村振兴。加快推进高标准农田建设。\n",
+        encoding="utf-8",
+    )
     r = read_report(f)
     assert (r.town, r.district, r.year, r.doc_type) == ("向化镇", "崇明区", 2023, "工作要点")

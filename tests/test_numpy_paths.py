@@ -1,6 +1,7 @@
 """What numpy does for many hits gives what the Python path gives: ranking (query/rank.py
 best_scores: the same pages, score for score, ties broken by document number, for whole and
 filtered groups) and the count of reports (store/snapshot.py count_reports)."""
+
 from __future__ import annotations
 
 import importlib
@@ -12,7 +13,7 @@ from policysearch.query.evaluate import Evaluator
 from policysearch.store import snapshot as store_snapshot
 from policysearch.store.snapshot import DocSet
 
-rank = importlib.import_module("policysearch.query.rank")     # the module (the package exports its function rank)
+rank = importlib.import_module("policysearch.query.rank")  # the module (the package exports its function rank)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +33,12 @@ def test_numpy_scores_equal_the_python_ones(long_index, monkeypatch):
     snap = long_index.snapshot()
     ev = Evaluator(snap, None)
     everything = snap.universe
-    groups = {"all": everything, "scattered": DocSet(d for d in everything if d % 3 == 0),
-              "neighbours": DocSet(d for d in everything if 250 <= d < 262), "one": DocSet([next(iter(everything))])}
+    groups = {
+        "all": everything,
+        "scattered": DocSet(d for d in everything if d % 3 == 0),
+        "neighbours": DocSet(d for d in everything if 250 <= d < 262),
+        "one": DocSet([next(iter(everything))]),
+    }
     for words in (["发展"], ["发展", "社区"], ["社区", "改革", "养老"], ["没有的词"]):
         for name, group in groups.items():
             for need in (None, 1, 10, 50):
@@ -62,8 +67,14 @@ def test_numpy_counts_the_reports_the_python_loop_counts(long_index, sample_inde
     for ix in (long_index, sample_index):
         snap = ix.snapshot()
         every = snap.universe
-        sets = [every, DocSet(d for d in every if d % 7 == 0), DocSet([every.min()]), DocSet([every.max()]),
-                DocSet(d for d in every if d > every.max() - 40), Evaluator(snap, None).substring("社区", None)]
+        sets = [
+            every,
+            DocSet(d for d in every if d % 7 == 0),
+            DocSet([every.min()]),
+            DocSet([every.max()]),
+            DocSet(d for d in every if d > every.max() - 40),
+            Evaluator(snap, None).substring("社区", None),
+        ]
         for found in sets:
             python = snap.count_reports(found)
             monkeypatch.setattr(store_snapshot, "MANY", 1)

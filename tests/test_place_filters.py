@@ -1,13 +1,14 @@
 """Places at four levels, 文号 and issuer as filters and facets, against a scan of what the index
 lists for each report (the sample corpus plus real documents of other provinces)."""
+
 import glob
 import json
 import os
 import shutil
 
 import pytest
-
 from helpers import CORPUS, ROOT, run_cli
+
 from policysearch import Index
 
 LEVELS = ("province", "city", "district", "town")
@@ -66,7 +67,7 @@ def test_a_place_may_be_written_without_the_word_for_its_kind(mixed):
     assert hit_reports(mixed, '"的" province:浙江') == hit_reports(mixed, '"的" province:浙江省') != set()
     assert hit_reports(mixed, '"的" 市:杭州') == hit_reports(mixed, '"的" city:杭州市') != set()
     assert hit_reports(mixed, '"的" 区:松江') == hit_reports(mixed, '"的" district:松江区') != set()
-    assert hit_reports(mixed, '"的" district:松') == set()          # a part of a name is not the name
+    assert hit_reports(mixed, '"的" district:松') == set()  # a part of a name is not the name
 
 
 def test_docnum_matches_whole_or_part_in_any_bracket_form(mixed):
@@ -79,7 +80,8 @@ def test_docnum_matches_whole_or_part_in_any_bracket_form(mixed):
         want = reports_where(mixed, lambda e: e.doc_number and e.doc_number.startswith(f"{head}〔{year}〕"))
         for form in forms:
             assert hit_reports(mixed, f'"的" docnum:{form}') >= {r.id} and hit_reports(
-                mixed, f'"的" 文号:{form}') <= want | {r.id}, form
+                mixed, f'"的" 文号:{form}'
+            ) <= want | {r.id}, form
 
 
 def test_issuer_matches_part_of_the_issuer(mixed):

@@ -7,6 +7,7 @@
 - Whatever the input, read_report gives a Report or a PolicySearchError, a query Results or a
   QueryError, and the CLI one line, never a traceback.
 """
+
 import hashlib
 import io
 import json
@@ -19,19 +20,27 @@ from collections import Counter
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
-
 from helpers import CORPUS, make_docx, make_pdf, scan_form
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
 from policysearch import PolicySearchError, QueryError, Report, Results, read_report
 from policysearch.cli import main
 from policysearch.repair import repair
 
-QUOTES = '"“”'        # the query language's phrase delimiters: never inside a phrase
-FACET_KEYS = {"province": "province", "city": "city", "district": "district", "town": "town", "year": "year",
-              "doc_type": "doc_type"}
+QUOTES = '"“”'  # the query language's phrase delimiters: never inside a phrase
+FACET_KEYS = {
+    "province": "province",
+    "city": "city",
+    "district": "district",
+    "town": "town",
+    "year": "year",
+    "doc_type": "doc_type",
+}
 
 
 # -- the oracle: the corpus as read_report sees it, scanned ---------------------------------------
+
 
 class Oracle:
     def __init__(self, reports):
@@ -65,8 +74,8 @@ def corpus_phrases(draw):
     """1-12 characters of a corpus paragraph, as written or varied the ways matching ignores."""
     text = draw(st.sampled_from(ORACLE.texts))
     start = draw(st.integers(0, max(0, len(text) - 1)))
-    phrase = text[start:start + draw(st.integers(1, 12))]
-    phrase = "".join(c for c in phrase if c not in QUOTES)        # dropped by the match form anyway
+    phrase = text[start : start + draw(st.integers(1, 12))]
+    phrase = "".join(c for c in phrase if c not in QUOTES)  # dropped by the match form anyway
     variant = draw(st.sampled_from(["as is", "spaced", "full width", "both"]))
     if variant in ("spaced", "both"):
         phrase = draw(st.sampled_from([" ", "  ", "\u3000", "\t"])).join(phrase)
@@ -76,9 +85,12 @@ def corpus_phrases(draw):
 
 
 random_phrases = st.text(
-    alphabet=st.one_of(st.sampled_from(ORACLE.alphabet), st.characters(blacklist_categories=("Cs",),
-                                                                       blacklist_characters=QUOTES)),
-    min_size=1, max_size=12)
+    alphabet=st.one_of(
+        st.sampled_from(ORACLE.alphabet), st.characters(blacklist_categories=("Cs",), blacklist_characters=QUOTES)
+    ),
+    min_size=1,
+    max_size=12,
+)
 phrases = st.one_of(corpus_phrases(), corpus_phrases(), random_phrases)
 
 
@@ -94,6 +106,7 @@ def phrase_hits(ix, phrase) -> set:
 
 
 # -- exact phrases and set algebra ------------------------------------------------------------------
+
 
 @settings(max_examples=400, deadline=None)
 @given(phrase=phrases)
@@ -138,8 +151,9 @@ def test_facets_count_the_hits_metadata(sample_index, oracle, a, b, combine):
                 expected[name][getattr(report, key)] += 1
         assert hit.section_type == paragraph.section_type
         expected["section_type"][paragraph.section_type] += 1
-    assert {name: dict(counts) for name, counts in results.facets.items()} == \
-        {name: dict(counts) for name, counts in expected.items()}
+    assert {name: dict(counts) for name, counts in results.facets.items()} == {
+        name: dict(counts) for name, counts in expected.items()
+    }
     assert results.reports == len({h.doc_id for h in results.hits})
 
 
@@ -157,9 +171,9 @@ def paged_queries(draw):
 def test_pages_hold_every_hit_once_in_a_stable_order(sample_index, query, size, sort):
     try:
         whole = sample_index.search(query, limit=None, sort=sort)
-    except QueryError:           # an unquoted piece of punctuation holds nothing to search for
+    except QueryError:  # an unquoted piece of punctuation holds nothing to search for
         assume(False)
-    assert ids(sample_index.search(query, limit=None, sort=sort)) == ids(whole)     # stable
+    assert ids(sample_index.search(query, limit=None, sort=sort)) == ids(whole)  # stable
     paged = []
     for offset in range(0, whole.total + size, size):
         page = sample_index.search(query, limit=size, offset=offset, sort=sort)
@@ -171,6 +185,7 @@ def test_pages_hold_every_hit_once_in_a_stable_order(sample_index, query, size, 
 
 
 # -- repair and ids ---------------------------------------------------------------------------------
+
 
 def rejoin(blocks) -> str:
     """The text of blocks as a report would hold them: a heading marked as one, notes after their block."""
@@ -188,6 +203,7 @@ def shape(blocks):
 @pytest.mark.parametrize("name", sorted(os.listdir(CORPUS)))
 def test_repair_is_idempotent_on_the_corpus(name):
     from policysearch.readers import read_source
+
     blocks = repair(read_source(os.path.join(CORPUS, name)).text)
     assert blocks
     assert shape(repair(rejoin(blocks))) == shape(blocks)
@@ -196,19 +212,53 @@ def test_repair_is_idempotent_on_the_corpus(name):
 LINES = [line for t in ORACLE.texts for line in t.split("\n")]
 report_text = st.lists(
     st.one_of(
-        st.builds(lambda line, a, n: line[a % (len(line) + 1):][:n], st.sampled_from(LINES), st.integers(0, 400),
-                  st.integers(1, 80)),
-        st.sampled_from(["一、", "（二）", "1.", "(3)", "第三章", "【1】", "# ", "## ", "> ", "- ", "**", "- 3 -",
-                         "第 2 页", "12", "¹", "² 注释内容。", "——", "。", "，", " ", "\u3000", "\f", "名词解释",
-                         "附件", "[链接](http://example.cn)", "G60", "联东 U 谷"]),
-        st.text(max_size=10)),
-    max_size=4).map("".join)
+        st.builds(
+            lambda line, a, n: line[a % (len(line) + 1) :][:n],
+            st.sampled_from(LINES),
+            st.integers(0, 400),
+            st.integers(1, 80),
+        ),
+        st.sampled_from(
+            [
+                "一、",
+                "（二）",
+                "1.",
+                "(3)",
+                "第三章",
+                "【1】",
+                "# ",
+                "## ",
+                "> ",
+                "- ",
+                "**",
+                "- 3 -",
+                "第 2 页",
+                "12",
+                "¹",
+                "² 注释内容。",
+                "——",
+                "。",
+                "，",
+                " ",
+                "\u3000",
+                "\f",
+                "名词解释",
+                "附件",
+                "[链接](http://example.cn)",
+                "G60",
+                "联东 U 谷",
+            ]
+        ),
+        st.text(max_size=10),
+    ),
+    max_size=4,
+).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.lists(report_text, max_size=25).map("\n".join))
-@example(text="我们要加快推进城市更新，\n完善配套\n附件")        # a wrapped sentence, then a short line
-@example(text="- > 引文")                                     # a quote inside a list item
+@example(text="我们要加快推进城市更新，\n完善配套\n附件")  # a wrapped sentence, then a short line
+@example(text="- > 引文")  # a quote inside a list item
 def test_repair_is_idempotent_on_random_text(text):
     blocks = repair(text)
     assert shape(repair(rejoin(blocks))) == shape(blocks)
@@ -237,10 +287,15 @@ def test_ids_are_stable_across_calls_and_processes(corpus_copy):
     paths = sorted(str(p) for p in corpus_copy.iterdir())
     here = report_ids(paths)
     assert report_ids(paths) == here
-    assert report_ids([os.path.join(CORPUS, os.path.basename(p)) for p in paths]) == here   # not where it lies
+    assert report_ids([os.path.join(CORPUS, os.path.basename(p)) for p in paths]) == here  # not where it lies
     for seed in ("0", "4242"):
-        proc = subprocess.run([sys.executable, "-c", IDS_SCRIPT, *paths], capture_output=True, text=True,
-                              env=dict(os.environ, PYTHONHASHSEED=seed), timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-c", IDS_SCRIPT, *paths],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, PYTHONHASHSEED=seed),
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr
         assert json.loads(proc.stdout) == here
     for name, (rid, paragraphs) in here.items():
@@ -250,9 +305,11 @@ def test_ids_are_stable_across_calls_and_processes(corpus_copy):
 
 # -- anything in, one of the promised outcomes out ----------------------------------------------------
 
+
 def good_pdf() -> bytes:
-    return make_pdf(io.BytesIO(), [["松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进。"]],
-                    invariant=1).getvalue()
+    return make_pdf(
+        io.BytesIO(), [["松江区政府工作报告", "一、过去一年工作回顾", "全区经济运行稳中有进。"]], invariant=1
+    ).getvalue()
 
 
 def good_docx() -> bytes:
@@ -279,20 +336,40 @@ corpus_text = st.lists(st.sampled_from(LINES), max_size=30).map("\n".join)
 contents = st.one_of(
     st.binary(max_size=4000),
     st.text(max_size=500).map(lambda s: s.encode("utf-8")),
-    st.builds(lambda t, enc: t.encode(enc, errors="replace"), corpus_text,
-              st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16", "big5"])),
-    st.builds(lambda t, junk, at: (t.encode() + b"")[:at] + junk + t.encode()[at:], corpus_text,
-              st.binary(min_size=1, max_size=20), st.integers(0, 3000)),
-    st.builds(damaged, st.sampled_from([PDF, DOCX]), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)),
-                                                              max_size=6)),
+    st.builds(
+        lambda t, enc: t.encode(enc, errors="replace"),
+        corpus_text,
+        st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16", "big5"]),
+    ),
+    st.builds(
+        lambda t, junk, at: (t.encode() + b"")[:at] + junk + t.encode()[at:],
+        corpus_text,
+        st.binary(min_size=1, max_size=20),
+        st.integers(0, 3000),
+    ),
+    st.builds(
+        damaged,
+        st.sampled_from([PDF, DOCX]),
+        st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6),
+    ),
     st.builds(lambda data, n: data[:n], st.sampled_from([PDF, DOCX]), st.integers(0, 40000)),
-    st.builds(zip_of, st.lists(st.tuples(st.sampled_from(["word/document.xml", "[Content_Types].xml", "x"]),
-                                         st.binary(max_size=200)), max_size=3)),
+    st.builds(
+        zip_of,
+        st.lists(
+            st.tuples(st.sampled_from(["word/document.xml", "[Content_Types].xml", "x"]), st.binary(max_size=200)),
+            max_size=3,
+        ),
+    ),
     st.builds(lambda t: f"<html><body><div>{t}</div></body></html>".encode(), st.text(max_size=300)),
 )
-names = st.text(alphabet=st.one_of(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/"),
-                                   st.sampled_from("松江区 政府工作报告 车墩镇")),
-                 min_size=1, max_size=30).filter(lambda s: s not in (".", ".."))
+names = st.text(
+    alphabet=st.one_of(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/"),
+        st.sampled_from("松江区 政府工作报告 车墩镇"),
+    ),
+    min_size=1,
+    max_size=30,
+).filter(lambda s: s not in (".", ".."))
 suffixes = st.sampled_from([".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".xyz", ".TXT", ""])
 
 
@@ -307,7 +384,7 @@ def test_read_report_gives_a_report_or_a_policysearch_error(scratch, data, name,
     path = scratch / (name + suffix)
     try:
         path.write_bytes(data)
-    except OSError:                      # a name this file system refuses (too long in bytes)
+    except OSError:  # a name this file system refuses (too long in bytes)
         assume(False)
     try:
         report = read_report(path)
@@ -322,13 +399,49 @@ def test_read_report_gives_a_report_or_a_policysearch_error(scratch, data, name,
 
 
 query_pieces = st.one_of(
-    st.sampled_from(['"', "“", "”", "(", ")", "OR", "AND", "NOT", "-", "|", "&", ":", "：", " ", "town:", "镇:",
-                     "year:", "year:2022-2025", "year:20", "section:plan", "section:", "heading:", "类别：问题",
-                     "type:政府工作报告", "district:松江区", '"城中村"', "城市更新", "--", "- -", "((", "))"]),
+    st.sampled_from(
+        [
+            '"',
+            "“",
+            "”",
+            "(",
+            ")",
+            "OR",
+            "AND",
+            "NOT",
+            "-",
+            "|",
+            "&",
+            ":",
+            "：",
+            " ",
+            "town:",
+            "镇:",
+            "year:",
+            "year:2022-2025",
+            "year:20",
+            "section:plan",
+            "section:",
+            "heading:",
+            "类别：问题",
+            "type:政府工作报告",
+            "district:松江区",
+            '"城中村"',
+            "城市更新",
+            "--",
+            "- -",
+            "((",
+            "))",
+        ]
+    ),
     st.text(max_size=8),
-    st.sampled_from(ORACLE.alphabet))
-queries = st.one_of(st.text(max_size=200), st.lists(query_pieces, max_size=20).map(" ".join),
-                    st.lists(query_pieces, max_size=20).map("".join))
+    st.sampled_from(ORACLE.alphabet),
+)
+queries = st.one_of(
+    st.text(max_size=200),
+    st.lists(query_pieces, max_size=20).map(" ".join),
+    st.lists(query_pieces, max_size=20).map("".join),
+)
 
 
 def results_or_query_error(ix, query):
@@ -350,8 +463,13 @@ def test_any_query_gives_results_or_a_query_error(sample_index, query):
 
 # Deep nesting within the 1000-character limit. Not under @given: hypothesis raises the recursion
 # limit while a test runs, which would hide a parser that recurses once per level.
-DEEP = ["(" * 450 + "城" + ")" * 450, "-" * 990 + "城", "NOT " * 240 + "城", "-(" * 300 + "城" + ")" * 300,
-        '"城中村" ' + "OR " * 300 + "村"]
+DEEP = [
+    "(" * 450 + "城" + ")" * 450,
+    "-" * 990 + "城",
+    "NOT " * 240 + "城",
+    "-(" * 300 + "城" + ")" * 300,
+    '"城中村" ' + "OR " * 300 + "村",
+]
 
 
 @pytest.mark.parametrize("query", DEEP, ids=["parentheses", "minus", "NOT", "minus-parentheses", "OR-run"])
@@ -365,7 +483,7 @@ def cli_query(ix, query):
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code in (0, 1, 2)
     assert "Traceback" not in result.output
-    assert "internal error" not in result.output      # the CLI's word for a bug that reached it
+    assert "internal error" not in result.output  # the CLI's word for a bug that reached it
     if result.exit_code == 2:
         assert len([line for line in result.output.splitlines() if line.startswith("policysearch:")]) == 1
 
@@ -383,13 +501,39 @@ def test_cli_deeply_nested_query_is_one_line_not_an_internal_error(sample_index,
     cli_query(sample_index, query)
 
 
-@given(st.lists(st.sampled_from(["发展", "改造", "的", "和", "G60", "Ab", "é", "ǅ", "İ", "a-b", " ", "  ", "\t", "\n",
-                                 "\r\n", "\u3000", "\xa0"])).map("".join) | st.text())
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "发展",
+                "改造",
+                "的",
+                "和",
+                "G60",
+                "Ab",
+                "é",
+                "ǅ",
+                "İ",
+                "a-b",
+                " ",
+                "  ",
+                "\t",
+                "\n",
+                "\r\n",
+                "\u3000",
+                "\xa0",
+            ]
+        )
+    ).map("".join)
+    | st.text()
+)
 def test_words_field_indexes_as_its_analyzer(value):
     """The words field counts words in one pass; Whoosh's analyzer chain, which it replaces for
     speed, must give the same terms, frequencies and weights."""
     from whoosh.fields import TEXT
+
     from policysearch.store.schema import CutWords, words_analyzer
+
     assert sorted(CutWords().index(value)) == sorted(TEXT(analyzer=words_analyzer(), phrase=False).index(value))
 
 
@@ -397,13 +541,17 @@ def test_words_field_indexes_as_its_analyzer(value):
 def lexicon(tmp_path_factory):
     """jieba's dictionary saved as an index keeps it, for cutting queries."""
     from policysearch.text import Lexicon
+
     path = str(tmp_path_factory.mktemp("lexicon") / "lexicon.sqlite")
     Lexicon.write(path)
     return path
 
 
-cut_texts = st.one_of(corpus_phrases(), random_phrases,
-                      st.lists(st.one_of(corpus_phrases(), st.sampled_from(ORACLE.alphabet)), max_size=12).map("".join))
+cut_texts = st.one_of(
+    corpus_phrases(),
+    random_phrases,
+    st.lists(st.one_of(corpus_phrases(), st.sampled_from(ORACLE.alphabet)), max_size=12).map("".join),
+)
 
 
 @settings(max_examples=600, deadline=None)
@@ -414,7 +562,9 @@ def test_our_jieba_cut_gives_jiebas_words(lexicon, text):
     """Indexing and queries cut words with a faster path through jieba's precise mode (cut_dag),
     with jieba's loaded dictionary or the copy beside an index; the words must be jieba.lcut's."""
     import jieba
+
     from policysearch.text import cutter, jieba_module
+
     jieba_module()
     want = jieba.lcut(text)
     assert cutter(None).lcut(text) == want

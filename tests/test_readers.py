@@ -1,4 +1,5 @@
 """Reading stage: real files of each format, made by the tools that make them in the wild."""
+
 import json
 import re
 import zipfile
@@ -7,11 +8,11 @@ from pathlib import Path
 import docx
 import pytest
 from docx.enum.style import WD_STYLE_TYPE
+from helpers import make_pdf
 from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 
 from policysearch import readers
-from helpers import make_pdf
 from policysearch.errors import ReadError
 from policysearch.readers import read_source
 
@@ -38,6 +39,7 @@ def read_error(path) -> str:
 
 
 # ---- plain text and encodings ---------------------------------------------------
+
 
 def test_utf8_text(tmp_path):
     src = read_source(write(tmp_path / "report.txt", BODY.encode("utf-8")))
@@ -83,7 +85,7 @@ def test_line_ends_are_normalised(tmp_path, newline):
 
 def test_invalid_utf8_bytes_are_replaced_with_a_warning(tmp_path):
     head = ("政府工作报告，推进乡村振兴。" * 20).encode("utf-8")
-    data = head + b"\xff\xfe" + "加强生态环境保护。".encode("utf-8") * 20
+    data = head + b"\xff\xfe" + "加强生态环境保护。".encode() * 20
     src = read_source(write(tmp_path / "report.txt", data))
     assert src.text.startswith("政府工作报告") and src.text.endswith("保护。")
     assert "\ufffd" in src.text
@@ -91,15 +93,15 @@ def test_invalid_utf8_bytes_are_replaced_with_a_warning(tmp_path):
 
 
 def test_damaged_utf8_that_happens_to_be_valid_gb18030_stays_utf8(tmp_path):
-    data = "政府工作报告".encode("utf-8") * 10 + b"\xc0\xc0" + "政府工作报告".encode("utf-8") * 10
-    data.decode("gb18030")   # strict GB18030 would read it as mojibake: 鏀垮簻宸ヤ綔...
+    data = "政府工作报告".encode() * 10 + b"\xc0\xc0" + "政府工作报告".encode() * 10
+    data.decode("gb18030")  # strict GB18030 would read it as mojibake: 鏀垮簻宸ヤ綔...
     src = read_source(write(tmp_path / "report.txt", data))
     assert src.text == "政府工作报告" * 10 + "\ufffd\ufffd" + "政府工作报告" * 10
     assert src.warnings == ["2 invalid UTF-8 bytes replaced (first at byte 180)"]
 
 
 def test_invalid_byte_after_utf8_bom_reports_file_offset(tmp_path):
-    data = b"\xef\xbb\xbf" + "报告".encode("utf-8") + b"\xc0" + "正文内容很长".encode("utf-8") * 10
+    data = b"\xef\xbb\xbf" + "报告".encode() + b"\xc0" + "正文内容很长".encode() * 10
     src = read_source(write(tmp_path / "report.txt", data))
     assert src.warnings == ["1 invalid UTF-8 bytes replaced (first at byte 9)"]
 
@@ -123,36 +125,54 @@ def test_stray_control_characters_are_dropped(tmp_path):
 
 
 def test_page_breaks_in_text_stand_on_their_own_line(tmp_path):
-    src = read_source(write(tmp_path / "r.txt", "第一页\n\f第二页".encode("utf-8")))
+    src = read_source(write(tmp_path / "r.txt", "第一页\n\f第二页".encode()))
     assert src.text == "第一页\n\f\n第二页"
 
 
 # ---- front matter and sidecars --------------------------------------------------
 
+
 def test_front_matter_with_english_keys(tmp_path):
-    data = ("\n---\nTitle: 松江区政府工作报告\ntown: 泗泾镇\nDistrict: 松江区\nyear: 2023\n"
-            "doc_type: 政府工作报告\nauthor: someone\nissuer: \n---\n" + BODY).encode("utf-8")
+    data = (
+        "\n---\nTitle: 松江区政府工作报告\ntown: 泗泾镇\nDistrict: 松江区\nyear: 2023\n"
+        "doc_type: 政府工作报告\nauthor: someone\nissuer: \n---\n" + BODY
+    ).encode("utf-8")
     src = read_source(write(tmp_path / "report.md", data))
-    assert src.metadata == {"title": "松江区政府工作报告", "town": "泗泾镇", "district": "松江区",
-                            "year": 2023, "doc_type": "政府工作报告"}
+    assert src.metadata == {
+        "title": "松江区政府工作报告",
+        "town": "泗泾镇",
+        "district": "松江区",
+        "year": 2023,
+        "doc_type": "政府工作报告",
+    }
     assert src.text == BODY.rstrip()
 
 
 def test_front_matter_with_chinese_keys_and_fullwidth_colons(tmp_path):
-    data = ("---\n标题：关于印发工作要点的通知\n发布单位：松江区人民政府办公室\n"
-            "发布日期: 2023-03-01\n文号：沪松府办〔2023〕12号\n年份：2023年\n---\n" + BODY).encode("utf-8")
+    data = (
+        "---\n标题：关于印发工作要点的通知\n发布单位：松江区人民政府办公室\n"
+        "发布日期: 2023-03-01\n文号：沪松府办〔2023〕12号\n年份：2023年\n---\n" + BODY
+    ).encode("utf-8")
     src = read_source(write(tmp_path / "report.txt", data))
-    assert src.metadata == {"title": "关于印发工作要点的通知", "issuer": "松江区人民政府办公室",
-                            "date": "2023-03-01", "doc_number": "沪松府办〔2023〕12号", "year": 2023}
+    assert src.metadata == {
+        "title": "关于印发工作要点的通知",
+        "issuer": "松江区人民政府办公室",
+        "date": "2023-03-01",
+        "doc_number": "沪松府办〔2023〕12号",
+        "year": 2023,
+    }
     assert "文号" not in src.text and "---" not in src.text
     assert src.text == BODY.rstrip()
 
 
-@pytest.mark.parametrize("text", [
-    "---\n标题：未闭合的块\n" + "正文一行\n" * 50,              # never closed
-    "---\n" + "title: x\n" * 45 + "---\n正文",                # closed too late
-    "---\n这是一段正文，不是元数据。\n---\n正文",                # prose, not key: value
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\n标题：未闭合的块\n" + "正文一行\n" * 50,  # never closed
+        "---\n" + "title: x\n" * 45 + "---\n正文",  # closed too late
+        "---\n这是一段正文，不是元数据。\n---\n正文",  # prose, not key: value
+    ],
+)
 def test_not_front_matter(tmp_path, text):
     src = read_source(write(tmp_path / "r.txt", text.encode("utf-8")))
     assert src.metadata == {}
@@ -163,11 +183,17 @@ def test_sidecars_override_front_matter(tmp_path):
     report = write(tmp_path / "report.txt", ("---\ntitle: 旧标题\ntown: 泗泾镇\n---\n" + BODY).encode("utf-8"))
     (tmp_path / "report.meta.json").write_text(json.dumps({"title": "中间标题", "district": "松江区"}))
     (tmp_path / "report.txt.meta.json").write_text(
-        json.dumps({"title": "新标题", "year": 2024, "文号": "松府〔2024〕1号", "note": "ignored"},
-                   ensure_ascii=False), encoding="utf-8")
+        json.dumps({"title": "新标题", "year": 2024, "文号": "松府〔2024〕1号", "note": "ignored"}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     src = read_source(report)
-    assert src.metadata == {"title": "新标题", "town": "泗泾镇", "district": "松江区", "year": 2024,
-                            "doc_number": "松府〔2024〕1号"}
+    assert src.metadata == {
+        "title": "新标题",
+        "town": "泗泾镇",
+        "district": "松江区",
+        "year": 2024,
+        "doc_number": "松府〔2024〕1号",
+    }
 
 
 @pytest.mark.parametrize("content", ['{"title": "x",}', '["title"]', '{"title": ["a", "b"]}'])
@@ -180,14 +206,18 @@ def test_malformed_sidecar(tmp_path, content):
 
 # ---- errors ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("data, why", [
-    (b"", "empty file"),
-    (" \r\n\t\n\u3000\n".encode("utf-8"), "empty file"),
-    (b"\xef\xbb\xbf\n\n", "empty file"),
-    ("---\ntitle: 只有元数据\n---\n\n".encode("utf-8"), "empty file"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)), "binary file, not a text report"),
-    (bytes(range(1, 32)) * 20 + "正文".encode("utf-8"), "binary file, not a text report"),
-])
+
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b"", "empty file"),
+        (" \r\n\t\n\u3000\n".encode("utf-8"), "empty file"),
+        (b"\xef\xbb\xbf\n\n", "empty file"),
+        ("---\ntitle: 只有元数据\n---\n\n".encode(), "empty file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)), "binary file, not a text report"),
+        (bytes(range(1, 32)) * 20 + "正文".encode(), "binary file, not a text report"),
+    ],
+)
 def test_unreadable_text_files(tmp_path, data, why):
     assert read_error(write(tmp_path / "r.txt", data)).endswith(why)
 
@@ -230,7 +260,7 @@ def test_pdf_takes_sidecar_metadata(tmp_path):
 @pytest.mark.parametrize("keep", [0.1, 0.5, 0.98])
 def test_truncated_pdf(tmp_path, keep):
     data = make_pdf(tmp_path / "good.pdf", PAGES).read_bytes()
-    path = write(tmp_path / "bad.pdf", data[:int(len(data) * keep)])
+    path = write(tmp_path / "bad.pdf", data[: int(len(data) * keep)])
     assert "corrupt or unreadable PDF" in read_error(path)
 
 
@@ -243,8 +273,9 @@ def test_pdf_without_text_layer(tmp_path):
 
 
 def test_password_protected_pdf(tmp_path):
-    path = make_pdf(tmp_path / "locked.pdf", PAGES,
-                    encrypt=pdfencrypt.StandardEncryption("secret", ownerPassword="owner"))
+    path = make_pdf(
+        tmp_path / "locked.pdf", PAGES, encrypt=pdfencrypt.StandardEncryption("secret", ownerPassword="owner")
+    )
     assert read_error(path).endswith("PDF is password-protected")
 
 
@@ -261,6 +292,7 @@ def test_pdf_glyphs_without_unicode_are_not_passed_off_as_text(tmp_path):
 
 
 # ---- DOCX -----------------------------------------------------------------------
+
 
 def make_docx(path: Path) -> Path:
     document = docx.Document()
@@ -283,8 +315,16 @@ def test_docx_paragraphs_headings_and_tables(tmp_path):
     src = read_source(make_docx(tmp_path / "report.docx"))
     assert src.format == "docx"
     assert src.text.split("\n") == [
-        "# 松江区二〇二三年政府工作报告", "各位代表：", "## 一、过去一年工作回顾", "全区经济运行稳中有进。",
-        "主要指标", "地区生产总值\t增长5.5%", "粮食播种面积\t10万亩", "### （一）稳定粮食生产", "最后一段。"]
+        "# 松江区二〇二三年政府工作报告",
+        "各位代表：",
+        "## 一、过去一年工作回顾",
+        "全区经济运行稳中有进。",
+        "主要指标",
+        "地区生产总值\t增长5.5%",
+        "粮食播种面积\t10万亩",
+        "### （一）稳定粮食生产",
+        "最后一段。",
+    ]
 
 
 def test_corrupt_docx(tmp_path):
@@ -300,7 +340,7 @@ def test_docx_zip_bomb_is_refused_before_inflating(tmp_path, monkeypatch):
     monkeypatch.setattr(docx, "Document", lambda *a: pytest.fail("python-docx must not open a zip bomb"))
     with zipfile.ZipFile(tmp_path / "bomb.docx", "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
-        with z.open("word/document.xml", "w") as member:   # 8 MB of zeros, about 8 KB on disk
+        with z.open("word/document.xml", "w") as member:  # 8 MB of zeros, about 8 KB on disk
             for _ in range(8):
                 member.write(bytes(2**20))
     assert (tmp_path / "bomb.docx").stat().st_size < 50_000
@@ -315,6 +355,7 @@ def test_docx_total_unpacked_size_limit(tmp_path, monkeypatch):
 
 # ---- HTML -----------------------------------------------------------------------
 
+
 def test_government_article_page(tmp_path):
     src = read_source(FIXTURES / "gov_article.html")
     lines = src.text.split("\n")
@@ -325,8 +366,25 @@ def test_government_article_page(tmp_path):
     assert "# 一、总体要求" in lines
     assert "二、主要任务\n（一）稳定粮食生产。\n（二）发展特色产业。" in src.text
     assert "粮食播种面积\t10万亩" in lines
-    for debris in ["首页", "政务公开", "当前位置", "分享到", "微信", "网站地图", "ICP", "打印本页", "关闭窗口",
-                   "用户登录", "搜索", "相关链接", "浏览次数", "统计代码", "尾部脚本", "text-indent", "上海市松江区人民政府"]:
+    for debris in [
+        "首页",
+        "政务公开",
+        "当前位置",
+        "分享到",
+        "微信",
+        "网站地图",
+        "ICP",
+        "打印本页",
+        "关闭窗口",
+        "用户登录",
+        "搜索",
+        "相关链接",
+        "浏览次数",
+        "统计代码",
+        "尾部脚本",
+        "text-indent",
+        "上海市松江区人民政府",
+    ]:
         assert debris not in src.text, debris
     assert "\n\n\n" not in src.text
 
@@ -341,8 +399,12 @@ GBK_PAGE = """<html><head><meta {meta}><title>关于做好防汛工作的通知 
 def test_gbk_html_with_declared_charset(tmp_path, meta):
     page = GBK_PAGE.format(meta=meta)
     src = read_source(write(tmp_path / "notice.htm", page.encode("gbk")))
-    assert src.text.split("\n\n") == ["关于做好防汛工作的通知", "各村（居）委会：", "为做好今年汛期工作，现通知如下。",
-                                      "镕 堃 是 GBK 字。"]
+    assert src.text.split("\n\n") == [
+        "关于做好防汛工作的通知",
+        "各村（居）委会：",
+        "为做好今年汛期工作，现通知如下。",
+        "镕 堃 是 GBK 字。",
+    ]
 
 
 def test_html_declared_gb2312_but_saved_as_utf8(tmp_path):

@@ -15,6 +15,7 @@ Writers are Python processes that use the library (forked, already warm, by a "z
 or the `policysearch` command of this venv; kill delays are seeded and measured from the moment a
 writer starts, so they fall inside the work itself rather than inside interpreter start-up.
 """
+
 import errno
 import json
 import os
@@ -30,14 +31,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from helpers import CORPUS, POLICYSEARCH, scan_form
 from whoosh.filedb.structfile import StructFile
 
-from helpers import CORPUS, POLICYSEARCH, scan_form
 from policysearch import Index, IndexStateError
 
-ABSENT = "绝无此串QX9"            # in no report: NOT "ABSENT" is every paragraph of the index
+ABSENT = "绝无此串QX9"  # in no report: NOT "ABSENT" is every paragraph of the index
 SAMPLES = sorted(os.listdir(CORPUS))
-SMALL = "004_179a3deb063e8376.txt"   # the shortest sample report, for quick builds
+SMALL = "004_179a3deb063e8376.txt"  # the shortest sample report, for quick builds
 
 HOLDER = r"""
 import sys, time
@@ -80,21 +81,23 @@ for line in sys.stdin:
 
 # -- reports and what the index must say about them ------------------------------------------------
 
+
 @dataclass
 class Expected:
     id: str
     paragraph_ids: list
-    phrase: str          # a phrase of the report
-    exclusive: bool      # True when no other report holds the phrase
+    phrase: str  # a phrase of the report
+    exclusive: bool  # True when no other report holds the phrase
 
 
 def expected_of(path, phrase=None) -> Expected:
     from policysearch import read_report
+
     report = read_report(path)
-    if phrase is None:      # a stretch of its longest paragraph
+    if phrase is None:  # a stretch of its longest paragraph
         longest = max(report.paragraphs, key=lambda p: len(scan_form(p.text)))
         form = scan_form(longest.text)
-        phrase = form[len(form) // 2 - 6: len(form) // 2 + 6]
+        phrase = form[len(form) // 2 - 6 : len(form) // 2 + 6]
     return Expected(report.id, [p.id for p in report.paragraphs], phrase, exclusive=phrase.startswith("标记码"))
 
 
@@ -167,12 +170,14 @@ def index_copy(sample_index, tmp_path):
 
 # -- writer processes -----------------------------------------------------------------------------
 
+
 class Zygote:
     """A warm process that forks workers on demand (see ZYGOTE)."""
 
     def __init__(self, cwd):
-        self.proc = subprocess.Popen([sys.executable, "-c", ZYGOTE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     cwd=cwd, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd, text=True
+        )
         self.lines = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
         assert "ready" in self._answer(timeout=120)
@@ -219,7 +224,7 @@ class Worker:
 
     def kill(self) -> bool:
         """SIGKILL; True when the worker was still at work."""
-        os.kill(self.pid, signal.SIGKILL)      # a finished worker is a zombie until waited for
+        os.kill(self.pid, signal.SIGKILL)  # a finished worker is a zombie until waited for
         return self.wait()["signal"] == signal.SIGKILL
 
     def finish(self):
@@ -273,7 +278,7 @@ def kill_moments(rng, duration):
         yield "after", rng.uniform(0, duration)
 
 
-KILLS = 20       # kills that must land while the writer is at work
+KILLS = 20  # kills that must land while the writer is at work
 
 
 def kill_at(child, how, delay, gen_dir) -> bool:
@@ -284,6 +289,7 @@ def kill_at(child, how, delay, gen_dir) -> bool:
 
 
 # -- kill -9 of add and build ---------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_add_killed_at_20_random_moments(sample_index, sample_expected, zygote, tmp_path):
@@ -315,7 +321,7 @@ def test_add_killed_at_20_random_moments(sample_index, sample_expected, zygote, 
         new = ids - set(sample_expected)
         # Reports go in one commit each, in order: what survived is the first k of them.
         assert ids >= set(sample_expected), "a kill took away reports that were already in"
-        assert new == set(list(variants)[:len(new)]), (how, delay, new)
+        assert new == set(list(variants)[: len(new)]), (how, delay, new)
         assert hit or new == set(variants)
         killed += hit
         runs += 1
@@ -325,8 +331,9 @@ def test_add_killed_at_20_random_moments(sample_index, sample_expected, zygote, 
     assert killed == KILLS, f"only {killed} of {runs} kills hit a running add"
     assert 0 in kept and any(0 < k < 3 for k in kept), kept
     # The index of the last run takes writes as before: the next add puts the rest in, at once.
-    proc = subprocess.run([POLICYSEARCH, "add", "--index", index, *paths], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        [POLICYSEARCH, "add", "--index", index, *paths], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert proc.returncode == 0 and "waiting" not in proc.stderr, proc.stderr
     assert check_index(index, sample_expected | variants) == set(sample_expected) | set(variants)
     print(f"\nadd: {runs} runs, {killed} killed at work, all consistent; reports kept per killed run {kept}")
@@ -377,8 +384,9 @@ def test_build_killed_at_20_random_moments(sample_index, sample_expected, zygote
     assert old is not None, outcomes
     # A later complete build over a killed one has everything; the killed build's folder goes.
     index, folder, target = old
-    proc = subprocess.run([POLICYSEARCH, "build", "--index", index, *folder], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        [POLICYSEARCH, "build", "--index", index, *folder], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert proc.returncode == 0 and "waiting" not in proc.stderr, proc.stderr
     assert check_index(index, sample_expected | target) == set(target)
     assert len(generations(index)) <= 2
@@ -395,13 +403,14 @@ def test_build_killed_keeps_the_old_index_searchable(index_copy, sample_expected
     expected = sample_expected | expect_variants(paths)
     gen_dir = next_generation(index_copy)
     assert kill_when_writing(zygote.start("build", index_copy, [folder]), gen_dir, 0.0)
-    assert os.path.isdir(gen_dir)                      # the new generation was on its way
+    assert os.path.isdir(gen_dir)  # the new generation was on its way
     assert check_index(index_copy, expected) == set(sample_expected)
     zygote.start("build", index_copy, [folder]).finish()
     assert check_index(index_copy, expected) == new
 
 
 # -- two writers, waiting, locks of killed processes -----------------------------------------------
+
 
 def processes_of(parent: int) -> list[int]:
     """Live processes whose parent is `parent` (from /proc)."""
@@ -431,16 +440,20 @@ def test_build_killed_takes_its_workers_with_it(index_copy, sample_expected, tmp
     the lock) for as long as their current run of files takes."""
     whole = "\n\n".join(open(os.path.join(CORPUS, name), encoding="utf-8").read() for name in SAMPLES)
     os.makedirs(tmp_path / "v")
-    for k in range(16):                                # long files: a worker's run takes seconds
+    for k in range(16):  # long files: a worker's run takes seconds
         (tmp_path / "v" / f"{k:02d}.txt").write_text(f"第{k}份\n\n" + whole * 3, encoding="utf-8")
-    build = subprocess.Popen([POLICYSEARCH, "build", "-q", "--index", index_copy, str(tmp_path / "v")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    build = subprocess.Popen(
+        [POLICYSEARCH, "build", "-q", "--index", index_copy, str(tmp_path / "v")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
     deadline, workers = time.monotonic() + 60, []
     while not workers:
         assert time.monotonic() < deadline and build.poll() is None, "the build ended before it had workers"
         workers = processes_of(build.pid)
         time.sleep(0.01)
-    time.sleep(0.5)                                    # at work: reading, cutting, writing segments
+    time.sleep(0.5)  # at work: reading, cutting, writing segments
     build.send_signal(signal.SIGKILL)
     build.wait(timeout=30)
     deadline = time.monotonic() + 0.5
@@ -482,8 +495,13 @@ def test_two_writers_take_turns(index_copy, sample_expected, tmp_path):
 
 
 def test_writer_gives_up_after_its_wait_and_a_killed_holders_lock_is_free(index_copy, tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, index_copy], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, index_copy],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         ix = Index(index_copy)
@@ -500,7 +518,7 @@ def test_writer_gives_up_after_its_wait_and_a_killed_holders_lock_is_free(index_
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=30)
     assert holder.returncode == -signal.SIGKILL
-    assert lock_holder(index_copy) == f"pid {holder.pid}"     # the file is still there, the lock is not
+    assert lock_holder(index_copy) == f"pid {holder.pid}"  # the file is still there, the lock is not
     told = []
     start = time.monotonic()
     with ix.writing(wait=0.5, on_wait=told.append):
@@ -510,8 +528,9 @@ def test_writer_gives_up_after_its_wait_and_a_killed_holders_lock_is_free(index_
     assert ix.add(path).id in {r.id for r in ix.reports()}
 
 
-def test_add_killed_while_holding_the_lock_does_not_block_the_next_writer(index_copy, sample_expected, zygote,
-                                                                         tmp_path):
+def test_add_killed_while_holding_the_lock_does_not_block_the_next_writer(
+    index_copy, sample_expected, zygote, tmp_path
+):
     paths = make_variants(tmp_path / "v", "HOLD", 1, bases=[SMALL])
     expected = sample_expected | expect_variants(paths)
     child = zygote.start("add", index_copy, paths)
@@ -520,8 +539,9 @@ def test_add_killed_while_holding_the_lock_does_not_block_the_next_writer(index_
         assert time.monotonic() < deadline and child.alive()
         time.sleep(0.002)
     assert child.kill()
-    proc = subprocess.run([POLICYSEARCH, "add", "--index", index_copy, *paths], capture_output=True,
-                          text=True, cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        [POLICYSEARCH, "add", "--index", index_copy, *paths], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert "waiting" not in proc.stderr
     assert check_index(index_copy, expected) == set(expected)
@@ -550,14 +570,14 @@ def test_readers_see_each_report_whole_while_a_writer_adds(index_copy, sample_ex
                 served[0] += 1
                 seen = [h.doc_id for h in markers.hits]
                 assert len(seen) == len(set(seen)) == markers.total == markers.reports
-                for rid in seen:   # a report any paragraph of which shows is there whole
+                for rid in seen:  # a report any paragraph of which shows is there whole
                     assert len(ix.paragraphs(rid)) == counts[rid]
                     served[0] += 1
                 ix.search("城中村改造", town="车墩镇")
                 served[0] += 1
                 observations[k].append(seen)
-                time.sleep(0.05)       # leave the interpreter to the other readers now and then
-        except BaseException as e:   # reported below, with the observation count
+                time.sleep(0.05)  # leave the interpreter to the other readers now and then
+        except BaseException as e:  # reported below, with the observation count
             errors.append(e)
 
     threads = [threading.Thread(target=reader, args=(k,)) for k in range(LOAD_READERS)]
@@ -578,16 +598,19 @@ def test_readers_see_each_report_whole_while_a_writer_adds(index_copy, sample_ex
         assert len(seen_by_one) >= 3
         previous = set()
         for seen in seen_by_one:
-            assert set(seen) == set(order[:len(seen)]) and set(seen) >= previous
+            assert set(seen) == set(order[: len(seen)]) and set(seen) >= previous
             previous = set(seen)
     assert {h.doc_id for h in Index(index_copy).search('"标记码R"', limit=None).hits} == set(order)
     listed = Index(index_copy).reports()
     assert all(counts[r.id] == r.paragraphs == len(Index(index_copy).paragraphs(r.id)) for r in listed)
-    print(f"readers: {served[0]} queries served by {LOAD_READERS} threads during a {LOAD_REPORTS}-report add, "
-          f"{sum(map(len, observations.values()))} observations")
+    print(
+        f"readers: {served[0]} queries served by {LOAD_READERS} threads during a {LOAD_REPORTS}-report add, "
+        f"{sum(map(len, observations.values()))} observations"
+    )
 
 
 # -- a write that fails half-way: disk full -------------------------------------------------------
+
 
 @contextmanager
 def disk_full_after(writes: int):
@@ -671,8 +694,12 @@ def test_disk_full_during_build_keeps_the_previous_index(index_copy, sample_expe
         assert snapshot(index_copy) == before, f"disk full after {point} of {total} writes"
     assert Index(index_copy).search('"城中村"').total > 0
     ix.build(str(folder))
-    assert check_index(index_copy, sample_expected | expect_variants(paths) | {
-        e.id: e for e in [expected_of(folder / SMALL)]}) == target
+    assert (
+        check_index(
+            index_copy, sample_expected | expect_variants(paths) | {e.id: e for e in [expected_of(folder / SMALL)]}
+        )
+        == target
+    )
     print(f"disk full during build: {len(points)} failure points out of {total} writes, old index kept each time")
 
 
@@ -699,6 +726,7 @@ def test_disk_full_in_the_workers_of_a_build_keeps_the_previous_index(index_copy
     follows them). A worker that fails stops the build with the same error, in the writer's own
     process; the previous index stays, and the half-written generation goes."""
     from policysearch.store import build as build_module
+
     paths = make_variants(tmp_path / "many", "PW", build_module.PARALLEL_FROM + 2, bases=[SMALL])
     before, gens = snapshot(index_copy), generations(index_copy)
     ix = Index(index_copy)
@@ -727,10 +755,12 @@ def test_same_process_writes_again_after_disk_full_while_the_error_is_kept(index
 
 # -- the phrase index's own writes fail: the Whoosh commit is in, the phrase rows are not ----------
 
+
 @contextmanager
 def phrase_index_full(monkeypatch):
     """The phrase index (SQLite) cannot grow by a single page: SQLite's own "disk is full"."""
     from policysearch.store import phrases as phrases_module
+
     original = phrases_module.PhraseIndex.__init__
 
     def init(self, *args, **kwargs):
@@ -744,7 +774,8 @@ def phrase_index_full(monkeypatch):
 
 
 def test_phrase_index_full_during_add_leaves_the_report_absent_until_it_goes_in(
-        index_copy, sample_expected, tmp_path, monkeypatch):
+    index_copy, sample_expected, tmp_path, monkeypatch
+):
     paths = make_variants(tmp_path / "v", "PF", 2, bases=[SMALL])
     variants = expect_variants(paths)
     before = snapshot(index_copy)
@@ -763,8 +794,7 @@ def test_phrase_index_full_during_add_leaves_the_report_absent_until_it_goes_in(
     assert check_index(index_copy, sample_expected | variants) == set(sample_expected) | set(variants)
 
 
-def test_phrase_index_full_during_build_keeps_the_previous_index(index_copy, sample_expected, tmp_path,
-                                                                  monkeypatch):
+def test_phrase_index_full_during_build_keeps_the_previous_index(index_copy, sample_expected, tmp_path, monkeypatch):
     folder = tmp_path / "corpus"
     paths = make_variants(folder, "PB", 2, bases=[SMALL])
     before, gens = snapshot(index_copy), generations(index_copy)
@@ -781,6 +811,7 @@ def test_a_reader_opens_the_next_commit_when_the_one_it_found_vanishes(index_cop
     """A writer's commit deletes the commit before it; a reader that listed the folder just before
     gets FileNotFoundError for that file (seen under load) and must open the newer one instead."""
     from whoosh import index as whoosh_index
+
     real, calls = whoosh_index.open_dir, []
 
     def racing(*args, **kwargs):

@@ -2,13 +2,14 @@
 (store/segments.py and text.py name them). Each fails if the dependency changes what we use; the
 segment writer's entry points are also proven byte for byte by test_index's
 test_a_build_writes_the_segment_whoosh_would, and the cut by test_properties' cut equality."""
+
 import importlib
 import os
 import re
 
 import pytest
-
 from helpers import CORPUS, ROOT
+
 from policysearch import Index
 from policysearch.store import segments
 from policysearch.store.snapshot import DocSet
@@ -17,7 +18,9 @@ from policysearch.store.snapshot import DocSet
 def test_the_pins_in_pyproject_are_the_versions_the_code_checks():
     import jieba
     import whoosh
+
     from policysearch.text import JIEBA_VERSION
+
     pins = dict(re.findall(r'"(whoosh|jieba)==([\d.]+)"', open(os.path.join(ROOT, "pyproject.toml")).read()))
     assert pins == {"whoosh": ".".join(map(str, segments.WHOOSH_VERSION)), "jieba": JIEBA_VERSION}
     assert whoosh.__version__ == segments.WHOOSH_VERSION and jieba.__version__ == JIEBA_VERSION
@@ -25,7 +28,9 @@ def test_the_pins_in_pyproject_are_the_versions_the_code_checks():
 
 def test_another_whoosh_is_refused_at_import_with_the_version_expected(monkeypatch):
     import whoosh
+
     from policysearch.errors import PolicySearchError
+
     monkeypatch.setattr(whoosh, "__version__", (2, 7, 5))
     with pytest.raises(PolicySearchError, match=r"needs Whoosh 2\.7\.4.*not 2\.7\.5"):
         importlib.reload(segments)
@@ -35,8 +40,10 @@ def test_another_whoosh_is_refused_at_import_with_the_version_expected(monkeypat
 
 def test_another_jieba_is_refused_with_the_version_expected(monkeypatch):
     import jieba
+
     from policysearch import text
     from policysearch.errors import PolicySearchError
+
     monkeypatch.setattr(jieba, "__version__", "0.43")
     with pytest.raises(PolicySearchError, match=r"needs jieba 0\.42\.1.*not 0\.43"):
         text.import_jieba()
@@ -61,8 +68,11 @@ def test_posting_blocks_hand_out_whooshs_postings_deleted_ones_left_out(removed_
         while m.is_active():
             want[m.id()] = m.weight()
             m.next()
-        got = {d: tf for ids, tfs in segments.posting_blocks(reader, "words", word, weights=True)
-               for d, tf in zip(ids, tfs)}
+        got = {
+            d: tf
+            for ids, tfs in segments.posting_blocks(reader, "words", word, weights=True)
+            for d, tf in zip(ids, tfs)
+        }
         assert got == want and got, word
         assert not set(got) & set(segments.deleted_documents(reader))
 
@@ -84,8 +94,10 @@ def test_word_lengths_are_whooshs_lengths_for_bm25(removed_index):
     reader = removed_index.snapshot().reader
     lengths = segments.word_lengths(reader)
     assert len(lengths) == reader.doc_count_all()
-    assert all(segments.LENGTH_OF_BYTE[lengths[d]] == reader.doc_field_length(d, "words", 0) or lengths[d] == 0
-               for d in range(reader.doc_count_all()))
+    assert all(
+        segments.LENGTH_OF_BYTE[lengths[d]] == reader.doc_field_length(d, "words", 0) or lengths[d] == 0
+        for d in range(reader.doc_count_all())
+    )
     assert sum(1 for b in lengths if b) > 300
 
 
@@ -102,15 +114,17 @@ def test_an_abandoned_writer_frees_the_lock_for_the_next(tmp_path):
     writer = segments.open_writer(gen)
     writer.cancel = lambda: (_ for _ in ()).throw(OSError("disk full"))
     segments.abandon(writer)
-    segments.open_writer(gen).cancel()           # would raise LockError if the lock were still held
+    segments.open_writer(gen).cancel()  # would raise LockError if the lock were still held
 
 
 def test_jiebas_precise_cut_calls_the_entry_point_we_replace(monkeypatch):
     """text.cutter overrides jieba's name-mangled Tokenizer.__cut_DAG: jieba's cut() must call it
     (were it renamed, our cut would silently not be used)."""
     import jieba
+
     from policysearch import text
-    assert callable(getattr(jieba.Tokenizer, "_Tokenizer__cut_DAG"))
+
+    assert callable(jieba.Tokenizer._Tokenizer__cut_DAG)
     calls = []
     monkeypatch.setattr(text, "_cutters", {})
     original = text.cut_dag

@@ -1,4 +1,5 @@
 """Search: exact phrases against a substring scan, boolean algebra, filters, facets, ranking."""
+
 import os
 import random
 import subprocess
@@ -7,8 +8,8 @@ import threading
 from collections import Counter
 
 import pytest
-
 from helpers import scan_form
+
 from policysearch import Index, QueryError
 
 
@@ -40,7 +41,7 @@ def random_phrases(paragraphs, n, seed):
         if len(text) <= k:
             continue
         i = rng.randrange(len(text) - k)
-        s = text[i:i + k]
+        s = text[i : i + k]
         if '"' in s or not scan_form(s):
             continue
         out.append(rng.choice([s, " ".join(s), fullwidth(s), s]))
@@ -79,6 +80,7 @@ def test_parentheses_group(sample_index, paragraphs):
 
 def test_plain_words_need_every_jieba_word_as_written(sample_index, paragraphs):
     import jieba
+
     for query in ("城中村改造", "乡村振兴 高标准农田", "营商环境优化"):
         words = [w for w in jieba.lcut(query) if w.strip()]
         want = set.intersection(*(scan(paragraphs, w) for w in words))
@@ -111,7 +113,8 @@ def test_filters_inside_the_query(sample_index, paragraphs):
     want = {p.id for p, r in paragraphs if "城中村" in scan_form(p.text) and r.town == "车墩镇" and r.year >= 2024}
     assert hit_ids(sample_index, '"城中村" town:车墩镇 year:2024-2025') == want
     assert hit_ids(sample_index, '"城中村" (town:长征镇 OR town:庙行镇)') == {
-        p.id for p, r in paragraphs if "城中村" in scan_form(p.text) and r.town in ("长征镇", "庙行镇")}
+        p.id for p, r in paragraphs if "城中村" in scan_form(p.text) and r.town in ("长征镇", "庙行镇")
+    }
     assert hit_ids(sample_index, '"改造" section:回顾') == hit_ids(sample_index, '"改造"', section="review")
     heading = {p.id for p, r in paragraphs if "城市更新" in scan_form("".join(p.section))}
     assert heading and hit_ids(sample_index, "heading:城市更新") == heading
@@ -153,24 +156,33 @@ def test_hits_carry_report_metadata(sample_index, corpus_reports):
     hit = sample_index.search('"反诈宣教中心"', limit=None).hits[0]
     report = next(r for r in corpus_reports if r.id == hit.doc_id)
     assert (hit.town, hit.district, hit.year, hit.date, hit.doc_type, hit.title) == (
-        report.town, report.district, report.year, report.date, report.doc_type, report.title)
+        report.town,
+        report.district,
+        report.year,
+        report.date,
+        report.doc_type,
+        report.title,
+    )
     para = next(p for p in report.paragraphs if p.id == hit.id)
     assert (hit.text, hit.section, hit.section_type) == (para.text, para.section, para.section_type)
 
 
-@pytest.mark.parametrize("query, says", [
-    ('"城中村', "unbalanced quote"),
-    ("town:", "needs a value"),
-    ("year:二〇二四", "bad year"),
-    ("year:2025-2020", "bad year range"),
-    ("section:summary", "unknown section type"),
-    ("(改造", "parenthesis"),
-    ("改造)", "parenthesis"),
-    ("OR", "missing"),
-    ("NOT", "followed"),
-    ("", "empty query"),
-    ("乱" * 3000, "limit"),
-])
+@pytest.mark.parametrize(
+    "query, says",
+    [
+        ('"城中村', "unbalanced quote"),
+        ("town:", "needs a value"),
+        ("year:二〇二四", "bad year"),
+        ("year:2025-2020", "bad year range"),
+        ("section:summary", "unknown section type"),
+        ("(改造", "parenthesis"),
+        ("改造)", "parenthesis"),
+        ("OR", "missing"),
+        ("NOT", "followed"),
+        ("", "empty query"),
+        ("乱" * 3000, "limit"),
+    ],
+)
 def test_malformed_queries_say_what_is_wrong(sample_index, query, says):
     with pytest.raises(QueryError, match=says):
         sample_index.search(query)
@@ -199,9 +211,11 @@ def test_searching_from_several_threads(sample_index, paragraphs):
 
 
 def test_a_phrase_query_never_loads_jieba(sample_index):
-    code = ("import sys; from policysearch import Index; ix = Index(%r); "
-            "r = ix.search('\"城中村\" town:车墩镇', limit=3); "
-            "print(r.total, 'jieba' in sys.modules)") % sample_index.path
+    code = (
+        "import sys; from policysearch import Index; ix = Index(%r); "
+        "r = ix.search('\"城中村\" town:车墩镇', limit=3); "
+        "print(r.total, 'jieba' in sys.modules)"
+    ) % sample_index.path
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert int(out[0]) > 0 and out[1] == "False"
 
@@ -210,7 +224,9 @@ def test_query_words_from_the_saved_lexicon_equal_jieba(sample_index, paragraphs
     """Plain queries are cut with jieba's dictionary read from the index folder (no 0.7 s load);
     the words must be exactly jieba's."""
     import jieba
+
     from policysearch.text import cutter, jieba_module
+
     lexicon = sample_index.lexicon_path()
     assert lexicon is not None
     jieba_module()
@@ -219,14 +235,15 @@ def test_query_words_from_the_saved_lexicon_equal_jieba(sample_index, paragraphs
         text = rng.choice(paragraphs)[0].text
         k = rng.randint(1, 30)
         i = rng.randrange(max(1, len(text) - k))
-        s = text[i:i + k]
+        s = text[i : i + k]
         assert cutter(lexicon).lcut(s) == jieba.lcut(s), s
-    for p, _ in paragraphs:                                      # and whole paragraphs, as indexing cuts them
+    for p, _ in paragraphs:  # and whole paragraphs, as indexing cuts them
         assert cutter(None).lcut(p.text) == jieba.lcut(p.text), p.text
 
 
 def test_plain_query_results_do_not_depend_on_the_lexicon(tmp_path, corpus_copy):
     from policysearch import Index
+
     ix = Index(tmp_path / "ix")
     ix.build(corpus_copy)
     queries = ["城中村改造", "乡村振兴 高标准农田", "营商环境优化提升", "垃圾分类"]
@@ -241,14 +258,46 @@ def test_phrases_with_latin_letters_digits_signs_and_private_use_characters(tmp_
     are characters like any other, and one-character phrases find the last character too."""
     folder = tmp_path / "c"
     folder.mkdir()
-    lines = ["推进G60科创走廊建设，地块14-01完成储备。", "增长3.5%，g60线路（试运行）。",
-             "PDF字形\ue000\ue001混入正文，A,B两类", "末字是村", "a-b c_d e.f G", "GDP增长5.2%以上"]
+    lines = [
+        "推进G60科创走廊建设，地块14-01完成储备。",
+        "增长3.5%，g60线路（试运行）。",
+        "PDF字形\ue000\ue001混入正文，A,B两类",
+        "末字是村",
+        "a-b c_d e.f G",
+        "GDP增长5.2%以上",
+    ]
     (folder / "r.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
     ix = Index(tmp_path / "ix")
     ix.build(str(folder))
     paragraphs = [p for r in ix.reports() for p in ix.paragraphs(r.id)]
-    phrases = ["G60", "g60", "G", "g", "60", "14-01", "-", "4-0", "3.5%", "%", "%,", "A,B", ",", "村", "是村",
-               "\ue000", "\ue000\ue001", "字形\ue000", "c_d", "_", "e.f", "GDP", "gdp", "P增", ".", "试运行"]
+    phrases = [
+        "G60",
+        "g60",
+        "G",
+        "g",
+        "60",
+        "14-01",
+        "-",
+        "4-0",
+        "3.5%",
+        "%",
+        "%,",
+        "A,B",
+        ",",
+        "村",
+        "是村",
+        "\ue000",
+        "\ue000\ue001",
+        "字形\ue000",
+        "c_d",
+        "_",
+        "e.f",
+        "GDP",
+        "gdp",
+        "P增",
+        ".",
+        "试运行",
+    ]
     for phrase in phrases:
         want = {p.id for p in paragraphs if scan_form(phrase) in scan_form(p.text)}
         assert {h.id for h in ix.search(f'"{phrase}"', limit=None).hits} == want, phrase
@@ -259,8 +308,10 @@ def test_ranking_scores_are_whooshs_bm25f(sample_index):
     """Ranking computes BM25 over posting blocks itself; the scores must be Whoosh's own BM25F
     scores of an OR of the words, document for document."""
     from whoosh.query import Or, Term
+
     from policysearch.query.evaluate import Evaluator
     from policysearch.query.rank import bm25
+
     snap = sample_index.snapshot()
     searcher, ev = snap.searcher, Evaluator(snap, None)
     universe = set(snap.universe)
@@ -276,10 +327,12 @@ def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path, 
     neighbouring paragraphs (a filtered query) reads only the blocks that hold them. The scores
     must still be Whoosh's, for neighbours, for a scattered group and for everything."""
     from whoosh.query import Or, Term
+
     from policysearch.query.evaluate import Evaluator
     from policysearch.query.rank import bm25
     from policysearch.store import segments
     from policysearch.store.snapshot import DocSet
+
     folder = tmp_path / "c"
     folder.mkdir()
     lines = [f"第{i}项：推进发展" + "发展改革" * (i % 4) + "社区治理" * (i % 3) + "。" * (i % 7) for i in range(700)]
@@ -291,9 +344,13 @@ def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path, 
     searcher, ev = snap.searcher, Evaluator(snap, None)
     assert len(list(snap.blocks("words", "发展"))) > 4
     everything = set(snap.universe)
-    groups = {"neighbours": {d for d in everything if 250 <= d < 262}, "scattered": {d for d in everything if d % 5 == 0},
-              "block edges": {d for d in everything if d % 128 in (0, 1, 126, 127)}, "all": everything}
-    groups |= {f"only {d}": {d} for d in everything if d % 128 in (0, 127)}     # a block's first or last
+    groups = {
+        "neighbours": {d for d in everything if 250 <= d < 262},
+        "scattered": {d for d in everything if d % 5 == 0},
+        "block edges": {d for d in everything if d % 128 in (0, 1, 126, 127)},
+        "all": everything,
+    }
+    groups |= {f"only {d}": {d} for d in everything if d % 128 in (0, 127)}  # a block's first or last
     for words in (["发展"], ["发展", "社区"]):
         whoosh = {d: s for s, d in searcher.search(Or([Term("words", w) for w in words]), limit=None).top_n}
         for name, group in groups.items():
@@ -307,10 +364,12 @@ def test_a_snapshot_older_than_the_phrase_rows_sees_only_its_own_documents(tmp_p
     phrase rows and the mark. Asked afterwards, the phrase index has rows beyond the reader's
     snapshot (documents it cannot read): queries must leave them out, counts included."""
     from dataclasses import replace
+
     from policysearch.query import count_facets
     from policysearch.query.evaluate import Evaluator
     from policysearch.query.parse import parse
     from policysearch.store.snapshot import DocSet
+
     ix = Index(tmp_path / "ix")
     ix.build(str(corpus_copy))
     snap = ix.snapshot()
@@ -320,9 +379,9 @@ def test_a_snapshot_older_than_the_phrase_rows_sees_only_its_own_documents(tmp_p
     Index(tmp_path / "ix").add(new)
     assert phrases.covered() > covered == searcher.reader().doc_count_all()
     old = Evaluator(snap, None)
-    ev = Evaluator(replace(snap, covered=phrases.covered(), cache={}), None)    # the old snapshot, the new mark
+    ev = Evaluator(replace(snap, covered=phrases.covered(), cache={}), None)  # the old snapshot, the new mark
     assert ev.evaluate(parse('"独有标记甲乙丙"')) == DocSet()
     found = ev.evaluate(parse('"城中村改造"'))
     assert found == old.evaluate(parse('"城中村改造"')) and found
     assert count_facets(ev.snapshot, found) == count_facets(old.snapshot, found)
-    assert ix.search('"独有标记甲乙丙"').total == 1                 # a fresh snapshot sees it
+    assert ix.search('"独有标记甲乙丙"').total == 1  # a fresh snapshot sees it

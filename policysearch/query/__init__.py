@@ -1,4 +1,5 @@
 """Searching one snapshot: parse -> evaluate (exact sets) -> rank -> facets and highlights."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -22,13 +23,28 @@ def filters_tree(tree: Node, **filters) -> Node:
     return And((tree, *extra)) if extra else tree
 
 
-def filter_nodes(*, province: str | None = None, city: str | None = None, district: str | None = None,
-                 town: str | None = None, place: str | None = None, year: Years = None, section: str | None = None,
-                 doc_type: str | None = None) -> list[Field]:
+def filter_nodes(
+    *,
+    province: str | None = None,
+    city: str | None = None,
+    district: str | None = None,
+    town: str | None = None,
+    place: str | None = None,
+    year: Years = None,
+    section: str | None = None,
+    doc_type: str | None = None,
+) -> list[Field]:
     """The keyword filters (as Index.search takes them) as query nodes."""
     extra: list[Field] = []
-    for name, value in (("province", province), ("city", city), ("district", district), ("town", town),
-                        ("place", place), ("section_type", section), ("doc_type", doc_type)):
+    for name, value in (
+        ("province", province),
+        ("city", city),
+        ("district", district),
+        ("town", town),
+        ("place", place),
+        ("section_type", section),
+        ("doc_type", doc_type),
+    ):
         if value:
             extra.append(field_node(name, value))
     if year not in (None, ""):
@@ -40,8 +56,16 @@ def evaluator(snapshot: Snapshot) -> Evaluator:
     return Evaluator(snapshot, lambda text: segment(text, snapshot.lexicon))
 
 
-def search(snapshot: Snapshot, query: str, *, limit: int | None = 10, offset: int = 0, sort: str = "relevance",
-           facets: Iterable[str] = FACETS, **filters) -> Results:
+def search(
+    snapshot: Snapshot,
+    query: str,
+    *,
+    limit: int | None = 10,
+    offset: int = 0,
+    sort: str = "relevance",
+    facets: Iterable[str] = FACETS,
+    **filters,
+) -> Results:
     """See the README for the query language. `facets` names the fields to count (all by default;
     fewer is faster on a large index). Raises QueryError."""
     if sort not in ("relevance", "date"):
@@ -55,12 +79,12 @@ def search(snapshot: Snapshot, query: str, *, limit: int | None = 10, offset: in
     want = None if limit is None else offset + limit
     order = rank(ev, tree, texts, found, want) if sort == "relevance" else by_date(ev, found)
     counts = count_facets(snapshot, found, facets)
-    page = order[offset:None if limit is None else offset + limit]
+    page = order[offset : None if limit is None else offset + limit]
     terms = highlight_terms(texts, tree, ev.cut)
     hits = []
     for number, score in page:
         paragraph = snapshot.paragraph(number)
-        assert paragraph is not None, number          # hits are paragraphs (the universe holds no reports)
+        assert paragraph is not None, number  # hits are paragraphs (the universe holds no reports)
         hits.append(make_hit(paragraph, snapshot.report(paragraph.doc_id), score, terms))
     return Results(query=query, total=len(found), hits=hits, facets=counts, reports=snapshot.count_reports(found))
 

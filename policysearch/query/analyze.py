@@ -5,6 +5,7 @@
   were) and shown in the text with its context;
 - keywords (see keywords.py).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,11 +20,11 @@ from .evaluate import Evaluator
 from .highlight import highlight_terms
 from .parse import And, Field, Node, parse, positives
 
-BY_NAMES = {"section": "section_type", "type": "doc_type"}       # the command's words for facets
-PER = {"paragraphs": 1000, "reports": 100}        # rate: hits per 1,000 paragraphs, or % of reports
-THIN = 3                   # a cell of fewer reports says little about its place or year
+BY_NAMES = {"section": "section_type", "type": "doc_type"}  # the command's words for facets
+PER = {"paragraphs": 1000, "reports": 100}  # rate: hits per 1,000 paragraphs, or % of reports
+THIN = 3  # a cell of fewer reports says little about its place or year
 KWIC_SORTS = ("year", "place", "left", "right")
-SORT_CONTEXT = 50          # characters of context that --sort left/right compares
+SORT_CONTEXT = 50  # characters of context that --sort left/right compares
 PLACE_KEYS = ("province", "city", "district", "town")
 
 
@@ -56,8 +57,12 @@ def cells_of(snapshot: Snapshot, name: str) -> list[tuple[object, DocSet]]:
     types in their own order), and None for the paragraphs without a value, so that the cells of
     a query always add up to its hits."""
     values = snapshot.facets()[name]
-    order = sorted(values, key=(lambda v: (SECTION_TYPES.index(v) if v in SECTION_TYPES else len(SECTION_TYPES), v))
-                   if name == "section_type" else None)
+    order = sorted(
+        values,
+        key=(lambda v: (SECTION_TYPES.index(v) if v in SECTION_TYPES else len(SECTION_TYPES), v))
+        if name == "section_type"
+        else None,
+    )
     unknown = snapshot.universe - DocSet.union(DocSet(), *values.values())
     return [(v, values[v]) for v in order] + [(None, unknown)]
 
@@ -66,8 +71,9 @@ def rate(part: int, whole: int, per: str) -> float:
     return round(PER[per] * part / whole, 2) if whole else 0.0
 
 
-def trend(snapshot: Snapshot, queries: Sequence[str] | str, *, by: str = "year", per: str = "paragraphs",
-          **filters) -> dict:
+def trend(
+    snapshot: Snapshot, queries: Sequence[str] | str, *, by: str = "year", per: str = "paragraphs", **filters
+) -> dict:
     """Per value of the facet `by`: each query's matching paragraphs and reports, all paragraphs
     and reports of the value under the same filters (the keyword ones and those the queries are
     ANDed with, which must be the same for every query), and the rate. Raises QueryError."""
@@ -80,8 +86,10 @@ def trend(snapshot: Snapshot, queries: Sequence[str] | str, *, by: str = "year",
     trees = [parse(q) for q in queries]
     shared = {top_filters(t) for t in trees}
     if len(shared) > 1:
-        raise QueryError("the queries have different filters: give the filters once, as options, "
-                         "or compare places and years with --by")
+        raise QueryError(
+            "the queries have different filters: give the filters once, as options, "
+            "or compare places and years with --by"
+        )
     ev = evaluator(snapshot)
     extra = filter_nodes(**filters)
     base = scope(ev, extra + list(shared.pop()))
@@ -96,13 +104,25 @@ def trend(snapshot: Snapshot, queries: Sequence[str] | str, *, by: str = "year",
         for query, found in zip(queries, hits):
             mine = found & docs
             n, r = len(mine), snapshot.count_reports(mine) if mine else 0
-            series.append({"query": query, "paragraphs": n, "reports": r,
-                           "rate": rate(n, paragraphs, per) if per == "paragraphs" else rate(r, reports, per)})
-        cells.append({"key": None if key is None else str(key), "series": series, "total_paragraphs": paragraphs,
-                      "total_reports": reports, "thin": reports < THIN})
-    if name not in ("year", "section_type"):      # places and kinds: where it is said most first
-        cells.sort(key=lambda c: (c["key"] is None, -sum(s["paragraphs"] for s in c["series"]),
-                                  -c["total_paragraphs"]))
+            series.append(
+                {
+                    "query": query,
+                    "paragraphs": n,
+                    "reports": r,
+                    "rate": rate(n, paragraphs, per) if per == "paragraphs" else rate(r, reports, per),
+                }
+            )
+        cells.append(
+            {
+                "key": None if key is None else str(key),
+                "series": series,
+                "total_paragraphs": paragraphs,
+                "total_reports": reports,
+                "thin": reports < THIN,
+            }
+        )
+    if name not in ("year", "section_type"):  # places and kinds: where it is said most first
+        cells.sort(key=lambda c: (c["key"] is None, -sum(s["paragraphs"] for s in c["series"]), -c["total_paragraphs"]))
     return {"queries": queries, "by": name, "per": per, "cells": cells}
 
 
@@ -115,7 +135,7 @@ def occurrences(form: str, terms: list[str]) -> list[tuple[int, int]]:
         while at >= 0:
             spans.append((at, at + len(term)))
             at = form.find(term, at + 1)
-    if len(terms) == 1:               # one term: in order, and none inside another
+    if len(terms) == 1:  # one term: in order, and none inside another
         return spans
     kept, reach = [], -1
     for a, b in sorted(set(spans), key=lambda s: (s[0], -s[1])):
@@ -138,11 +158,12 @@ def fit(text: str, width: int, from_end: bool = False) -> str:
     return "".join(reversed(out) if from_end else out)
 
 
-FLAT = str.maketrans("\n\r\t", "   ")        # a line of the concordance is one line
+FLAT = str.maketrans("\n\r\t", "   ")  # a line of the concordance is one line
 
 
-def kwic(snapshot: Snapshot, query: str, *, width: int = 40, sort: str = "year", limit: int | None = None,
-         **filters) -> dict:
+def kwic(
+    snapshot: Snapshot, query: str, *, width: int = 40, sort: str = "year", limit: int | None = None, **filters
+) -> dict:
     """A concordance: one line per occurrence of the query's text in the matching paragraphs, with
     `width` display columns of context on each side; sorted by year, place, or the context left
     or right of the match (the characters nearest it first, as AntConc); the first `limit` lines
@@ -155,8 +176,8 @@ def kwic(snapshot: Snapshot, query: str, *, width: int = 40, sort: str = "year",
     ev = evaluator(snapshot)
     found = ev.evaluate(with_filters(tree, filter_nodes(**filters)))
     terms = highlight_terms(positives(tree, []), tree, ev.cut)
-    places: dict[str, tuple] = {}          # report id -> (year, place) as they sort
-    lines = []                             # (sort key, stored paragraph, start, end in the match form)
+    places: dict[str, tuple] = {}  # report id -> (year, place) as they sort
+    lines = []  # (sort key, stored paragraph, start, end in the match form)
     for number, doc in snapshot.stored(found):
         form = match_form(doc["text"])
         spans = occurrences(form, terms)
@@ -166,20 +187,25 @@ def kwic(snapshot: Snapshot, query: str, *, width: int = 40, sort: str = "year",
             if sort in ("year", "place"):
                 key = (*(places[doc["doc_id"]] if sort == "year" else places[doc["doc_id"]][::-1]), number, a)
             else:
-                left, right = form[max(0, a - SORT_CONTEXT):a][::-1], form[b:b + SORT_CONTEXT]
+                left, right = form[max(0, a - SORT_CONTEXT) : a][::-1], form[b : b + SORT_CONTEXT]
                 key = (left, form[a:b], right, number) if sort == "left" else (form[a:b], right, left, number)
             lines.append((key, doc, a, b))
     lines.sort(key=lambda line: line[0])
     shown = lines if limit is None else lines[:limit]
-    maps: dict[str, list[int]] = {}         # a paragraph's match map, once for all its lines shown
-    return {"query": query, "total": len(lines),
-            "lines": [kwic_line(snapshot, doc, a, b, width, maps) for _, doc, a, b in shown]}
+    maps: dict[str, list[int]] = {}  # a paragraph's match map, once for all its lines shown
+    return {
+        "query": query,
+        "total": len(lines),
+        "lines": [kwic_line(snapshot, doc, a, b, width, maps) for _, doc, a, b in shown],
+    }
 
 
 def report_key(report: ReportEntry | None) -> tuple:
     """(year, place) of a report as lines sort by them: the ones not known after the known ones."""
+
     def last(value):
         return value is None, "" if value is None else value
+
     return last(report and report.year), tuple(last(getattr(report, k, None)) for k in PLACE_KEYS)
 
 
@@ -192,8 +218,12 @@ def kwic_line(snapshot: Snapshot, doc: dict, a: int, b: int, width: int, maps: d
     where = maps[doc["id"]]
     start, end = where[a], where[b - 1] + 1
     report = snapshot.report(doc["doc_id"])
-    return {"left": fit(text[max(0, start - width):start].translate(FLAT), width, from_end=True),
-            "match": text[start:end], "right": fit(text[end:end + width].translate(FLAT), width),
-            "paragraph_id": doc["id"], "doc_id": doc["doc_id"],
-            **{k: getattr(report, k, None) for k in ("town", "district", "city", "province", "year")},
-            "start": start}
+    return {
+        "left": fit(text[max(0, start - width) : start].translate(FLAT), width, from_end=True),
+        "match": text[start:end],
+        "right": fit(text[end : end + width].translate(FLAT), width),
+        "paragraph_id": doc["id"],
+        "doc_id": doc["doc_id"],
+        **{k: getattr(report, k, None) for k in ("town", "district", "city", "province", "year")},
+        "start": start,
+    }

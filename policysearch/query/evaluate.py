@@ -5,6 +5,7 @@ FTS5 phrase of its bigrams (the paragraphs whose match form holds it, as a plain
 them); AND, OR and NOT are intersection, union and difference; filters are the snapshot's facet
 sets. Every set is a DocSet (store.snapshot), combined in C.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ from .parse import And, Field, Node, Not, Or_, Phrase, Word
 Cut = Callable[[str], list[str]]
 METADATA_FILTERS = (*FACETS, *PARTIAL_FILTERS, "place")
 # What a unit's name may end with that people leave out: province:浙江 is 浙江省, district:浦东 浦东新区.
-UNIT_SUFFIX = re.compile(r"(?:特别行政区|(?:[\u4e00-\u9fff]{0,6}族)*自治[区州县旗]|新区|地区|省|市|区|县|旗|盟|镇|乡|街道|苏木)$")
+UNIT_SUFFIX = re.compile(
+    r"(?:特别行政区|(?:[\u4e00-\u9fff]{0,6}族)*自治[区州县旗]|新区|地区|省|市|区|县|旗|盟|镇|乡|街道|苏木)$"
+)
 
 
 class Evaluator:
@@ -59,7 +62,7 @@ class Evaluator:
     def conjunction(self, node: And, within: DocSet | None) -> DocSet:
         acc, parts = within, self.flat_parts(node)
         filters = [p for p in parts if isinstance(p, Field) and p.name in METADATA_FILTERS]
-        if filters:                     # metadata filters first, as sets: ANDed in microseconds
+        if filters:  # metadata filters first, as sets: ANDed in microseconds
             found = self.filter_set(filters[0])
             for f in filters[1:]:
                 found = found & self.filter_set(f)
@@ -112,8 +115,9 @@ class Evaluator:
             return DocSet.union(DocSet(), *(docs for v, docs in sets[node.name].items() if part in match_form(v)))
         if node.name in PLACE_LEVELS or node.name == "place":
             levels = PLACE_LEVELS if node.name == "place" else (node.name,)
-            return DocSet.union(DocSet(), *(docs for level in levels for v, docs in sets[level].items()
-                                           if same_place(v, value)))
+            return DocSet.union(
+                DocSet(), *(docs for level in levels for v, docs in sets[level].items() if same_place(v, value))
+            )
         return sets[node.name].get(value, DocSet())
 
 
@@ -142,5 +146,6 @@ def cost(node: Node) -> int:
 def same_place(unit: str, name: str) -> bool:
     """Whether a place name as a user writes it names this unit: in full, or without the word for
     its kind (浙江 for 浙江省, 浦东 for 浦东新区)."""
-    return unit == name or (unit.startswith(name) and len(name) >= 2
-                            and UNIT_SUFFIX.fullmatch(unit[len(name):]) is not None)
+    return unit == name or (
+        unit.startswith(name) and len(name) >= 2 and UNIT_SUFFIX.fullmatch(unit[len(name) :]) is not None
+    )

@@ -1,5 +1,6 @@
 """Highlights and snippets: every occurrence of the query's text in a paragraph, found in the
 match form and shown in the text, and a hit made of a paragraph and its report."""
+
 from __future__ import annotations
 
 from ..model import Hit, Paragraph, ReportEntry
@@ -67,7 +68,23 @@ def make_hit(paragraph: Paragraph, report: ReportEntry | None, score: float, ter
     start, end = snippet_window(text, found)
     snippet = ("…" if start else "") + text[start:end].replace("\n", " ") + ("…" if end < len(text) else "")
     meta = report or ReportEntry(paragraph.doc_id, "", None, None, None, None, None, None)
-    return Hit(id=paragraph.id, doc_id=paragraph.doc_id, text=text, snippet=snippet, highlights=spans,
-               town=meta.town, district=meta.district, year=meta.year, date=meta.date, doc_type=meta.doc_type,
-               title=meta.title, province=meta.province, city=meta.city, section=paragraph.section, section_type=paragraph.section_type, score=round(score, 4),
-               position=paragraph.position, snippet_span=(start, end))
+    return Hit(
+        id=paragraph.id,
+        doc_id=paragraph.doc_id,
+        text=text,
+        snippet=snippet,
+        highlights=spans,
+        town=meta.town,
+        district=meta.district,
+        year=meta.year,
+        date=meta.date,
+        doc_type=meta.doc_type,
+        title=meta.title,
+        province=meta.province,
+        city=meta.city,
+        section=paragraph.section,
+        section_type=paragraph.section_type,
+        score=round(score, 4),
+        position=paragraph.position,
+        snippet_span=(start, end),
+    )

@@ -7,6 +7,7 @@ for the index (store.schema.word_counts of text.segment); the whole index's are 
 own term frequencies, less the paragraphs they hold that are not there. A reference that is most
 of the index is the whole index less the rest, so that only the smaller side is ever cut.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,13 +22,15 @@ from .analyze import scope, with_filters
 from .parse import parse
 
 MIN_REPORTS = 2
-LEXICON_CHARS = 100_000       # characters up to which a set is cut with the index's lexicon (see cut_counts)
-NUMBER = re.compile(r"^[\d.,:：%‰+\-/~×·]+$")          # 2024, 3.5, 100%, 14-01
+LEXICON_CHARS = 100_000  # characters up to which a set is cut with the index's lexicon (see cut_counts)
+NUMBER = re.compile(r"^[\d.,:：%‰+\-/~×·]+$")  # 2024, 3.5, 100%, 14-01
 # One-character words that carry grammar, not a topic (particles, prepositions, conjunctions,
 # pronouns, adverbs, measure words); one-character content words (镇, 村, 房) stay.
-FUNCTION_CHARS = frozenset("的了和与及在是等对为以将把被从向于并或也都而且之其由按给让这那就又再还但所如着过地得各"
-                           "每该此至到个项年月日次位名要有无不没已能可会需应使即则若因故乃亦既仍很更最较均共约另"
-                           "我你他她它们本我市区县镇")
+FUNCTION_CHARS = frozenset(
+    "的了和与及在是等对为以将把被从向于并或也都而且之其由按给让这那就又再还但所如着过地得各"
+    "每该此至到个项年月日次位名要有无不没已能可会需应使即则若因故乃亦既仍很更最较均共约另"
+    "我你他她它们本我市区县镇"
+)
 
 
 def shown(word: str) -> bool:
@@ -75,8 +78,15 @@ def per_million(count: int, total: int) -> float:
     return count * 1e6 / total if total else 0.0
 
 
-def keywords(snapshot: Snapshot, focus: str = "", *, vs: str | None = None, limit: int | None = 30,
-             min_reports: int = MIN_REPORTS, **filters) -> dict:
+def keywords(
+    snapshot: Snapshot,
+    focus: str = "",
+    *,
+    vs: str | None = None,
+    limit: int | None = 30,
+    min_reports: int = MIN_REPORTS,
+    **filters,
+) -> dict:
     """The words of the focus (a query: filters such as town:车墩镇, words, phrases; and the keyword
     filters) most characteristic against the reference `vs` (a query; the whole index when None),
     used by at least `min_reports` reports of the focus; the first `limit` (all when None).
@@ -90,8 +100,9 @@ def keywords(snapshot: Snapshot, focus: str = "", *, vs: str | None = None, limi
     focus_set = ev.evaluate(with_filters(parse(focus), extra)) if focus.strip() else scope(ev, extra)
     reference_set = ev.evaluate(parse(vs)) if vs and vs.strip() else snapshot.universe
     focus_counts, focus_reports = cut_counts(snapshot, focus_set)
-    reference_counts = universe_counts(snapshot) if reference_set is snapshot.universe else \
-        set_counts(snapshot, reference_set)
+    reference_counts = (
+        universe_counts(snapshot) if reference_set is snapshot.universe else set_counts(snapshot, reference_set)
+    )
     focus_total, reference_total = sum(focus_counts.values()), sum(reference_counts.values())
     scored = []
     for word, n in focus_counts.items():
@@ -100,14 +111,27 @@ def keywords(snapshot: Snapshot, focus: str = "", *, vs: str | None = None, limi
         f, r = per_million(n, focus_total), per_million(reference_counts[word], reference_total)
         scored.append(((f + 1) / (r + 1), n, word, f, r))
     scored.sort(key=lambda row: (-row[0], -row[1], row[2]))
-    rows = [{"word": word, "score": round(score, 3), "focus_count": n, "reference_count": reference_counts[word],
-             "focus_per_million": round(f, 1), "reference_per_million": round(r, 1),
-             "focus_reports": len(focus_reports[word])}
-            for score, n, word, f, r in (scored if limit is None else scored[:limit])]
+    rows = [
+        {
+            "word": word,
+            "score": round(score, 3),
+            "focus_count": n,
+            "reference_count": reference_counts[word],
+            "focus_per_million": round(f, 1),
+            "reference_per_million": round(r, 1),
+            "focus_reports": len(focus_reports[word]),
+        }
+        for score, n, word, f, r in (scored if limit is None else scored[:limit])
+    ]
     named = " ".join(filter(None, [focus.strip(), *(f"{f.name}:{years_text(f.value)}" for f in extra)]))
     sides = {"focus": (named, focus_set, focus_total), "reference": (vs or "", reference_set, reference_total)}
-    return {**{side: {"query": query, "paragraphs": len(docs), "reports": snapshot.count_reports(docs), "words": total}
-               for side, (query, docs, total) in sides.items()}, "keywords": rows}
+    return {
+        **{
+            side: {"query": query, "paragraphs": len(docs), "reports": snapshot.count_reports(docs), "words": total}
+            for side, (query, docs, total) in sides.items()
+        },
+        "keywords": rows,
+    }
 
 
 def years_text(value) -> str:

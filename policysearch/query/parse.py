@@ -5,6 +5,7 @@
                                  type: heading: docnum: issuer:
 Raises QueryError with a message that says what is wrong.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,16 +16,52 @@ from ..errors import QueryError
 from ..model import SECTION_TYPES
 from ..text import match_form
 
-FIELDS = {"town": "town", "镇": "town", "街镇": "town", "district": "district", "区": "district", "县": "district",
-          "city": "city", "市": "city", "province": "province", "省": "province", "place": "place", "地区": "place",
-          "docnum": "doc_number", "doc_number": "doc_number", "文号": "doc_number", "issuer": "issuer",
-          "发文机关": "issuer", "发布单位": "issuer", "year": "year", "年": "year", "年份": "year", "section": "section_type", "类别": "section_type",
-          "type": "doc_type", "doc_type": "doc_type", "文种": "doc_type", "heading": "heading", "标题": "heading"}
-SECTION_NAMES = {"导言": "preamble", "回顾": "review", "工作回顾": "review", "问题": "problems", "不足": "problems",
-                 "目标": "goals", "安排": "plan", "任务": "plan", "工作安排": "plan", "结语": "closing",
-                 "名词解释": "glossary", "其他": "other"}
-MAX_QUERY = 1000          # characters; longer queries are refused, not parsed
-MAX_DEPTH = 50            # nested parentheses and NOTs; deeper queries are refused
+FIELDS = {
+    "town": "town",
+    "镇": "town",
+    "街镇": "town",
+    "district": "district",
+    "区": "district",
+    "县": "district",
+    "city": "city",
+    "市": "city",
+    "province": "province",
+    "省": "province",
+    "place": "place",
+    "地区": "place",
+    "docnum": "doc_number",
+    "doc_number": "doc_number",
+    "文号": "doc_number",
+    "issuer": "issuer",
+    "发文机关": "issuer",
+    "发布单位": "issuer",
+    "year": "year",
+    "年": "year",
+    "年份": "year",
+    "section": "section_type",
+    "类别": "section_type",
+    "type": "doc_type",
+    "doc_type": "doc_type",
+    "文种": "doc_type",
+    "heading": "heading",
+    "标题": "heading",
+}
+SECTION_NAMES = {
+    "导言": "preamble",
+    "回顾": "review",
+    "工作回顾": "review",
+    "问题": "problems",
+    "不足": "problems",
+    "目标": "goals",
+    "安排": "plan",
+    "任务": "plan",
+    "工作安排": "plan",
+    "结语": "closing",
+    "名词解释": "glossary",
+    "其他": "other",
+}
+MAX_QUERY = 1000  # characters; longer queries are refused, not parsed
+MAX_DEPTH = 50  # nested parentheses and NOTs; deeper queries are refused
 
 
 @dataclass(frozen=True)
@@ -39,8 +76,8 @@ class Word:
 
 @dataclass(frozen=True)
 class Field:
-    name: str            # index field (town, …, year, heading, doc_number, issuer), or place: any level
-    value: str | tuple[int, int]        # (first, last) for years
+    name: str  # index field (town, …, year, heading, doc_number, issuer), or place: any level
+    value: str | tuple[int, int]  # (first, last) for years
 
 
 @dataclass(frozen=True)
@@ -63,7 +100,7 @@ Node = Union[Phrase, Word, Field, And, Or_, Not]
 
 QUOTES = {'"': '"', "“": "”", "”": "”"}
 TOKEN = re.compile(r'\s+|[()]|[^\s()"“”]+')
-DOC_YEAR = re.compile(r"\(\s*\d{4}\s*\)[^\s()\"“”]*")     # the (2023)12号 of a 文号 written with ASCII brackets
+DOC_YEAR = re.compile(r"\(\s*\d{4}\s*\)[^\s()\"“”]*")  # the (2023)12号 of a 文号 written with ASCII brackets
 
 
 def tokenize(query: str) -> list[tuple[str, Any]]:
@@ -76,11 +113,11 @@ def tokenize(query: str) -> list[tuple[str, Any]]:
             end = query.find(QUOTES[ch], i + 1)
             if end < 0:
                 raise QueryError(f"unbalanced quote {ch} at character {i + 1}: close the phrase with {QUOTES[ch]}")
-            out.append(("phrase", query[i + 1:end]))
+            out.append(("phrase", query[i + 1 : end]))
             i = end + 1
             continue
         m = TOKEN.match(query, i)
-        assert m is not None            # TOKEN matches any character that is not a quote
+        assert m is not None  # TOKEN matches any character that is not a quote
         text = m.group(0)
         i = m.end()
         if text.isspace():
@@ -94,19 +131,19 @@ def tokenize(query: str) -> list[tuple[str, Any]]:
         elif text == "NOT":
             out.append(("NOT", text))
         elif text.startswith("-") and (len(text) > 1 or (i < n and (query[i] in QUOTES or query[i] == "("))):
-            out.append(("NOT", "-"))        # -word, -"phrase", -(group)
+            out.append(("NOT", "-"))  # -word, -"phrase", -(group)
             i -= len(text) - 1
         elif ":" in text or "：" in text:
             name, _, value = text.replace("：", ":").partition(":")
             if name.lower() in FIELDS or name in FIELDS:
-                if not value and i < n and query[i] in QUOTES:        # town:"车墩镇"
+                if not value and i < n and query[i] in QUOTES:  # town:"车墩镇"
                     end = query.find(QUOTES[query[i]], i + 1)
                     if end < 0:
                         raise QueryError(f"unbalanced quote after {name}:")
-                    value, i = query[i + 1:end], end + 1
+                    value, i = query[i + 1 : end], end + 1
                 field = FIELDS.get(name.lower()) or FIELDS[name]
                 m = DOC_YEAR.match(query, i)
-                if field == "doc_number" and m:      # docnum:国办函(1993)85号: its brackets are not a group
+                if field == "doc_number" and m:  # docnum:国办函(1993)85号: its brackets are not a group
                     value, i = value + m.group(), m.end()
                 if not value.strip():
                     raise QueryError(f"{name}: needs a value, e.g. {name}:{example(FIELDS.get(name.lower(), name))}")
@@ -119,9 +156,19 @@ def tokenize(query: str) -> list[tuple[str, Any]]:
 
 
 def example(field_name: str) -> str:
-    return {"town": "车墩镇", "district": "松江区", "city": "杭州市", "province": "浙江省", "place": "浦东新区",
-            "year": "2024 or 2022-2025", "section_type": "review", "doc_type": "政府工作报告", "heading": "城市更新",
-            "doc_number": "沪府办发〔2023〕", "issuer": "住房和城乡建设"}.get(field_name, "…")
+    return {
+        "town": "车墩镇",
+        "district": "松江区",
+        "city": "杭州市",
+        "province": "浙江省",
+        "place": "浦东新区",
+        "year": "2024 or 2022-2025",
+        "section_type": "review",
+        "doc_type": "政府工作报告",
+        "heading": "城市更新",
+        "doc_number": "沪府办发〔2023〕",
+        "issuer": "住房和城乡建设",
+    }.get(field_name, "…")
 
 
 def parse(query: str) -> Node:
@@ -183,7 +230,7 @@ def parse(query: str) -> Node:
         return Word(value)
 
     if not tokens:
-        raise QueryError("empty query: give words, a \"phrase\" or a filter such as town:车墩镇")
+        raise QueryError('empty query: give words, a "phrase" or a filter such as town:车墩镇')
     tree = or_expr()
     if pos < len(tokens):
         raise QueryError("unbalanced parenthesis: ) without (")

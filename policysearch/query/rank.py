@@ -1,5 +1,6 @@
 """Ranking: BM25 over jieba words (Whoosh's BM25F, score for score), the paragraphs that hold
 the whole query as one run first; or newest first."""
+
 from __future__ import annotations
 
 import heapq
@@ -10,12 +11,13 @@ from ..text import match_form
 from .evaluate import Evaluator
 from .parse import Node, Phrase, Word, exact_run
 
-RUN_BONUS = 1000.0        # a paragraph holding the whole query as one run outranks any without it
-B, K1 = 0.75, 1.2        # Whoosh's BM25F defaults: the scores are the ones Whoosh gives
+RUN_BONUS = 1000.0  # a paragraph holding the whole query as one run outranks any without it
+B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults: the scores are the ones Whoosh gives
 
 
-def rank(ev: Evaluator, tree: Node, texts: list[Phrase | Word], found: DocSet,
-         want: int | None) -> list[tuple[int, float]]:
+def rank(
+    ev: Evaluator, tree: Node, texts: list[Phrase | Word], found: DocSet, want: int | None
+) -> list[tuple[int, float]]:
     """BM25 over jieba words, with the paragraphs that hold the whole query as one run first.
     Only the first `want` are ranked (all when None)."""
     assert ev.cut is not None
@@ -32,9 +34,9 @@ def rank(ev: Evaluator, tree: Node, texts: list[Phrase | Word], found: DocSet,
             continue
         best = best_scores(ev, words, group, need)
         order += [(d, s + bonus) for d, s in best]
-        if need is None or len(best) < need:         # then the page holds some with no query word: index order
-            rest = group - DocSet(d for d, _ in best)     # (best holds every paragraph that has a word)
-            order += [(d, bonus) for d in (rest if need is None else rest[:need - len(best)])]
+        if need is None or len(best) < need:  # then the page holds some with no query word: index order
+            rest = group - DocSet(d for d, _ in best)  # (best holds every paragraph that has a word)
+            order += [(d, bonus) for d in (rest if need is None else rest[: need - len(best)])]
     return order
 
 
@@ -46,7 +48,7 @@ def best_scores(ev: Evaluator, words: list[str], group: DocSet, need: int | None
     if min(postings, len(group)) >= MANY:
         return best_scores_numpy(ev, words, group, need)
     scores = bm25(ev, words, group)
-    if need is not None and len(scores) > need:   # the need-th best score, then only those at or above it
+    if need is not None and len(scores) > need:  # the need-th best score, then only those at or above it
         cut = heapq.nlargest(need, scores.values())[-1]
         kept = list(compress(scores, map(cut.__le__, scores.values())))
         scores = dict(zip(kept, map(scores.__getitem__, kept)))
@@ -57,6 +59,7 @@ def best_scores_numpy(ev: Evaluator, words: list[str], group: DocSet, need: int 
     """best_scores with numpy: the same arithmetic in the same order per document (so the same
     floats), summed into an array over the snapshot's documents, the best found by partition."""
     import numpy as np
+
     snap = ev.snapshot
     if "norm_array" not in snap.cache:
         snap.cache["norm_array"] = np.array(norms(ev))
@@ -80,7 +83,7 @@ def best_scores_numpy(ev: Evaluator, words: list[str], group: DocSet, need: int 
         seen[numbers] = True
     docs = np.flatnonzero(seen)
     scores = total[docs]
-    if need is not None and len(docs) > need:      # the need-th best score, then only those at or above it
+    if need is not None and len(docs) > need:  # the need-th best score, then only those at or above it
         cut = np.partition(scores, len(scores) - need)[len(scores) - need]
         docs, scores = docs[scores >= cut], scores[scores >= cut]
     best = np.lexsort((docs, -scores))[:need]
@@ -106,14 +109,18 @@ def bm25(ev: Evaluator, words: list[str], group: DocSet) -> dict[int, float]:
     if not words or not group:
         return scores
     snap, normal = ev.snapshot, norms(ev)
-    among = list(group)           # sorted; a report's paragraphs are neighbours: a filtered group skips most blocks
+    among = list(group)  # sorted; a report's paragraphs are neighbours: a filtered group skips most blocks
     member = group.__contains__
     for word in words:
         if not snap.has_term("words", word):
             continue
         top = snap.idf("words", word) * (K1 + 1)
-        mine = {d: top * tf / (tf + normal[d]) for ids, tfs in snap.blocks("words", word, weights=True, among=among)
-                for d, tf in zip(ids, tfs) if member(d)}
+        mine = {
+            d: top * tf / (tf + normal[d])
+            for ids, tfs in snap.blocks("words", word, weights=True, among=among)
+            for d, tf in zip(ids, tfs)
+            if member(d)
+        }
         if scores:
             get = scores.get
             mine = {d: v + get(d, 0.0) for d, v in mine.items()}

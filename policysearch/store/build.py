@@ -1,6 +1,7 @@
 """Files -> documents ready for the index, by worker processes: read, repair, structure,
 describe and cut (jieba) each file; a build's workers also write their run of files as a Whoosh
 segment of its own."""
+
 from __future__ import annotations
 
 import os
@@ -16,26 +17,28 @@ from .schema import paragraph_documents, report_document
 from .segments import SegmentBuilder, abandon
 
 CPUS = os.cpu_count() or 1
-SEGMENT_BYTES = 2_500_000    # of files, per segment of a build: about 5,000 paragraphs, whose postings a worker holds
-PARALLEL_FROM = 8        # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
+SEGMENT_BYTES = 2_500_000  # of files, per segment of a build: about 5,000 paragraphs, whose postings a worker holds
+PARALLEL_FROM = 8  # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
 
 
 @dataclass
 class Prepared:
     """A file read and cut for the index (in a worker process when there are many)."""
+
     path: str
     overrides: dict
     origin: str
     report: Report | None = None
-    words: list[str] = field(default_factory=list)                   # per paragraph
-    grams: list[tuple[str, str]] = field(default_factory=list)       # per paragraph: body, heading
+    words: list[str] = field(default_factory=list)  # per paragraph
+    grams: list[tuple[str, str]] = field(default_factory=list)  # per paragraph: body, heading
     error: str = ""
-    first: int = 0                                                   # a build's: see Written
+    first: int = 0  # a build's: see Written
     rows: list = field(default_factory=list)
 
 
 def prepare(item: tuple[str, dict, str]) -> Prepared:
     from ..report import read_report  # the reading stages load only when something is read
+
     path, overrides, origin = item
     try:
         report = read_report(path, **overrides)
@@ -43,8 +46,14 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
         return Prepared(path, overrides, origin, error=str(e) if str(e).startswith(path) else f"{path}: {e}")
     # a section's paragraphs share their heading path's grams
     headings = {h: gram_tokens(h) for h in {" ".join(p.section) for p in report.paragraphs}}
-    return Prepared(path, overrides, origin, report, [index_words(p.text) for p in report.paragraphs],
-                    [(gram_tokens(p.text), headings[" ".join(p.section)]) for p in report.paragraphs])
+    return Prepared(
+        path,
+        overrides,
+        origin,
+        report,
+        [index_words(p.text) for p in report.paragraphs],
+        [(gram_tokens(p.text), headings[" ".join(p.section)]) for p in report.paragraphs],
+    )
 
 
 def prepared(items: list) -> Iterator[Prepared]:
@@ -69,6 +78,7 @@ def in_workers(function: Callable, jobs: list, processes: int) -> Iterator:
             yield job
 
     import multiprocessing  # here, not at the top: a query process never forks (~15 ms of imports)
+
     pool = multiprocessing.get_context("fork").Pool(processes, initializer=die_with_parent)
     try:
         for result in pool.imap(function, feed()):
@@ -76,7 +86,7 @@ def in_workers(function: Callable, jobs: list, processes: int) -> Iterator:
             yield result
     finally:
         stopping.set()
-        ahead.release()               # a feeder waiting for room sees `stopping` and ends
+        ahead.release()  # a feeder waiting for room sees `stopping` and ends
         pool.terminate()
         pool.join()
 
@@ -87,9 +97,10 @@ def die_with_parent() -> None:
     try:
         import ctypes
         import signal
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass                                                # not Linux: the pool's terminate() still ends them
+        pass  # not Linux: the pool's terminate() still ends them
 
 
 def write_report(writer, prep: Prepared, first: int) -> list[tuple[int, str, str]]:
@@ -107,6 +118,7 @@ class Written:
     """A run of files that a build worker read, cut and wrote as one Whoosh segment (None when
     none could be read). The files come back without their text; each readable one with the number
     of its first document in the segment and its phrase rows numbered from there."""
+
     segment: Any
     files: list[Prepared]
 
@@ -143,7 +155,7 @@ def runs_of_files(items: list, processes: int) -> list[list]:
         try:
             sizes.append(os.path.getsize(path))
         except OSError:
-            sizes.append(0)                        # it fails when read, with its own message
+            sizes.append(0)  # it fails when read, with its own message
     left = sum(sizes)
     size = SEGMENT_BYTES if processes < 1 else max(1, min(SEGMENT_BYTES, left // (4 * processes)))
     runs: list[list] = []

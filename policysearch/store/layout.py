@@ -1,12 +1,13 @@
 """The index folder: which generation is current, what built it, the writers' lock.
 
-    policysearch.json   what built it (schema and analyzer versions) and which generation is current
-    .lock               held (flock) by the one writer at a time; the kernel drops it if the writer dies
-    lexicon.sqlite      jieba's dictionary, for cutting queries without loading it (text.Lexicon)
-    gen-000001/         a Whoosh index (one document per paragraph, plus one per report) and
-                        phrases.sqlite (phrases.py); `build` writes a new generation beside the
-                        current one and switches the pointer with an atomic rename
+policysearch.json   what built it (schema and analyzer versions) and which generation is current
+.lock               held (flock) by the one writer at a time; the kernel drops it if the writer dies
+lexicon.sqlite      jieba's dictionary, for cutting queries without loading it (text.Lexicon)
+gen-000001/         a Whoosh index (one document per paragraph, plus one per report) and
+                    phrases.sqlite (phrases.py); `build` writes a new generation beside the
+                    current one and switches the pointer with an atomic rename
 """
+
 from __future__ import annotations
 
 import errno
@@ -60,7 +61,8 @@ class Folder:
             raise IndexStateError(
                 f"{self.path}: built by policysearch {meta.get('created_by', '?')} (schema {meta.get('schema')}, "
                 f"analyzer {meta.get('analyzer')}); this is {__version__} (schema {SCHEMA_VERSION}, analyzer "
-                f"{ANALYZER_VERSION}): rebuild it with `policysearch build`")
+                f"{ANALYZER_VERSION}): rebuild it with `policysearch build`"
+            )
 
     def generation(self) -> str:
         """The current generation's folder."""
@@ -101,8 +103,13 @@ class Folder:
         the previous, which no reader opened after the last switch can be using."""
         meta_path = os.path.join(self.path, META_FILE)
         previous = self.meta().get("current") if os.path.exists(meta_path) else None
-        meta = {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION, "created_by": __version__,
-                "current": generation, "previous": previous}
+        meta = {
+            "schema": SCHEMA_VERSION,
+            "analyzer": ANALYZER_VERSION,
+            "created_by": __version__,
+            "current": generation,
+            "previous": previous,
+        }
         tmp = meta_path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(meta, f)
@@ -137,7 +144,9 @@ class Folder:
                         on_wait(f"waiting for another writer on {self.path} ({holder or 'unknown'}) to finish…")
                         told = True
                     if time.monotonic() > deadline:
-                        raise IndexStateError(f"{self.path}: another writer still holds the index after {wait:g} s")
+                        raise IndexStateError(
+                            f"{self.path}: another writer still holds the index after {wait:g} s"
+                        ) from None
                     time.sleep(0.1)
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)

@@ -4,6 +4,7 @@ Row number = the paragraph's Whoosh document number (see snapshot.py for the rul
 mark, moved in the same SQLite transaction as the rows, says up to which number the rows are
 complete; readers see nothing at or above it.
 """
+
 from __future__ import annotations
 
 import errno
@@ -18,8 +19,8 @@ from pyroaring import BitMap
 from ..errors import IndexStateError
 
 PHRASES_FILE = "phrases.sqlite"
-LOCK_WAIT = 600.0        # seconds a writer waits for another one before giving up (the lock, SQLite's)
-FEW_ROWS = 300           # candidates up to which a phrase is checked row by row
+LOCK_WAIT = 600.0  # seconds a writer waits for another one before giving up (the lock, SQLite's)
+FEW_ROWS = 300  # candidates up to which a phrase is checked row by row
 
 PHRASES_SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -51,11 +52,15 @@ class PhraseIndex:
         25 us each) instead of handing out every match (a common word has tens of thousands)."""
         # One JSON array, not a row per match: Python's C parser makes the numbers 3 x faster.
         if among is not None and len(among) <= FEW_ROWS:
-            found = self.db.execute("SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid IN "
-                                    "(SELECT value FROM json_each(?))", (query, json.dumps(list(among))))
+            found = self.db.execute(
+                "SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid IN "
+                "(SELECT value FROM json_each(?))",
+                (query, json.dumps(list(among))),
+            )
         else:
-            found = self.db.execute("SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid < ?",
-                                    (query, below))
+            found = self.db.execute(
+                "SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid < ?", (query, below)
+            )
         return BitMap(json.loads(found.fetchone()[0]))
 
     def insert(self, rows) -> None:
@@ -74,7 +79,7 @@ class PhraseIndex:
                 self.mark(upto)
                 self.db.execute("COMMIT")
             except BaseException:
-                if self.db.in_transaction:     # SQLite rolls back by itself after some errors
+                if self.db.in_transaction:  # SQLite rolls back by itself after some errors
                     self.db.execute("ROLLBACK")
                 raise
 

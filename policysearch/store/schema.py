@@ -1,5 +1,6 @@
 """The fields of the index and the documents a report becomes: one per paragraph, then one for
 the report (a report's document follows its paragraphs; snapshot.py counts reports by that)."""
+
 from __future__ import annotations
 
 import re
@@ -25,12 +26,12 @@ REPORT_FIELDS = (*PLACE_LEVELS, "place_code", "doc_type", "year", "date", *PARTI
 # document of a segment lacks it, and reading that document then fails.
 EMPTY_COLUMNS = {**dict.fromkeys(REPORT_FIELDS, ""), "section_type": "", "year": 0, "position": 0}
 STOP_WORDS = frozenset("的了和与及在是")
-SPACES = re.compile(r"[ \t\r\n]+")        # what SpaceSeparatedTokenizer splits at
+SPACES = re.compile(r"[ \t\r\n]+")  # what SpaceSeparatedTokenizer splits at
 
 
 def schema() -> fields.Schema:
     return fields.Schema(
-        kind=fields.ID(stored=True),                 # "p" paragraph, "r" report
+        kind=fields.ID(stored=True),  # "p" paragraph, "r" report
         id=fields.ID(stored=True, unique=True),
         doc_id=fields.ID(stored=True, sortable=True),
         text=fields.STORED(),
@@ -50,7 +51,7 @@ def schema() -> fields.Schema:
         position=fields.NUMERIC(int, bits=32, stored=True, sortable=True, signed=False, shift_step=0),
         section=fields.STORED(),
         heading=fields.STORED(),
-        report=fields.STORED(),                      # report documents: metadata, source, overrides
+        report=fields.STORED(),  # report documents: metadata, source, overrides
     )
 
 
@@ -68,8 +69,10 @@ class CutWords(fields.TEXT):
 
     def index(self, value, **kwargs):
         counts = word_counts(value)
-        return [(WORD_BYTES.get(w) or WORD_BYTES.setdefault(w, w.encode("utf-8")), n, *COUNT_VALUES[n])
-                for w, n in counts.items()]
+        return [
+            (WORD_BYTES.get(w) or WORD_BYTES.setdefault(w, w.encode("utf-8")), n, *COUNT_VALUES[n])
+            for w, n in counts.items()
+        ]
 
 
 def word_counts(value: str) -> Counter:
@@ -93,17 +96,31 @@ COUNT_VALUES = CountValues()
 
 def paragraph_documents(report: Report, words: list[str]) -> list[dict]:
     facets = {k: getattr(report, k) for k in REPORT_FIELDS if getattr(report, k) is not None}
-    return [dict(EMPTY_COLUMNS, **facets, kind="p", id=p.id, doc_id=report.id, text=p.text, words=w,
-                 section_type=p.section_type, position=p.position, section=p.section,
-                 heading=p.heading)
-            for p, w in zip(report.paragraphs, words)]
+    return [
+        dict(
+            EMPTY_COLUMNS,
+            **facets,
+            kind="p",
+            id=p.id,
+            doc_id=report.id,
+            text=p.text,
+            words=w,
+            section_type=p.section_type,
+            position=p.position,
+            section=p.section,
+            heading=p.heading,
+        )
+        for p, w in zip(report.paragraphs, words)
+    ]
 
 
 def report_document(report: Report, origin: str, overrides: dict) -> dict:
     info = report.metadata() | {
         "sections": [[s.heading, s.type] for s in report.sections],
-        "paragraphs": len(report.paragraphs), "warnings": report.warnings,
+        "paragraphs": len(report.paragraphs),
+        "warnings": report.warnings,
         "added": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
-        "origin": origin, "overrides": overrides,
+        "origin": origin,
+        "overrides": overrides,
     }
     return dict(EMPTY_COLUMNS, kind="r", id="report:" + report.id, doc_id=report.id, report=info)

@@ -11,6 +11,7 @@ each entry point below has a test in tests/test_seams.py that fails if Whoosh ch
   (_perdoc._cached_reader, column _dbfile/_basepos/_count), the deleted documents
   (_perdoc.deleted_docs) and the stored fields a segment at a time (_perdoc.stored_fields).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -31,9 +32,11 @@ from ..errors import IndexStateError, PolicySearchError
 
 WHOOSH_VERSION = (2, 7, 4)
 if whoosh.__version__ != WHOOSH_VERSION:
-    raise PolicySearchError(f"policysearch needs Whoosh {'.'.join(map(str, WHOOSH_VERSION))} (it uses its segment "
-                            f"writer and matchers), not {whoosh.versionstring()}: pip install whoosh==2.7.4")
-POSTING_BLOCK = 1024     # postings per block (Whoosh: 128); ranking reads whole blocks, each with a fixed cost
+    raise PolicySearchError(
+        f"policysearch needs Whoosh {'.'.join(map(str, WHOOSH_VERSION))} (it uses its segment "
+        f"writer and matchers), not {whoosh.versionstring()}: pip install whoosh==2.7.4"
+    )
+POSTING_BLOCK = 1024  # postings per block (Whoosh: 128); ranking reads whole blocks, each with a fixed cost
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -41,6 +44,7 @@ class Codec(W3Codec):
     """Whoosh's codec with longer posting blocks and without the shortest and longest length per
     block: only Whoosh's own collector reads those (search does not), and a commit looked a
     length up per posting for them."""
+
     length_stats = False
 
     def __init__(self):
@@ -54,7 +58,7 @@ class TermPool:
     """A build worker's postings (see SegmentBuilder): per term, lists in document order."""
 
     def __init__(self):
-        self.terms: dict = {}          # (field name, term bytes) -> ([numbers], [weights], [values])
+        self.terms: dict = {}  # (field name, term bytes) -> ([numbers], [weights], [values])
 
     def iter_postings(self):
         return self
@@ -74,10 +78,19 @@ class SegmentBuilder(SegmentWriter):
         self.pool = TermPool()
         # names interned, as keyword names are: stored fields pickle as Whoosh's would, byte for byte;
         # "shared": values that documents share (town, year, position…), not words and not ids
-        self.fields = [(sys.intern(name), spec, spec.indexed, spec.scorable,
-                        spec.indexed and not (spec.scorable or spec.unique), spec.stored, spec.column_type)
-                       for name, spec in sorted(self.schema.items())]
-        self.shared_terms: dict = {}   # (field, value) -> [(term lists, weight, value)] of a value documents share
+        self.fields = [
+            (
+                sys.intern(name),
+                spec,
+                spec.indexed,
+                spec.scorable,
+                spec.indexed and not (spec.scorable or spec.unique),
+                spec.stored,
+                spec.column_type,
+            )
+            for name, spec in sorted(self.schema.items())
+        ]
+        self.shared_terms: dict = {}  # (field, value) -> [(term lists, weight, value)] of a value documents share
 
     def add_document(self, **values):
         perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
@@ -89,13 +102,15 @@ class SegmentBuilder(SegmentWriter):
             length = 0
             if shared:
                 if (name, value) not in self.shared_terms:
-                    self.shared_terms[name, value] = [(terms.setdefault((name, term), ([], [], [])), weight, posted)
-                                                      for term, _, weight, posted in spec.index(value)]
+                    self.shared_terms[name, value] = [
+                        (terms.setdefault((name, term), ([], [], [])), weight, posted)
+                        for term, _, weight, posted in spec.index(value)
+                    ]
                 for lists, weight, posted in self.shared_terms[name, value]:
                     lists[0].append(docnum)
                     lists[1].append(weight)
                     lists[2].append(posted)
-            elif indexed:                        # words, ids: terms of this document's own
+            elif indexed:  # words, ids: terms of this document's own
                 for term, count, weight, posted in spec.index(value):
                     lists = terms.get((name, term))
                     if lists is None:
@@ -137,11 +152,11 @@ class FieldWriter(W3FieldWriter):
             for i in range(0, len(ids), size):
                 if i:
                     block._write_block()
-                part = weights[i:i + size]
-                block._ids.extend(ids[i:i + size])
+                part = weights[i : i + size]
+                block._ids.extend(ids[i : i + size])
                 block._weights.extend(part)
                 block._maxweight = max(block._maxweight, max(part))
-                block._values.extend(v for v in values[i:i + size] if v)
+                block._values.extend(v for v in values[i : i + size] if v)
             self.finish_term()
         if current is not None:
             self.finish_field()
@@ -190,16 +205,21 @@ def open_searcher(gen: str, index_path: str):
             return whoosh_index.open_dir(gen).searcher()
         except (FileNotFoundError, whoosh_index.EmptyIndexError):
             if not os.path.isdir(gen):
-                raise IndexStateError(f"{index_path}: its current generation {os.path.basename(gen)} is missing; "
-                                      "rebuild it with `policysearch build`") from None
+                raise IndexStateError(
+                    f"{index_path}: its current generation {os.path.basename(gen)} is missing; "
+                    "rebuild it with `policysearch build`"
+                ) from None
             time.sleep(0.01 * attempt)
         except Exception as e:  # a damaged or foreign folder
-            raise IndexStateError(f"{index_path}: cannot open index ({e}); rebuild it with `policysearch build`") from None
+            raise IndexStateError(
+                f"{index_path}: cannot open index ({e}); rebuild it with `policysearch build`"
+            ) from None
     raise IndexStateError(f"{index_path}: cannot open index (its files keep vanishing); is something deleting them?")
 
 
-def posting_blocks(reader, fieldname: str, text, weights: bool = False,
-                   among: list[int] | None = None) -> Iterator[tuple[list[int], list | None]]:
+def posting_blocks(
+    reader, fieldname: str, text, weights: bool = False, among: list[int] | None = None
+) -> Iterator[tuple[list[int], list | None]]:
     """(numbers, term frequencies or None) of every live document that holds a term, a posting
     block at a time (Whoosh's matchers hand out one number per call, which was most of a
     query's time). With `among` (sorted numbers), blocks that hold none of them are skipped
@@ -227,7 +247,7 @@ def posting_blocks(reader, fieldname: str, text, weights: bool = False,
             # the block's numbers as Whoosh's delta_decode gives them, summed in C, not by a generator
             ids: list[int] = list(accumulate(m._data[0], initial=base))[1:]
             tfs: list | None = None
-            if weights:               # as Whoosh's _read_weights, without its generator for a block of equal ones
+            if weights:  # as Whoosh's _read_weights, without its generator for a block of equal ones
                 w = m._data[1]
                 tfs = [1.0 if w is None else w] * len(ids) if w is None or isinstance(w, float) else list(w)
             if deleted:
@@ -282,5 +302,6 @@ def segment_terms(reader, fieldname: str, known: dict) -> list[dict[str, int]]:
 
 def deleted_documents(reader) -> list[int]:
     """The numbers of the deleted documents that a snapshot's segments still hold."""
-    return [base + d for leaf, base in reader.leaf_readers() if leaf.has_deletions()
-            for d in leaf._perdoc.deleted_docs()]
+    return [
+        base + d for leaf, base in reader.leaf_readers() if leaf.has_deletions() for d in leaf._perdoc.deleted_docs()
+    ]

@@ -12,6 +12,7 @@ The rule everything stands on, written here once:
 Sets of document numbers are DocSets (CRoaring bitmaps, via pyroaring): hits, filters and facet
 values alike, combined in C.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,10 +41,10 @@ from .segments import (
 )
 
 DocSet = BitMap
-MANY = 20_000                        # hits from which numpy pays for its import (~0.1 s): see rank.py, count_reports
+MANY = 20_000  # hits from which numpy pays for its import (~0.1 s): see rank.py, count_reports
 FACETS_FILE = "facets.pickle"
-WORDS_FILE = "words.pickle"          # each segment's word frequencies (see word_totals)
-FACETS_FORMAT = "roaring-2"          # what the saved facets are made of; another format is computed anew
+WORDS_FILE = "words.pickle"  # each segment's word frequencies (see word_totals)
+FACETS_FORMAT = "roaring-2"  # what the saved facets are made of; another format is computed anew
 ENTRY_KEYS = {f.name for f in dataclass_fields(ReportEntry)}
 
 
@@ -51,6 +52,7 @@ ENTRY_KEYS = {f.name for f in dataclass_fields(ReportEntry)}
 class Snapshot:
     """A Whoosh searcher, the phrase table, and the covered mark read after the searcher opened;
     `cache` keeps what is read once per snapshot (facets, columns, lengths, report entries)."""
+
     searcher: Any
     phrases: PhraseIndex
     covered: int
@@ -167,18 +169,19 @@ class Snapshot:
         if "report_set" not in self.cache:
             self.cache["report_set"] = DocSet(self.report_numbers())
         reports, count, i, n = self.cache["report_set"], 0, 0, len(found)
-        if n >= MANY:                  # each hit's report by bisection in numpy: no step in Python per report
+        if n >= MANY:  # each hit's report by bisection in numpy: no step in Python per report
             import numpy as np
+
             if "report_array" not in self.cache:
                 self.cache["report_array"] = np.array(self.report_numbers(), dtype=np.uint32)
             of = np.searchsorted(self.cache["report_array"], np.frombuffer(found.to_array(), dtype=np.uint32))
             return int(np.count_nonzero(np.diff(of))) + 1
         while i < n:
-            after = reports.rank(found[i])           # the report documents before this hit
+            after = reports.rank(found[i])  # the report documents before this hit
             count += 1
             if after == len(reports):
                 break
-            i = found.rank(reports[after])           # the hits up to this hit's report document
+            i = found.rank(reports[after])  # the hits up to this hit's report document
         return count
 
     def documents(self, **terms) -> list[int]:
@@ -212,13 +215,19 @@ class Snapshot:
 
 def entry(doc: dict) -> ReportEntry:
     info = doc["report"]
-    return ReportEntry(**{k: v for k, v in info.items() if k in ENTRY_KEYS},
-                       missing=not os.path.exists(info["source"]))
+    return ReportEntry(**{k: v for k, v in info.items() if k in ENTRY_KEYS}, missing=not os.path.exists(info["source"]))
 
 
 def paragraph_of(doc: dict) -> Paragraph:
-    return Paragraph(id=doc["id"], text=doc["text"], section=list(doc["section"]), section_type=doc["section_type"],
-                     position=doc["position"], doc_id=doc["doc_id"], heading=doc.get("heading", False))
+    return Paragraph(
+        id=doc["id"],
+        text=doc["text"],
+        section=list(doc["section"]),
+        section_type=doc["section_type"],
+        position=doc["position"],
+        doc_id=doc["doc_id"],
+        heading=doc.get("heading", False),
+    )
 
 
 def facets_of(snap: Snapshot) -> dict[str, dict[Any, DocSet]]:
@@ -236,7 +245,7 @@ def facets_of(snap: Snapshot) -> dict[str, dict[Any, DocSet]]:
         spec, values = snap.searcher.schema[name], {}
         for btext in spec.sortable_terms(snap.reader, name):
             value = spec.from_bytes(btext)
-            if value:                          # "" and 0 stand for "not known"
+            if value:  # "" and 0 stand for "not known"
                 values[value] = snap.postings(name, btext) & universe
         facets[name] = values
     save_pickle(path, key, facets)
@@ -251,7 +260,7 @@ def load_pickle(path: str, key) -> Any:
         if saved["key"] == key:
             return saved["value"]
     except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError, ValueError, IndexError):
-        pass                                   # missing, stale or damaged: computed again
+        pass  # missing, stale or damaged: computed again
     return None
 
 
@@ -263,7 +272,7 @@ def save_pickle(path: str, key, value) -> None:
             pickle.dump({"key": key, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
-        pass                                   # a read-only index: computed per process instead
+        pass  # a read-only index: computed per process instead
 
 
 class Snapshots:
@@ -278,7 +287,7 @@ class Snapshots:
         local, gen = self.local, self.folder.generation()
         cached = getattr(local, "searcher", None)
         if cached is None or local.gen != gen or not cached.up_to_date():
-            if cached is not None:     # forgotten first: a failed open below must not leave it closed here
+            if cached is not None:  # forgotten first: a failed open below must not leave it closed here
                 local.searcher = None
                 cached.close()
             searcher = open_searcher(gen, self.folder.path)
@@ -288,6 +297,6 @@ class Snapshots:
                 local.phrases = PhraseIndex(gen)
             local.searcher, local.gen, local.cache = searcher, gen, {}
         covered = local.phrases.covered()
-        if local.cache.get("covered") != covered:     # a new mark: what was read per snapshot is read again
+        if local.cache.get("covered") != covered:  # a new mark: what was read per snapshot is read again
             local.cache = {"covered": covered}
         return Snapshot(local.searcher, local.phrases, covered, gen, self.folder.lexicon_path(), local.cache)

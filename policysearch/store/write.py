@@ -5,6 +5,7 @@ transaction that moves the `covered` mark past it (snapshot.py says why that mak
 or absent); the next writer deletes what a crash left above the mark. A build writes a new
 generation and switches to it; the current one stays searchable until then.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,7 @@ def whoosh_writer(folder: Folder) -> Iterator[tuple]:
             if not w.is_deleted(docnum):
                 w.delete_document(docnum)
         yield w, first, rows
-        added = w.docnum              # documents in the new segment
+        added = w.docnum  # documents in the new segment
         w.commit(merge=False)
     except BaseException:
         abandon(w)
@@ -57,8 +58,14 @@ def save_facets(snapshots: Snapshots) -> None:
     facets_of(snapshots.current())
 
 
-def add_files(folder: Folder, snapshots: Snapshots, paths, overrides: dict | None = None,
-              progress: Progress = None, on_wait: OnWait = None) -> RunSummary:
+def add_files(
+    folder: Folder,
+    snapshots: Snapshots,
+    paths,
+    overrides: dict | None = None,
+    progress: Progress = None,
+    on_wait: OnWait = None,
+) -> RunSummary:
     """Add files and folders; every report is committed on its own, so a crash loses at most
     the one being written. Failures are collected, not raised."""
     overrides = {k: v for k, v in (overrides or {}).items() if k in METADATA_KEYS and v not in (None, "")}
@@ -76,7 +83,9 @@ def add_files(folder: Folder, snapshots: Snapshots, paths, overrides: dict | Non
     return summary
 
 
-def add_one(folder: Folder, prep: Prepared, known: dict[str, ReportEntry], by_source: dict[str, ReportEntry]) -> AddOutcome:
+def add_one(
+    folder: Folder, prep: Prepared, known: dict[str, ReportEntry], by_source: dict[str, ReportEntry]
+) -> AddOutcome:
     report = prep.report
     if report is None:
         return AddOutcome(prep.path, "failed", message=prep.error)
@@ -110,13 +119,16 @@ def remove(folder: Folder, snapshots: Snapshots, report_ids: list[str]) -> list[
     return there
 
 
-def build(folder: Folder, snapshots: Snapshots, corpus: str, progress: Progress = None,
-          on_wait: OnWait = None) -> RunSummary:
+def build(
+    folder: Folder, snapshots: Snapshots, corpus: str, progress: Progress = None, on_wait: OnWait = None
+) -> RunSummary:
     """(Re)build from a folder plus the files added since the last build."""
     summary = RunSummary()
     with folder.writing(on_wait=on_wait):
         added = [r for r in snapshots.current().reports() if r.origin == "add"] if folder.has_generation() else []
-        items: list[tuple[str, dict, str]] = [(p, {}, "corpus") for p in walk([corpus])] if os.path.isdir(corpus) else []
+        items: list[tuple[str, dict, str]] = (
+            [(p, {}, "corpus") for p in walk([corpus])] if os.path.isdir(corpus) else []
+        )
         if not os.path.isdir(corpus):
             summary.outcomes.append(AddOutcome(corpus, "failed", message=f"{corpus}: no such folder"))
         in_corpus = {os.path.realpath(p) for p, _, _ in items}
@@ -133,7 +145,7 @@ def build(folder: Folder, snapshots: Snapshots, corpus: str, progress: Progress 
             generation = folder.new_generation()
             gen_path = os.path.join(folder.path, generation)
             phrases = PhraseIndex(gen_path)
-            docnum = 0               # the first document of the next segment, in the order they are listed
+            docnum = 0  # the first document of the next segment, in the order they are listed
             with sqlite_errors():
                 phrases.db.execute("BEGIN IMMEDIATE")
                 stream = files_written(gen_path, items)
@@ -144,10 +156,12 @@ def build(folder: Folder, snapshots: Snapshots, corpus: str, progress: Progress 
                     report = prep.report
                     if report is None:
                         summary.outcomes.append(AddOutcome(prep.path, "failed", message=prep.error))
-                    elif report.id in known:          # written, but not listed: its documents are deleted
+                    elif report.id in known:  # written, but not listed: its documents are deleted
                         for d in range(prep.first, prep.first + len(prep.rows) + 1):
                             written.segment.delete_document(d)
-                        summary.outcomes.append(AddOutcome(prep.path, "skipped", report, f"same content as {known[report.id]}"))
+                        summary.outcomes.append(
+                            AddOutcome(prep.path, "skipped", report, f"same content as {known[report.id]}")
+                        )
                     else:
                         known[report.id] = prep.path
                         phrases.insert([(base + n, body, heading) for n, body, heading in prep.rows])
