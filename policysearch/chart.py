@@ -126,7 +126,7 @@ def write_chart(result: dict, path: str) -> None:
         if len(queries) > 1:
             ax.legend(prop=font)
         ax.spines[["top", "right"]].set_visible(False)
-        fig.get_layout_engine().set(h_pad=0.2)
+        fig.get_layout_engine().set(h_pad=0.2)  # type: ignore[union-attr, call-arg]  # constrained layout
         fig.supxlabel(caption(result), fontproperties=font, fontsize=8, ha="left", x=0.01)
         try:
             fig.savefig(path, format=fmt, dpi=150)

@@ -79,7 +79,7 @@ def read_source(path) -> Source:
         path, data, warnings
     )
     text = _clean(text, warnings)
-    metadata = {}
+    metadata: dict = {}
     if fmt in ("txt", "md"):
         metadata, text = _split_front_matter(text)
     if not text.strip():
@@ -213,7 +213,7 @@ def _split_front_matter(text: str) -> tuple[dict, str]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return {}, text
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for i, line in enumerate(lines[1 : FRONT_MATTER_MAX_LINES + 1], start=1):
         if line.strip() == "---":
             return (_metadata(pairs), "\n".join(lines[i + 1 :]).lstrip("\n")) if pairs else ({}, text)
@@ -467,7 +467,8 @@ def _walk(root) -> str:
     """Text of the tree with layout markers, walked with an explicit stack (pages nest deeply)."""
     from bs4.element import NavigableString, PreformattedString
 
-    out, stack = [], [(root, False)]
+    out: list[str] = []
+    stack = [(root, False)]
     while stack:
         node, closing = stack.pop()
         if isinstance(node, NavigableString):

@@ -125,9 +125,9 @@ def part_type(heading: str, previous: str | None, kind: str | None) -> str:
 def structure(blocks: list[Block], kind: str | None) -> Structure:
     """Lay the blocks out as parts and paragraphs; `kind` is the document type (work reports and
     plans get report section types, other documents 'other')."""
-    report_like = bool(kind) and kind.endswith(REPORT_KINDS)
+    report_like = kind is not None and kind.endswith(REPORT_KINDS)
     out = Structure()
-    raw: list[tuple[str, int]] = []  # (heading or text, level, 0 for a paragraph)
+    raw: list[tuple[str, int | None]] = []  # (heading or text, level, 0 for a paragraph)
     for block in blocks:
         heading, level, body = split_heading(block)
         if heading:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..errors import QueryError
 from ..model import SECTION_TYPES, ReportEntry
@@ -94,7 +95,7 @@ def trend(
     extra = filter_nodes(**filters)
     base = scope(ev, extra + list(shared.pop()))
     hits = [ev.evaluate(with_filters(t, extra)) for t in trees]
-    cells = []
+    cells: list[dict[str, Any]] = []
     for key, docs in cells_of(snapshot, name):
         whole = base & docs
         if not whole:
