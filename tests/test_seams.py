@@ -135,3 +135,33 @@ def test_jiebas_precise_cut_calls_the_entry_point_we_replace(monkeypatch):
 
     monkeypatch.setattr(text, "cut_dag", counted)
     assert text.cutter(None).lcut("推进城中村改造项目") == jieba.lcut("推进城中村改造项目") and calls
+
+
+def test_stored_documents_are_whooshs_stored_fields(removed_index):
+    """Stored fields read from each segment's own column (_perdoc.stored_fields) equal Whoosh's."""
+    reader = removed_index.snapshot().reader
+    numbers = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
+    got = dict(segments.stored_documents(reader, numbers))
+    assert len(got) == len(numbers) > 200
+    assert all(got[d] == reader.stored_fields(d) for d in numbers)
+
+
+def test_segment_terms_are_the_frequencies_of_each_segment_and_kept_by_segment_id(tmp_path):
+    """Per segment (by segment().segment_id()), each word's frequency over its documents."""
+    ix = Index(tmp_path / "ix")
+    ix.build(CORPUS)
+    ix.add(os.path.join(CORPUS, sorted(os.listdir(CORPUS))[0]), title="另一份")    # the same text: skipped
+    reader = ix.snapshot().reader
+    known: dict = {}
+    counts = segments.segment_terms(reader, "words", known)
+    assert len(counts) == len(reader.leaf_readers()) == len(known)
+    for (leaf, _), words in zip(reader.leaf_readers(), counts):
+        for word in ("发展", "城中村"):
+            m = leaf.postings("words", word) if ("words", word) in leaf else None
+            total = 0
+            while m is not None and m.is_active():
+                total += int(m.weight())
+                m.next()
+            assert words.get(word, 0) == total, word
+    known_before = dict(known)
+    assert segments.segment_terms(reader, "words", known) == counts and known == known_before
