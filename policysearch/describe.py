@@ -245,17 +245,18 @@ def title_issuer(title: str | None) -> str | None:
     return m.group(1) if m else (None if about else title)
 
 
-def date_line_places(lines: list[str]) -> list[str]:
-    """Who met, in the date line of a speech or a regulation: '——在松江区车墩镇第三届人民代表大会
-    第五次会议上', '2011年11月17日上海市第十三届人民代表大会常务委员会第三十次会议通过' (the body
-    that adopted it comes before the one that approved it)."""
-    out = []
+def date_line_places(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Who met, in the date lines: (the congresses that adopted a regulation, '2011年11月17日上海市
+    第十三届人民代表大会常务委员会第三十次会议通过'; the ones that approved it, and the meetings a
+    speech was given at, '——在松江区车墩镇第三届人民代表大会第五次会议上')."""
+    adopted, met = [], []
     for line in lines:
         if len(line) > 120 or line.endswith("。") or not re.search(r"会议|大会", line):
             continue
-        out += re.findall(r"([^\s\d，,。：:；;在年月日]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", line)
-        out += re.findall(r"在([^\s，,。]{2,40}?)(?:会议|大会)上", line)
-    return out
+        bodies = re.findall(r"([^\s\d，,。：:；;在]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", re.sub(DATE_TEXT, " ", line))
+        (adopted if re.search(r"通过|修订|修正", line) else met).extend(bodies)
+        met += re.findall(r"在([^\s，,。]{2,40}?)(?:会议|大会)上", line)
+    return adopted, met
 
 
 # The body's own references: the words, the level an issuer without a name says it is at ('市人民政府'),
@@ -271,6 +272,10 @@ SELF_REFERENCES = [
 ZONE = re.compile(rf"[{HAN}]{{2,8}}?(?:新区|开发区|高新区|经开区|示范区|试验区|合作区|园区)")
 # A text that opens with a national issuer's title ('国务院关于…的批复'), not quoting one ('《国务院关于…》').
 NATIONAL_OPENING = re.compile(r"(?<![《“\"〈])(?:中共中央|国务院|[^\s，。、《]{2,10}部)(?:办公厅)?关于")
+# A company's name (国网湖北省电力有限公司, 陕西省地方电力（集团）有限公司): an issuer, or the opening of a text,
+# that is a firm's is no government's, whatever place its name starts with.
+COMPANY = re.compile(r"^(?:内部事项|特急|加急)?[^\s，。、,;；:：《》“”]{2,30}?(?:有限责任公司|有限公司|股份公司|集团公司|电力公司)")
+FIRM_TAIL = re.compile(r"[^\s，。、,;；:：《》“”（）()]{0,12}?(?:有限责任公司|有限公司|股份公司|集团|公司)")
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
 NATIONAL = re.compile(r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民|[^省市区县镇乡]{2,12}部$)")
 
@@ -286,7 +291,9 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     hits, words, fits = max(kinds, key=lambda k: k[0])
     if not hits:
         return None
-    named = Counter(units[0] for _, _, units in places.mentions(opening) if len(units) == 1 and fits(units[0]))
+    # a name that starts a firm's (山东省电力设计院有限公司) is no reference to the unit
+    named = Counter(units[0] for _, end, units in places.mentions(opening)
+                    if len(units) == 1 and fits(units[0]) and not FIRM_TAIL.match(opening, end))
     if not named:
         return None
     top = max(named.values())
@@ -302,14 +309,22 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
 def find_place(head: list[str], foot: list[str], title: str | None, text: str,
                issuer: str | None = None) -> tuple[Unit | None, list[str]]:
     """-> (the unit that issued the document, warnings). The first of these that names a unit
-    decides: the issuer (the user's, then the document's), the title, the date line, the body's
-    own references. A place the body merely mentions (a city's notice naming its districts) is not
-    the issuer; a ministry's or the State Council's document has no place."""
+    decides: the issuer (the user's, then the document's), the congress that adopted it, the title,
+    the date line, the body's own references. A place the body merely mentions (a city's notice
+    naming its districts) is not the issuer; a ministry's, the State Council's or a firm's document
+    has no place."""
     red, signed, speaker = issuers(head, foot, text)
     level_word = None
     # the date line is looked for in the opening lines whatever the head holds: a Markdown title may end it
     opening = [line.strip() for line in text.split("\n")[:15] if line.strip()]
-    for name in [issuer, *red, *signed, *speaker, title_issuer(title), *date_line_places(opening)]:
+    adopted, met = date_line_places(opening)
+    firm = COMPANY.match(text[:60])
+    if firm and text[firm.end():firm.end() + 1] not in "：:，,、":      # a firm's text, not one addressed to it
+        return None, []
+    # the congress that adopted a regulation issued it: '上海市浦东新区…规定' is Shanghai's, not the district's
+    for name in [issuer, *red, *signed, *speaker, *adopted, title_issuer(title), *met]:
+        if name and COMPANY.match(name):
+            return None, []
         run = places.chain(name or "")
         if run:
             return settle(run[-1], text)
