@@ -334,7 +334,33 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str,
         level_word = level_word or (m and m.group(1))
     if NATIONAL_OPENING.search(text[:300]):
         return None, []
+    for name in news_issuers(text):
+        run = places.chain(name)
+        if run:
+            return settle(run[-1], text)
     return self_reference(text, level_word), []
+
+
+# A news item's opening that says who issued the policy: '据山东省淄博市住房和城乡建设局5月22日消息',
+# '记者从长沙市住建局获悉', '5月16日,成都市…领导小组办公室出台《…》', '江西省九江市人民政府办公室近日印发'.
+NEWS_ISSUER = re.compile(rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天"
+                         rf"|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位))*(?:发布|印发|出台|公布|下发|消息|获悉)")
+
+NEWS_LEAD = re.compile(r"(?:[日据从经由]|记者|近日|日前|今天|今日|昨日|昨天|获悉)*")
+
+
+def news_issuers(text: str) -> list[str]:
+    """The organs the opening sentence of a news item says issued the policy, each from the unit
+    its name starts with (the words before it, '近日', '记者从', are left off; an organ that is no
+    unit's, '国家发展改革委会同…', is none)."""
+    opening = re.split(r"[。！？]", text[:300], maxsplit=1)[0]
+    out = []
+    for m in NEWS_ISSUER.finditer(opening):
+        org = m.group(1)
+        start = next((begin for begin, _, _ in places.mentions(org, short_at=())), None)
+        if start is not None and NEWS_LEAD.fullmatch(org[:start]):
+            out.append(org[start:])
+    return out
 
 
 def settle(found: list[Unit], text: str, what: str = "issuer") -> tuple[Unit | None, list[str]]:
