@@ -10,7 +10,6 @@ from collections import Counter
 
 from . import places
 from .places import Unit
-
 from .repair import DOC_NUMBER, FURNITURE_FIELD, YEAR_BRACKETS, number_start
 
 HAN = r"\u4e00-\u9fff"
@@ -253,7 +252,8 @@ def date_line_places(lines: list[str]) -> tuple[list[str], list[str]]:
     for line in lines:
         if len(line) > 120 or line.endswith("。") or not re.search(r"会议|大会", line):
             continue
-        bodies = re.findall(r"([^\s\d，,。：:；;在]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", re.sub(DATE_TEXT, " ", line))
+        undated = re.sub(DATE_TEXT, " ", line)
+        bodies = re.findall(r"([^\s\d，,。：:；;在]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", undated)
         (adopted if re.search(r"通过|修订|修正", line) else met).extend(bodies)
         met += re.findall(r"在([^\s，,。]{2,40}?)(?:会议|大会)上", line)
     return adopted, met
@@ -274,10 +274,12 @@ ZONE = re.compile(rf"[{HAN}]{{2,8}}?(?:新区|开发区|高新区|经开区|示�
 NATIONAL_OPENING = re.compile(r"(?<![《“\"〈])(?:中共中央|国务院|[^\s，。、《]{2,10}部)(?:办公厅)?关于")
 # A company's name (国网湖北省电力有限公司, 陕西省地方电力（集团）有限公司): an issuer, or the opening of a text,
 # that is a firm's is no government's, whatever place its name starts with.
-COMPANY = re.compile(r"^(?:内部事项|特急|加急)?[^\s，。、,;；:：《》“”]{2,30}?(?:有限责任公司|有限公司|股份公司|集团公司|电力公司)")
+COMPANY = re.compile(r"^(?:内部事项|特急|加急)?[^\s，。、,;；:：《》“”]{2,30}?"
+                     r"(?:有限责任公司|有限公司|股份公司|集团公司|电力公司)")
 FIRM_TAIL = re.compile(r"[^\s，。、,;；:：《》“”（）()]{0,12}?(?:有限责任公司|有限公司|股份公司|集团|公司)")
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
-NATIONAL = re.compile(r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民|[^省市区县镇乡]{2,12}部$)")
+NATIONAL = re.compile(r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民"
+                      r"|[^省市区县镇乡]{2,12}部$)")
 
 
 def self_reference(text: str, level_word: str | None = None) -> Unit | None:
@@ -343,8 +345,9 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str,
 
 # A news item's opening that says who issued the policy: '据山东省淄博市住房和城乡建设局5月22日消息',
 # '记者从长沙市住建局获悉', '5月16日,成都市…领导小组办公室出台《…》', '江西省九江市人民政府办公室近日印发'.
-NEWS_ISSUER = re.compile(rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天"
-                         rf"|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位))*(?:发布|印发|出台|公布|下发|消息|获悉)")
+NEWS_ISSUER = re.compile(rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))"
+                         rf"(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位))*"
+                         rf"(?:发布|印发|出台|公布|下发|消息|获悉)")
 
 NEWS_LEAD = re.compile(r"(?:[日据从经由]|记者|近日|日前|今天|今日|昨日|昨天|获悉)*")
 
