@@ -50,3 +50,8 @@ def test_only_an_organ_that_starts_with_a_unit_is_a_news_item_s_issuer():
     assert news_issuers("国家发展改革委会同苏州市人民政府印发《方案》。") == []
     assert news_issuers("对购买广州市首套住房的购房人家庭,公积金贷款最低首付款比例为20%。") == []
     assert news_issuers("6月4日,澎湃新闻获悉,苏州市人民政府办公室近日印发《若干措施》。") == ["苏州市人民政府办公室"]
+
+
+def test_an_autonomous_prefecture_by_the_short_name_its_papers_use():
+    # '阿坝州人民政府办公室关于印发《阿坝州…办法》的通知': 阿坝藏族羌族自治州, in 四川省
+    assert place("mengke25-pkulaw-policies/aba_data_resources_notice.txt") == ("四川省", "阿坝藏族羌族自治州", None, None)
