@@ -54,4 +54,5 @@ def test_only_an_organ_that_starts_with_a_unit_is_a_news_item_s_issuer():
 
 def test_an_autonomous_prefecture_by_the_short_name_its_papers_use():
     # '阿坝州人民政府办公室关于印发《阿坝州…办法》的通知': 阿坝藏族羌族自治州, in 四川省
-    assert place("mengke25-pkulaw-policies/aba_data_resources_notice.txt") == ("四川省", "阿坝藏族羌族自治州", None, None)
+    aba = place("mengke25-pkulaw-policies/aba_data_resources_notice.txt")
+    assert aba == ("四川省", "阿坝藏族羌族自治州", None, None)
