@@ -36,7 +36,7 @@ CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"�
 YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 # How the name of an issuing organ ends: a government, a party committee, a department (局, 厅, 委), an office.
 ORG_END = r"(?:政府|人民代表大会|人大常委会|党委|党工委|委员会|办事处|办公室|办公厅|局|厅|委|小组|中心)"
-SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}{ORG_END}$")
+SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}(?:{ORG_END}|部)$")
 FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件)[:：]?|文件$")
 ADDRESS = re.compile(r"^各位代表|^同志们")
 
@@ -349,6 +349,9 @@ NEWS_ISSUER = re.compile(rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))"
                          rf"(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位))*"
                          rf"(?:发布|印发|出台|公布|下发|消息|获悉)")
 
+# ... or says the unit itself did: '8月2日,惠州市发布《…》', '湖北省襄阳市南漳县发布《…》', '近日,珠海市印发《…》'.
+NEWS_UNIT = re.compile(rf"([{HAN}]{{2,30}}?)(?:近日|日前|近期|今天|今日|昨日|昨天|正式|再次)*"
+                       rf"(?:发布|印发|出台)(?:了)?《")
 NEWS_LEAD = re.compile(r"(?:[日据从经由]|记者|近日|日前|今天|今日|昨日|昨天|获悉)*")
 
 
@@ -363,6 +366,12 @@ def news_issuers(text: str) -> list[str]:
         start = next((begin for begin, _, _ in places.mentions(org, short_at=())), None)
         if start is not None and NEWS_LEAD.fullmatch(org[:start]):
             out.append(org[start:])
+    for m in NEWS_UNIT.finditer(opening):
+        named = places.mentions(m.group(1), short_at=())
+        # the words before the verb are the units' names and nothing else
+        if named and NEWS_LEAD.fullmatch(m.group(1)[:named[0][0]]) and named[-1][1] == len(m.group(1)) \
+                and all(a[1] == b[0] for a, b in zip(named, named[1:])):
+            out.append(m.group(1)[named[0][0]:])
     return out
 
 

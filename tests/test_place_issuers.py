@@ -56,3 +56,18 @@ def test_an_autonomous_prefecture_by_the_short_name_its_papers_use():
     # '阿坝州人民政府办公室关于印发《阿坝州…办法》的通知': 阿坝藏族羌族自治州, in 四川省
     aba = place("mengke25-pkulaw-policies/aba_data_resources_notice.txt")
     assert aba == ("四川省", "阿坝藏族羌族自治州", None, None)
+
+
+def test_a_news_item_that_says_the_unit_itself_issued_it():
+    # '近日,珠海市印发《…》', '湖北省襄阳市南漳县发布《…》': the unit's own name and the verb, nothing else
+    estate = "China-Real-Estate-Policy-Database/"
+    assert place(estate + "2025-05-07_POL_3B973B1293DC2C8683CE.txt")[:2] == ("广东省", "珠海市")
+    assert place(estate + "2024-02-23_POL_99807574073CA357E340.txt")[:3] == ("湖北省", "襄阳市", "南漳县")
+    assert news_issuers("国务院关于上海市发布《方案》的批复") == []
+
+
+def test_a_joint_sign_off_ending_in_a_bank_s_department():
+    # '沈阳市房产局中国人民银行沈阳分行营业管理部' above the date: the first issuer's place
+    r = read_report(REAL / "China-Real-Estate-Policy-Database/2022-05-10_POL_43D55302A0F5FA512293.txt")
+    assert (r.province, r.city, r.district) == ("辽宁省", "沈阳市", None)
+    assert r.issuer.startswith("沈阳市房产局")
