@@ -124,7 +124,7 @@ def inspect_rows(path) -> list[dict]:
     """One row per readable file under `path` (a file or a folder): what was detected, the
     warnings and what was dropped, or why the file was refused; nothing is indexed. For checking
     a collection's metadata in a spreadsheet before it goes in."""
-    from .store.build import walk       # the one walk of a collection, as `add` and `build` do it
+    from .store.build import walk  # the one walk of a collection, as `add` and `build` do it
     rows = []
     for file in walk([path]):
         try:
