@@ -10,7 +10,6 @@ from collections import Counter
 
 from . import places
 from .places import Unit
-
 from .repair import DOC_NUMBER, FURNITURE_FIELD, YEAR_BRACKETS, number_start
 
 HAN = r"\u4e00-\u9fff"
@@ -37,7 +36,7 @@ CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"�
 YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 # How the name of an issuing organ ends: a government, a party committee, a department (局, 厅, 委), an office.
 ORG_END = r"(?:政府|人民代表大会|人大常委会|党委|党工委|委员会|办事处|办公室|办公厅|局|厅|委|小组|中心)"
-SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}{ORG_END}$")
+SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}(?:{ORG_END}|部)$")
 FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件)[:：]?|文件$")
 ADDRESS = re.compile(r"^各位代表|^同志们")
 
@@ -257,17 +256,19 @@ def title_issuer(title: str | None) -> str | None:
     return m.group(1) if m else (None if about else title)
 
 
-def date_line_places(lines: list[str]) -> list[str]:
-    """Who met, in the date line of a speech or a regulation: '——在松江区车墩镇第三届人民代表大会
-    第五次会议上', '2011年11月17日上海市第十三届人民代表大会常务委员会第三十次会议通过' (the body
-    that adopted it comes before the one that approved it)."""
-    out = []
+def date_line_places(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Who met, in the date lines: (the congresses that adopted a regulation, '2011年11月17日上海市
+    第十三届人民代表大会常务委员会第三十次会议通过'; the ones that approved it, and the meetings a
+    speech was given at, '——在松江区车墩镇第三届人民代表大会第五次会议上')."""
+    adopted, met = [], []
     for line in lines:
         if len(line) > 120 or line.endswith("。") or not re.search(r"会议|大会", line):
             continue
-        out += re.findall(r"([^\s\d，,。：:；;在年月日]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", line)
-        out += re.findall(r"在([^\s，,。]{2,40}?)(?:会议|大会)上", line)
-    return out
+        undated = re.sub(DATE_TEXT, " ", line)
+        bodies = re.findall(r"([^\s\d，,。：:；;在]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", undated)
+        (adopted if re.search(r"通过|修订|修正", line) else met).extend(bodies)
+        met += re.findall(r"在([^\s，,。]{2,40}?)(?:会议|大会)上", line)
+    return adopted, met
 
 
 # The body's own references: the words, the level an issuer without a name says it is at ('市人民政府'),
@@ -283,8 +284,14 @@ SELF_REFERENCES = [
 ZONE = re.compile(rf"[{HAN}]{{2,8}}?(?:新区|开发区|高新区|经开区|示范区|试验区|合作区|园区)")
 # A text that opens with a national issuer's title ('国务院关于…的批复'), not quoting one ('《国务院关于…》').
 NATIONAL_OPENING = re.compile(r"(?<![《“\"〈])(?:中共中央|国务院|[^\s，。、《]{2,10}部)(?:办公厅)?关于")
+# A company's name (国网湖北省电力有限公司, 陕西省地方电力（集团）有限公司): an issuer, or the opening of a text,
+# that is a firm's is no government's, whatever place its name starts with.
+COMPANY = re.compile(r"^(?:内部事项|特急|加急)?[^\s，。、,;；:：《》“”]{2,30}?"
+                     r"(?:有限责任公司|有限公司|股份公司|集团公司|电力公司)")
+FIRM_TAIL = re.compile(r"[^\s，。、,;；:：《》“”（）()]{0,12}?(?:有限责任公司|有限公司|股份公司|集团|公司)")
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
-NATIONAL = re.compile(r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民|[^省市区县镇乡]{2,12}部$)")
+NATIONAL = re.compile(r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民"
+                      r"|[^省市区县镇乡]{2,12}部$)")
 
 
 def self_reference(text: str, level_word: str | None = None) -> Unit | None:
@@ -298,7 +305,9 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     hits, words, fits = max(kinds, key=lambda k: k[0])
     if not hits:
         return None
-    named = Counter(units[0] for _, _, units in places.mentions(opening) if len(units) == 1 and fits(units[0]))
+    # a name that starts a firm's (山东省电力设计院有限公司) is no reference to the unit
+    named = Counter(units[0] for _, end, units in places.mentions(opening)
+                    if len(units) == 1 and fits(units[0]) and not FIRM_TAIL.match(opening, end))
     if not named:
         return None
     top = max(named.values())
@@ -314,14 +323,22 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
 def find_place(head: list[str], foot: list[str], title: str | None, text: str,
                issuer: str | None = None) -> tuple[Unit | None, list[str]]:
     """-> (the unit that issued the document, warnings). The first of these that names a unit
-    decides: the issuer (the user's, then the document's), the title, the date line, the body's
-    own references. A place the body merely mentions (a city's notice naming its districts) is not
-    the issuer; a ministry's or the State Council's document has no place."""
+    decides: the issuer (the user's, then the document's), the congress that adopted it, the title,
+    the date line, the body's own references. A place the body merely mentions (a city's notice
+    naming its districts) is not the issuer; a ministry's, the State Council's or a firm's document
+    has no place."""
     red, signed, speaker = issuers(head, foot, text)
     level_word = None
     # the date line is looked for in the opening lines whatever the head holds: a Markdown title may end it
     opening = [line.strip() for line in text.split("\n")[:15] if line.strip()]
-    for name in [issuer, *red, *signed, *speaker, title_issuer(title), *date_line_places(opening)]:
+    adopted, met = date_line_places(opening)
+    firm = COMPANY.match(text[:60])
+    if firm and text[firm.end():firm.end() + 1] not in "：:，,、":      # a firm's text, not one addressed to it
+        return None, []
+    # the congress that adopted a regulation issued it: '上海市浦东新区…规定' is Shanghai's, not the district's
+    for name in [issuer, *red, *signed, *speaker, *adopted, title_issuer(title), *met]:
+        if name and COMPANY.match(name):
+            return None, []
         run = places.chain(name or "")
         if run:
             return settle(run[-1], text)
@@ -331,7 +348,43 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str,
         level_word = level_word or (m and m.group(1))
     if NATIONAL_OPENING.search(text[:300]):
         return None, []
+    for name in news_issuers(text):
+        run = places.chain(name)
+        if run:
+            return settle(run[-1], text)
     return self_reference(text, level_word), []
+
+
+# A news item's opening that says who issued the policy: '据山东省淄博市住房和城乡建设局5月22日消息',
+# '记者从长沙市住建局获悉', '5月16日,成都市…领导小组办公室出台《…》', '江西省九江市人民政府办公室近日印发'.
+NEWS_ISSUER = re.compile(rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))"
+                         rf"(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位))*"
+                         rf"(?:发布|印发|出台|公布|下发|消息|获悉)")
+
+# ... or says the unit itself did: '8月2日,惠州市发布《…》', '湖北省襄阳市南漳县发布《…》', '近日,珠海市印发《…》'.
+NEWS_UNIT = re.compile(rf"([{HAN}]{{2,30}}?)(?:近日|日前|近期|今天|今日|昨日|昨天|正式|再次)*"
+                       rf"(?:发布|印发|出台)(?:了)?《")
+NEWS_LEAD = re.compile(r"(?:[日据从经由]|记者|近日|日前|今天|今日|昨日|昨天|获悉)*")
+
+
+def news_issuers(text: str) -> list[str]:
+    """The organs the opening sentence of a news item says issued the policy, each from the unit
+    its name starts with (the words before it, '近日', '记者从', are left off; an organ that is no
+    unit's, '国家发展改革委会同…', is none)."""
+    opening = re.split(r"[。！？]", text[:300], maxsplit=1)[0]
+    out = []
+    for m in NEWS_ISSUER.finditer(opening):
+        org = m.group(1)
+        start = next((begin for begin, _, _ in places.mentions(org, short_at=())), None)
+        if start is not None and NEWS_LEAD.fullmatch(org[:start]):
+            out.append(org[start:])
+    for m in NEWS_UNIT.finditer(opening):
+        named = places.mentions(m.group(1), short_at=())
+        # the words before the verb are the units' names and nothing else
+        if named and NEWS_LEAD.fullmatch(m.group(1)[:named[0][0]]) and named[-1][1] == len(m.group(1)) \
+                and all(a[1] == b[0] for a, b in zip(named, named[1:])):
+            out.append(m.group(1)[named[0][0]:])
+    return out
 
 
 def settle(found: list[Unit], text: str, what: str = "issuer") -> tuple[Unit | None, list[str]]:

@@ -19,6 +19,10 @@ MUNICIPALITIES = ("11", "12", "31", "50")          # 北京 天津 上海 重庆
 # 'Xx市' -> 'Xx', '广西壮族自治区' -> '广西', 'Xx地区'/'Xx盟' -> 'Xx': what people write for a province or city.
 SHORT_PROVINCE = re.compile(r"(?:壮族|回族|维吾尔)?(?:自治区|省|市)$")
 SHORT_CITY = re.compile(r"(?:市|地区|盟)$")
+# '阿坝藏族羌族自治州' -> '阿坝州', '黔西南布依族苗族自治州' -> '黔西南州': an autonomous prefecture
+# as its own papers name it.
+AUTONOMOUS_CITY = re.compile(r"(?:(?:朝鲜|土家|苗|藏|羌|彝|布依|侗|哈尼|壮|傣|白|景颇|傈僳|回|蒙古)族"
+                             r"|蒙古|柯尔克孜|哈萨克)+自治州$")
 # 'Xx新区' -> 'Xx' (浦东), 'Xx县'/'Xx区'/'Xx市'/'Xx旗' -> 'Xx': only where no other unit shares it.
 SHORT_DISTRICT = re.compile(r"(?:新区|区|县|市|旗)$")
 TOWNSHIP = re.compile(r"(?:镇|乡|街道|苏木)$")
@@ -111,7 +115,8 @@ def gazetteer() -> Gazetteer:
     short: dict[str, list[Unit]] = {}
     for unit in by_code.values():
         pattern = {"province": SHORT_PROVINCE, "city": SHORT_CITY, "district": SHORT_DISTRICT}.get(unit.level)
-        stem = pattern.sub("", unit.name) if pattern else ""
+        name = AUTONOMOUS_CITY.sub("州", unit.name) if unit.level == "city" else unit.name
+        stem = pattern.sub("", name) if pattern else ""
         if len(stem) >= 2 and stem != unit.name and stem not in names:
             _add(short, stem, unit)
     short = {k: v for k, v in short.items() if len(v) == 1}

@@ -114,8 +114,9 @@ def summary(results: Results, paint: Painter) -> str:
 
 def report_json(report: Report) -> str:
     return to_json({
-        "id": report.id, "source": report.source, "title": report.title, "town": report.town,
-        "district": report.district, "date": report.date, "year": report.year, "doc_type": report.doc_type,
+        "id": report.id, "source": report.source, "title": report.title, "province": report.province,
+        "city": report.city, "district": report.district, "town": report.town, "place_code": report.place_code,
+        "date": report.date, "year": report.year, "doc_type": report.doc_type,
         "issuer": report.issuer, "doc_number": report.doc_number,
         "sections": [{"heading": s.heading, "type": s.type} for s in report.sections],
         "paragraphs": [{"id": p.id, "section": p.section, "section_type": p.section_type, "text": p.text}
@@ -145,8 +146,9 @@ def rows_csv(rows: list[dict], keys: tuple[str, ...] | None = None) -> str:
 
 
 def report_text(report: Report, paint: Painter) -> str:
-    meta = [("id", report.id), ("source", report.source), ("title", report.title), ("town", report.town),
-            ("district", report.district), ("date", report.date), ("year", report.year),
+    meta = [("id", report.id), ("source", report.source), ("title", report.title), ("province", report.province),
+            ("city", report.city), ("district", report.district), ("town", report.town),
+            ("place_code", report.place_code), ("date", report.date), ("year", report.year),
             ("doc_type", report.doc_type), ("issuer", report.issuer), ("doc_number", report.doc_number)]
     lines = [f"{paint('bold', k + ':'):<12} {v if v is not None else '—'}" for k, v in meta]
     body = [p for p in report.paragraphs if not p.heading]

@@ -1,0 +1,76 @@
+"""Who issued a document, on real files of three collections (tests/fixtures/realdocs, sources.json):
+the congress that adopted a regulation, a firm's own text, a former city, a news item's opening."""
+from pathlib import Path
+
+from policysearch import read_report
+from policysearch.describe import find_issuer, find_place, news_issuers
+
+REAL = Path(__file__).parent / "fixtures" / "realdocs"
+
+
+def place(name: str) -> tuple:
+    r = read_report(REAL / name)
+    return r.province, r.city, r.district, r.town
+
+
+def test_a_regulation_is_the_adopting_congress_s_not_the_district_its_title_names():
+    # 上海市浦东新区…规定: adopted by 上海市人大常委会 for the district, a regulation of Shanghai
+    assert place("LawRefBook-Laws/pudong_market_exit_2021.md") == ("上海市", "上海市", None, None)
+
+
+def test_a_city_s_regulation_approved_by_the_province_stays_the_city_s():
+    # adopted by 日照市's congress, approved by 山东省's: the one that adopted it issued it (the date's 日
+    # does not cut 日照市 short)
+    assert place("LawRefBook-Laws/rizhao_parks_2021.md") == ("山东省", "日照市", None, None)
+
+
+def test_a_former_city_resolves_to_today_s_city_only():
+    # 莱芜市 became two districts of 济南市 in 2019: the city of today, no district guessed
+    assert place("LawRefBook-Laws/laiwu_steel_buildings_2016.md") == ("山东省", "济南市", None, None)
+
+
+def test_a_firm_s_report_has_no_place_a_government_s_notice_to_the_firm_keeps_it():
+    # 国网湖北省电力有限公司's own report says 我省 and names 湖北省: a firm is no government
+    assert place("GovDocClassification/hubei_grid_company_report.txt") == (None, None, None, None)
+    # received by the same company, 山东省人民政府办公厅's notice is the province's
+    assert place("GovDocClassification/shandong_yellow_river_ice_notice.txt")[:2] == ("山东省", None)
+
+
+def test_a_news_item_s_opening_names_the_issuer():
+    # '据山东省淄博市住房和城乡建设局5月22日消息', '今天(6月25日),苏州市公安局发布通知'
+    estate = "China-Real-Estate-Policy-Database/"
+    assert place(estate + "2022-05-22_POL_3FDF8DAF636C26811104.txt")[:2] == ("山东省", "淄博市")
+    assert place(estate + "2024-06-25_POL_B9DFA738B3E7774E5E86.txt")[:2] == ("江苏省", "苏州市")
+
+
+def test_only_an_organ_that_starts_with_a_unit_is_a_news_item_s_issuer():
+    suzhou = (REAL / "China-Real-Estate-Policy-Database/2024-06-25_POL_B9DFA738B3E7774E5E86.txt").read_text("utf-8")
+    assert news_issuers(suzhou) == ["苏州市公安局"]
+    # a national organ acting with a city, a place merely mentioned, a newspaper: no issuer of a place
+    assert news_issuers("国家发展改革委会同苏州市人民政府印发《方案》。") == []
+    assert news_issuers("对购买广州市首套住房的购房人家庭,公积金贷款最低首付款比例为20%。") == []
+    assert news_issuers("6月4日,澎湃新闻获悉,苏州市人民政府办公室近日印发《若干措施》。") == ["苏州市人民政府办公室"]
+
+
+def test_an_autonomous_prefecture_by_the_short_name_its_papers_use():
+    # '阿坝州人民政府办公室关于印发《阿坝州…办法》的通知': 阿坝藏族羌族自治州, in 四川省
+    aba = place("mengke25-pkulaw-policies/aba_data_resources_notice.txt")
+    assert aba == ("四川省", "阿坝藏族羌族自治州", None, None)
+
+
+def test_a_news_item_that_says_the_unit_itself_issued_it():
+    # '近日,珠海市印发《…》', '湖北省襄阳市南漳县发布《…》': the unit's own name and the verb, nothing else
+    estate = "China-Real-Estate-Policy-Database/"
+    assert place(estate + "2025-05-07_POL_3B973B1293DC2C8683CE.txt")[:2] == ("广东省", "珠海市")
+    assert place(estate + "2024-02-23_POL_99807574073CA357E340.txt")[:3] == ("湖北省", "襄阳市", "南漳县")
+    assert news_issuers("国务院关于上海市发布《方案》的批复") == []
+
+
+def test_a_joint_sign_off_ending_in_a_bank_s_department():
+    # the foot of China-Real-Estate-Policy-Database/2022-05-10_POL_43D55302A0F5FA512293.txt (a text too
+    # short to hold '的', which the other tests' mixed corpus asks of every file)
+    foot = ["沈阳市房产局中国人民银行沈阳分行营业管理部", "2022年5月10日", "(此文件公开发布)"]
+    text = ("各区县(市)房产部门:\n为支持刚需和改善性住房需求,结合沈阳房地产市场实际,"
+            "现将居民家庭购买第二套住房贷款最低首付比例由50%调整为40%。\n" + "\n".join(foot))
+    unit, _ = find_place([], foot, None, text)
+    assert unit.fields()["city"] == "沈阳市" and find_issuer([], foot, text) == foot[0]
