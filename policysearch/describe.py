@@ -3,6 +3,7 @@
 Detection reads the places a document names itself: the issuer (red header, sign-off), the title,
 the date line (the 'frame'), then the body's own references. User-supplied metadata always wins.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,15 +16,47 @@ from .repair import DOC_NUMBER, FURNITURE_FIELD, YEAR_BRACKETS, number_start
 HAN = r"\u4e00-\u9fff"
 # Kinds of document by the word a title ends with; the first that fits wins, longer words first.
 KINDS = [
-    ("政府工作报告", "政府工作报告"), ("工作报告", "工作报告"), ("工作要点", "工作要点"), ("要点", "工作要点"),
-    ("工作总结", "工作总结"), ("总结", "工作总结"), ("行动计划", "行动计划"), ("工作计划", "工作计划"),
-    ("计划", "工作计划"), ("实施意见", "实施意见"), ("指导意见", "意见"), ("若干意见", "意见"),
-    ("实施方案", "实施方案"), ("工作方案", "工作方案"), ("行动方案", "行动方案"), ("方案", "方案"),
-    ("实施细则", "细则"), ("细则", "细则"), ("规划纲要", "规划"), ("规划", "规划"), ("纲要", "规划"),
-    ("办法", "办法"), ("规定", "规定"), ("条例", "条例"), ("通知", "通知"), ("通报", "通报"),
-    ("公告", "公告"), ("通告", "通告"), ("决定", "决定"), ("决议", "决议"), ("批复", "批复"),
-    ("意见", "意见"), ("报告", "报告"), ("纪要", "纪要"), ("函", "函"), ("公报", "公报"),
-    ("措施", "措施"), ("请示", "请示"), ("答复", "答复"), ("规则", "规则"), ("章程", "章程"),
+    ("政府工作报告", "政府工作报告"),
+    ("工作报告", "工作报告"),
+    ("工作要点", "工作要点"),
+    ("要点", "工作要点"),
+    ("工作总结", "工作总结"),
+    ("总结", "工作总结"),
+    ("行动计划", "行动计划"),
+    ("工作计划", "工作计划"),
+    ("计划", "工作计划"),
+    ("实施意见", "实施意见"),
+    ("指导意见", "意见"),
+    ("若干意见", "意见"),
+    ("实施方案", "实施方案"),
+    ("工作方案", "工作方案"),
+    ("行动方案", "行动方案"),
+    ("方案", "方案"),
+    ("实施细则", "细则"),
+    ("细则", "细则"),
+    ("规划纲要", "规划"),
+    ("规划", "规划"),
+    ("纲要", "规划"),
+    ("办法", "办法"),
+    ("规定", "规定"),
+    ("条例", "条例"),
+    ("通知", "通知"),
+    ("通报", "通报"),
+    ("公告", "公告"),
+    ("通告", "通告"),
+    ("决定", "决定"),
+    ("决议", "决议"),
+    ("批复", "批复"),
+    ("意见", "意见"),
+    ("报告", "报告"),
+    ("纪要", "纪要"),
+    ("函", "函"),
+    ("公报", "公报"),
+    ("措施", "措施"),
+    ("请示", "请示"),
+    ("答复", "答复"),
+    ("规则", "规则"),
+    ("章程", "章程"),
 ]
 # What may follow a title's kind word: bracketed tails (（试行）（2021年修订）（2026—2030年）) and a 文号.
 TITLE_TAIL = re.compile(r"(?:[（(【\[〔][^（()）【】\[\]]{1,24}[）)】\]〕])+$")
@@ -31,7 +64,9 @@ DATE_PATTERNS = [
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
     re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"),
 ]
-CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+CN_DATE = re.compile(
+    r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
+)
 CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
 YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 # How the name of an issuing organ ends: a government, a party committee, a department (局, 厅, 委), an office.
@@ -47,7 +82,7 @@ def kind_of(title: str | None) -> str | None:
     t = re.sub(r"\s+", "", title).rstrip("。．.")
     number = DOC_NUMBER.search(t)
     if number and number.end() == len(t):
-        t = t[:number_start(number)]
+        t = t[: number_start(number)]
     t = re.sub(r"[》」』”\"]+$", "", TITLE_TAIL.sub("", t))
     return next((kind for word, kind in KINDS if t.endswith(word)), None)
 
@@ -63,12 +98,15 @@ def find_doc_number(lines: list[str]) -> str | None:
     for line in lines:
         m = DOC_NUMBER.search(line)
         if m:
-            return normal_doc_number(line[number_start(m):m.end()])
+            return normal_doc_number(line[number_start(m) : m.end()])
     return None
 
 
-FACT_KEYS = [("date", re.compile(r"日期|时间")), ("doc_number", re.compile(r"文号|字号")),
-             ("issuer", re.compile(r"机构|机关|单位|来源"))]
+FACT_KEYS = [
+    ("date", re.compile(r"日期|时间")),
+    ("doc_number", re.compile(r"文号|字号")),
+    ("issuer", re.compile(r"机构|机关|单位|来源")),
+]
 ORGAN = re.compile(rf"(?:{ORG_END}|[厅局委办院部署会府]|中心|公司)$")
 
 
@@ -79,14 +117,15 @@ def furniture_facts(dropped: list[str]) -> dict:
         m = FURNITURE_FIELD.match(line)
         if not m:
             continue
-        label, value = m.group(), line[m.end():].strip()
+        label, text = m.group(), line[m.end() :].strip()
         key = next((k for k, pattern in FACT_KEYS if pattern.search(label)), None)
+        value: str | None = text
         if key == "date":
-            value = find_date(value)
+            value = find_date(text)
         elif key == "doc_number":
-            value = find_doc_number([value])
+            value = find_doc_number([text])
         elif key == "issuer":
-            value = value if ORGAN.search(value) and len(value) <= 40 else None
+            value = text if ORGAN.search(text) and len(text) <= 40 else None
         if key and value and key not in out:
             out[key] = value
     return out
@@ -141,8 +180,12 @@ def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None)
     head = [IN_FORCE.sub("", line) for line in head]
     lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80 and not re.search(r"[，,。；;]", line)]
     # A law's history runs long: '2010年…第一次修正  2016年…第一次修订  根据…' on one line.
-    passage = [d for line in head if DATE_LINE.match(line) and PASSAGE.search(line) and len(line) <= 400
-               and not line.endswith("。") for d in dates(line)]
+    passage = [
+        d
+        for line in head
+        if DATE_LINE.match(line) and PASSAGE.search(line) and len(line) <= 400 and not line.endswith("。")
+        for d in dates(line)
+    ]
     if len(passage) > 1:
         return max(passage)
     for line in lines + [line for line in foot if DATE_LINE.search(line)]:
@@ -173,7 +216,7 @@ def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[
         if line == first_heading:
             break
         head.append(line[:200])
-    foot = []
+    foot: list[str] = []
     for line in reversed(lines[-8:]):
         if len(line) > 60 or line.endswith(("。", "！", "!")) and not line.startswith("以上报告"):
             break
@@ -187,21 +230,29 @@ NOT_TITLE = re.compile(r"^[（(]?第?\s*\d+\s*号[）)]?$|令$|^(?:特急|急件
 def title_line(line: str) -> bool:
     """Could this line of the head be (part of) the title? Not a date line, a 文号, a red header,
     an address or a 'label：value' line."""
-    return not (len(line) > 80 or FRAME_SKIP.search(line) or ADDRESS.match(line) or line.startswith(("——", "—"))
-                or find_date(line) and not kind_of(line) or doc_number_line(line) or NOT_TITLE.search(line))
+    return not (
+        len(line) > 80
+        or FRAME_SKIP.search(line)
+        or ADDRESS.match(line)
+        or line.startswith(("——", "—"))
+        or find_date(line)
+        and not kind_of(line)
+        or doc_number_line(line)
+        or NOT_TITLE.search(line)
+    )
 
 
 def doc_number_line(line: str) -> bool:
     """A line that is a 文号 and little else ('签发人：…' at most), not a title that ends with one."""
     number = DOC_NUMBER.search(line)
-    return bool(number) and len(re.sub(r"\W", "", line[:number_start(number)] + line[number.end():])) < 8
+    return number is not None and len(re.sub(r"\W", "", line[: number_start(number)] + line[number.end() :])) < 8
 
 
 def without_number(title: str | None) -> str | None:
     """'关于…的通知(常住建〔2022〕92号)' -> '关于…的通知': the 文号 is not part of the title."""
     number = DOC_NUMBER.search(title or "")
-    if number and re.fullmatch(r"\s*[）)\]】]?\s*", title[number.end():]):
-        rest = re.sub(r"[\s（(\[【]+$", "", title[:number_start(number)])
+    if title and number and re.fullmatch(r"\s*[）)\]】]?\s*", title[number.end() :]):
+        rest = re.sub(r"[\s（(\[【]+$", "", title[: number_start(number)])
         return rest if kind_of(rest) else title
     return title
 
@@ -221,11 +272,16 @@ def find_title(head: list[str]) -> str | None:
         if not kind_of(line):
             continue
         start = n
-        while start > 0 and n - start < 2 and candidates[start - 1][0] == candidates[start][0] - 1 \
-                and not kind_of(candidates[start - 1][1]) and len(candidates[start - 1][1]) >= 6 \
-                and not SIGN_OFF_ORG.match(candidates[start - 1][1]):
+        while (
+            start > 0
+            and n - start < 2
+            and candidates[start - 1][0] == candidates[start][0] - 1
+            and not kind_of(candidates[start - 1][1])
+            and len(candidates[start - 1][1]) >= 6
+            and not SIGN_OFF_ORG.match(candidates[start - 1][1])
+        ):
             start -= 1
-        title = "".join(c for _, c in candidates[start:n + 1])
+        title = "".join(c for _, c in candidates[start : n + 1])
         after = candidates[n + 1][1] if n + 1 < len(candidates) and candidates[n + 1][0] == i + 1 else ""
         if after.startswith("的") and kind_of(after) and len(after) <= 30:
             title += after
@@ -260,7 +316,8 @@ def date_line_places(lines: list[str]) -> tuple[list[str], list[str]]:
     """Who met, in the date lines: (the congresses that adopted a regulation, '2011年11月17日上海市
     第十三届人民代表大会常务委员会第三十次会议通过'; the ones that approved it, and the meetings a
     speech was given at, '——在松江区车墩镇第三届人民代表大会第五次会议上')."""
-    adopted, met = [], []
+    adopted: list = []
+    met: list = []
     for line in lines:
         if len(line) > 120 or line.endswith("。") or not re.search(r"会议|大会", line):
             continue
@@ -286,12 +343,16 @@ ZONE = re.compile(rf"[{HAN}]{{2,8}}?(?:新区|开发区|高新区|经开区|示�
 NATIONAL_OPENING = re.compile(r"(?<![《“\"〈])(?:中共中央|国务院|[^\s，。、《]{2,10}部)(?:办公厅)?关于")
 # A company's name (国网湖北省电力有限公司, 陕西省地方电力（集团）有限公司): an issuer, or the opening of a text,
 # that is a firm's is no government's, whatever place its name starts with.
-COMPANY = re.compile(r"^(?:内部事项|特急|加急)?[^\s，。、,;；:：《》“”]{2,30}?"
-                     r"(?:有限责任公司|有限公司|股份公司|集团公司|电力公司)")
+COMPANY = re.compile(
+    r"^(?:内部事项|特急|加急)?[^\s，。、,;；:：《》“”]{2,30}?"
+    r"(?:有限责任公司|有限公司|股份公司|集团公司|电力公司)"
+)
 FIRM_TAIL = re.compile(r"[^\s，。、,;；:：《》“”（）()]{0,12}?(?:有限责任公司|有限公司|股份公司|集团|公司)")
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
-NATIONAL = re.compile(r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民"
-                      r"|[^省市区县镇乡]{2,12}部$)")
+NATIONAL = re.compile(
+    r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民"
+    r"|[^省市区县镇乡]{2,12}部$)"
+)
 
 
 def self_reference(text: str, level_word: str | None = None) -> Unit | None:
@@ -300,19 +361,25 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     any other that does not lie in it or above it (a city names its districts, a town its
     district: those do not compete)."""
     opening = text[:6000]
-    kinds = [(len(re.findall(words, opening)), words, fits) for words, level, fits in SELF_REFERENCES
-             if level_word is None or level_word in level]
+    kinds = [
+        (len(re.findall(words, opening)), words, fits)
+        for words, level, fits in SELF_REFERENCES
+        if level_word is None or level_word in level
+    ]
     hits, words, fits = max(kinds, key=lambda k: k[0])
     if not hits:
         return None
     # a name that starts a firm's (山东省电力设计院有限公司) is no reference to the unit
-    named = Counter(units[0] for _, end, units in places.mentions(opening)
-                    if len(units) == 1 and fits(units[0]) and not FIRM_TAIL.match(opening, end))
+    named = Counter(
+        units[0]
+        for _, end, units in places.mentions(opening)
+        if len(units) == 1 and fits(units[0]) and not FIRM_TAIL.match(opening, end)
+    )
     if not named:
         return None
     top = max(named.values())
     if "区" in words and len(ZONE.findall(opening)) >= top:
-        return None                 # '我区' of a 新区 or 开发区, which is no unit: the districts it names are not it
+        return None  # '我区' of a 新区 or 开发区, which is no unit: the districts it names are not it
     best = [u for u, n in named.items() if n == top]
     unit = next((u for u in best if all(b.within(u) for b in best)), None)
     rivals = sum(n for u, n in named.items() if not u.within(unit) and not unit.within(u)) if unit else 0
@@ -320,8 +387,9 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals and hits >= 3) else None
 
 
-def find_place(head: list[str], foot: list[str], title: str | None, text: str,
-               issuer: str | None = None) -> tuple[Unit | None, list[str]]:
+def find_place(
+    head: list[str], foot: list[str], title: str | None, text: str, issuer: str | None = None
+) -> tuple[Unit | None, list[str]]:
     """-> (the unit that issued the document, warnings). The first of these that names a unit
     decides: the issuer (the user's, then the document's), the congress that adopted it, the title,
     the date line, the body's own references. A place the body merely mentions (a city's notice
@@ -333,7 +401,7 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str,
     opening = [line.strip() for line in text.split("\n")[:15] if line.strip()]
     adopted, met = date_line_places(opening)
     firm = COMPANY.match(text[:60])
-    if firm and text[firm.end():firm.end() + 1] not in "：:，,、":      # a firm's text, not one addressed to it
+    if firm and text[firm.end() : firm.end() + 1] not in "：:，,、":  # a firm's text, not one addressed to it
         return None, []
     # the congress that adopted a regulation issued it: '上海市浦东新区…规定' is Shanghai's, not the district's
     for name in [issuer, *red, *signed, *speaker, *adopted, title_issuer(title), *met]:
@@ -357,13 +425,17 @@ def find_place(head: list[str], foot: list[str], title: str | None, text: str,
 
 # A news item's opening that says who issued the policy: '据山东省淄博市住房和城乡建设局5月22日消息',
 # '记者从长沙市住建局获悉', '5月16日,成都市…领导小组办公室出台《…》', '江西省九江市人民政府办公室近日印发'.
-NEWS_ISSUER = re.compile(rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))"
-                         rf"(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位))*"
-                         rf"(?:发布|印发|出台|公布|下发|消息|获悉)")
+NEWS_ISSUER = re.compile(
+    rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))"
+    rf"(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位))*"
+    rf"(?:发布|印发|出台|公布|下发|消息|获悉)"
+)
 
 # ... or says the unit itself did: '8月2日,惠州市发布《…》', '湖北省襄阳市南漳县发布《…》', '近日,珠海市印发《…》'.
-NEWS_UNIT = re.compile(rf"([{HAN}]{{2,30}}?)(?:近日|日前|近期|今天|今日|昨日|昨天|正式|再次)*"
-                       rf"(?:发布|印发|出台)(?:了)?《")
+NEWS_UNIT = re.compile(
+    rf"([{HAN}]{{2,30}}?)(?:近日|日前|近期|今天|今日|昨日|昨天|正式|再次)*"
+    rf"(?:发布|印发|出台)(?:了)?《"
+)
 NEWS_LEAD = re.compile(r"(?:[日据从经由]|记者|近日|日前|今天|今日|昨日|昨天|获悉)*")
 
 
@@ -381,9 +453,13 @@ def news_issuers(text: str) -> list[str]:
     for m in NEWS_UNIT.finditer(opening):
         named = places.mentions(m.group(1), short_at=())
         # the words before the verb are the units' names and nothing else
-        if named and NEWS_LEAD.fullmatch(m.group(1)[:named[0][0]]) and named[-1][1] == len(m.group(1)) \
-                and all(a[1] == b[0] for a, b in zip(named, named[1:])):
-            out.append(m.group(1)[named[0][0]:])
+        if (
+            named
+            and NEWS_LEAD.fullmatch(m.group(1)[: named[0][0]])
+            and named[-1][1] == len(m.group(1))
+            and all(a[1] == b[0] for a, b in zip(named, named[1:]))
+        ):
+            out.append(m.group(1)[named[0][0] :])
     return out
 
 
@@ -396,13 +472,16 @@ def settle(found: list[Unit], text: str, what: str = "issuer") -> tuple[Unit | N
         return unit, []
     shared = places.common(found)
     where = "; ".join("›".join(u.name for u in f.path[:-1]) for f in found[:3]) + ("; …" if len(found) > 3 else "")
-    why = (f"place: the {what} '{found[0].name}' is the name of {len(found)} units ({where}) and the document "
-           f"names none of the places above them: " + (f"placed in {shared.name} only" if shared else "no place given"))
+    why = (
+        f"place: the {what} '{found[0].name}' is the name of {len(found)} units ({where}) and the document "
+        f"names none of the places above them: " + (f"placed in {shared.name} only" if shared else "no place given")
+    )
     return shared, [why]
 
 
-def find_year(date: str | None, doc_number: str | None, title: str | None,
-              sections: list[tuple[str, str]]) -> int | None:
+def find_year(
+    date: str | None, doc_number: str | None, title: str | None, sections: list[tuple[str, str]]
+) -> int | None:
     if date:
         return int(date[:4])
     if doc_number:
@@ -429,8 +508,14 @@ def find_issuer(head: list[str], foot: list[str], text: str) -> str | None:
     return red[0] if red else "、".join(signed) if signed else speaker[0] if speaker else None
 
 
-def describe(lines: list[str], first_heading: str | None, text: str, issuer: str | None = None,
-             title: str | None = None, furniture: list[str] | None = None) -> dict:
+def describe(
+    lines: list[str],
+    first_heading: str | None,
+    text: str,
+    issuer: str | None = None,
+    title: str | None = None,
+    furniture: list[str] | None = None,
+) -> dict:
     """Metadata detected from a report's repaired lines (blocks); `year` is left to find_year,
     which needs the outline. `title` is one the layout gives (a Markdown '#' at the top); the
     `furniture` lines the page or the collector put around the text fill what the text leaves open."""
@@ -438,7 +523,11 @@ def describe(lines: list[str], first_heading: str | None, text: str, issuer: str
     facts = furniture_facts(furniture or [])
     title = without_number(title if title and title_line(title) else find_title(head))
     kind = kind_of(title)
-    if kind is None and re.search(r"各位代表", text) and re.search(r"工作回顾|报告工作|请予审议|主要工作|工作安排", text):
+    if (
+        kind is None
+        and re.search(r"各位代表", text)
+        and re.search(r"工作回顾|报告工作|请予审议|主要工作|工作安排", text)
+    ):
         kind = "政府工作报告"
     doc_number = find_doc_number(head[:8]) or facts.get("doc_number")
     date = find_doc_date(head, foot, facts.get("date")) or date_in_text(lines, text, doc_number)
@@ -446,5 +535,12 @@ def describe(lines: list[str], first_heading: str | None, text: str, issuer: str
     # notice): the document's own header and sign-off come first.
     found = find_issuer(head, foot, text) or facts.get("issuer")
     place, warnings = find_place(head, foot, title, text, issuer or found)
-    return {"title": title, "doc_type": kind, "date": date, "doc_number": doc_number,
-            "issuer": found, "place": place, "place_warnings": warnings}
+    return {
+        "title": title,
+        "doc_type": kind,
+        "date": date,
+        "doc_number": doc_number,
+        "issuer": found,
+        "place": place,
+        "place_warnings": warnings,
+    }

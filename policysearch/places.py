@@ -5,6 +5,7 @@
 A unit's path runs province › city › district › town; a 直辖市 is its own city (上海市 › 上海市 ›
 松江区 › 车墩镇), a county-level city governed by its province (仙桃市) has no city.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,14 +16,16 @@ from importlib import resources
 
 LEVELS = ("province", "city", "district", "town")
 LEVEL_OF_CODE = {2: "province", 4: "city", 6: "district", 9: "town"}
-MUNICIPALITIES = ("11", "12", "31", "50")          # 北京 天津 上海 重庆: 直辖市
+MUNICIPALITIES = ("11", "12", "31", "50")  # 北京 天津 上海 重庆: 直辖市
 # 'Xx市' -> 'Xx', '广西壮族自治区' -> '广西', 'Xx地区'/'Xx盟' -> 'Xx': what people write for a province or city.
 SHORT_PROVINCE = re.compile(r"(?:壮族|回族|维吾尔)?(?:自治区|省|市)$")
 SHORT_CITY = re.compile(r"(?:市|地区|盟)$")
 # '阿坝藏族羌族自治州' -> '阿坝州', '黔西南布依族苗族自治州' -> '黔西南州': an autonomous prefecture
 # as its own papers name it.
-AUTONOMOUS_CITY = re.compile(r"(?:(?:朝鲜|土家|苗|藏|羌|彝|布依|侗|哈尼|壮|傣|白|景颇|傈僳|回|蒙古)族"
-                             r"|蒙古|柯尔克孜|哈萨克)+自治州$")
+AUTONOMOUS_CITY = re.compile(
+    r"(?:(?:朝鲜|土家|苗|藏|羌|彝|布依|侗|哈尼|壮|傣|白|景颇|傈僳|回|蒙古)族"
+    r"|蒙古|柯尔克孜|哈萨克)+自治州$"
+)
 # 'Xx新区' -> 'Xx' (浦东), 'Xx县'/'Xx区'/'Xx市'/'Xx旗' -> 'Xx': only where no other unit shares it.
 SHORT_DISTRICT = re.compile(r"(?:新区|区|县|市|旗)$")
 TOWNSHIP = re.compile(r"(?:镇|乡|街道|苏木)$")
@@ -30,15 +33,16 @@ TOWNSHIP = re.compile(r"(?:镇|乡|街道|苏木)$")
 
 @dataclass(eq=False)
 class Unit:
-    code: str                   # the package's code: 2, 4, 6 or 9 digits by level
+    code: str  # the package's code: 2, 4, 6 or 9 digits by level
     name: str
-    level: str                  # province, city, district, town
+    level: str  # province, city, district, town
     parent: Unit | None = field(default=None, repr=False)
 
     @property
     def path(self) -> list[Unit]:
         """From the province down to this unit."""
-        out, unit = [], self
+        out: list[Unit] = []
+        unit: Unit | None = self
         while unit:
             out.insert(0, unit)
             unit = unit.parent
@@ -68,10 +72,10 @@ class Unit:
 class Gazetteer:
     version: str
     by_code: dict[str, Unit]
-    names: dict[str, list[Unit]]        # full and former names
-    short: dict[str, list[Unit]]        # short forms people write (上海, 浦东), when only one unit has them
+    names: dict[str, list[Unit]]  # full and former names
+    short: dict[str, list[Unit]]  # short forms people write (上海, 浦东), when only one unit has them
     children: dict[str, list[Unit]]
-    lengths: dict[str, list[int]]       # by a name's first two characters: the lengths of the names, longest first
+    lengths: dict[str, list[int]]  # by a name's first two characters: the lengths of the names, longest first
 
 
 def _read(name: str) -> dict:
@@ -91,7 +95,7 @@ def gazetteer() -> Gazetteer:
     by_code: dict[str, Unit] = {}
     children: dict[str, list[Unit]] = {}
     names: dict[str, list[Unit]] = {}
-    for code, name in data["units"].items():         # sorted by code: parents come first
+    for code, name in data["units"].items():  # sorted by code: parents come first
         parent = next((by_code[code[:n]] for n in (6, 4, 2) if n < len(code) and code[:n] in by_code), None)
         unit = Unit(code, name, LEVEL_OF_CODE[len(code)], parent)
         by_code[code] = unit
@@ -146,8 +150,7 @@ def by_code(code: str) -> Unit | None:
     """The unit of a code, in the package's form or as a 12-digit 统计用区划代码 ('310112000000')."""
     code = re.sub(r"\D", "", code or "")
     g = gazetteer()
-    return next((g.by_code[code[:n]] for n in (9, 6, 4, 2)
-                 if code[:n] in g.by_code and not code[n:].strip("0")), None)
+    return next((g.by_code[code[:n]] for n in (9, 6, 4, 2) if code[:n] in g.by_code and not code[n:].strip("0")), None)
 
 
 def resolve(name: str, within: Unit | None = None) -> Unit | None:
@@ -195,13 +198,16 @@ def mentions(text: str, short_at: tuple[int, ...] = (0,)) -> list[tuple[int, int
     i = 0
     while i < len(text):
         first = i in short_at or bool(out) and out[-1][1] == i
-        for n in g.lengths.get(text[i:i + 2], ()):
-            word = text[i:i + n]
+        for n in g.lengths.get(text[i : i + 2], ()):
+            word = text[i : i + n]
             if len(word) < n or n == 2 and not first:
                 continue
-            found = [u for u in g.names.get(word) or [u for u in g.short.get(word, []) if i in short_at
-                                                      and u.level in ("province", "city")]
-                     if u.level != "town" or TOWNSHIP.search(u.name)]
+            found = [
+                u
+                for u in g.names.get(word)
+                or [u for u in g.short.get(word, []) if i in short_at and u.level in ("province", "city")]
+                if u.level != "town" or TOWNSHIP.search(u.name)
+            ]
             if found:
                 out.append((i, i + n, found))
                 i += n
@@ -215,8 +221,7 @@ def chain(text: str) -> list[list[Unit]]:
     """The run of unit names a name of an issuer starts with ('上海市闵行区吴泾镇人民政府',
     '中共杭州市委', '浙江省发展和改革委员会'), each narrowed to the units below the one before it:
     -> the candidates of each name. Empty when the text does not start with a unit."""
-    m = re.match(r"(?:中共|中国共产党)?", text)
-    start = m.end()
+    start = re.match(r"(?:中共|中国共产党)?", text).end()  # type: ignore[union-attr]  # matches the empty string too
     run: list[list[Unit]] = []
     for begin, end, found in mentions(text, short_at=(start,)):
         if begin != start:

@@ -1,5 +1,6 @@
 """read_report: a file on disk -> a described Report of typed paragraphs (read, repair,
 structure, describe)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -78,13 +79,21 @@ def read_report(path, **overrides) -> Report:
     outline = structure(blocks, meta["doc_type"])
     if "year" not in given:
         meta["year"] = find_year(meta["date"], meta["doc_number"], meta["title"], outline.sections)
-    paragraphs = [Paragraph(id=f"{rid}-{i:04d}", text=text, section=path_, section_type=type_,
-                            position=i, doc_id=rid, heading=heading)
-                  for i, (text, path_, type_, heading) in enumerate(outline.paragraphs)]
-    return Report(id=rid, source=os.path.abspath(path),
-                  sections=[Section(h, t) for h, t in outline.sections], paragraphs=paragraphs,
-                  warnings=warnings + meta.pop("place_warnings") + place_warnings, dropped=dropped,
-                  **{k: meta.get(k) for k in METADATA_KEYS})
+    paragraphs = [
+        Paragraph(
+            id=f"{rid}-{i:04d}", text=text, section=path_, section_type=type_, position=i, doc_id=rid, heading=heading
+        )
+        for i, (text, path_, type_, heading) in enumerate(outline.paragraphs)
+    ]
+    return Report(
+        id=rid,
+        source=os.path.abspath(path),
+        sections=[Section(h, t) for h, t in outline.sections],
+        paragraphs=paragraphs,
+        warnings=warnings + meta.pop("place_warnings") + place_warnings,
+        dropped=dropped,
+        **{k: meta.get(k) for k in METADATA_KEYS},
+    )
 
 
 def place_fields(given: dict, detected: places.Unit | None, text: str) -> tuple[dict, list[str]]:
@@ -99,14 +108,20 @@ def place_fields(given: dict, detected: places.Unit | None, text: str) -> tuple[
     for i, level in enumerate(PLACE_KEYS[:-1]):
         if level not in named or unit and unit.fields()[level] == named[level]:
             continue
-        found = [u for u in places.units(named[level]) if (unit is None or u.within(unit))
-                 and (u.level == level or level == "city" and u.fields()["city"] == u.name)]
+        found = [
+            u
+            for u in places.units(named[level])
+            if (unit is None or u.within(unit))
+            and (u.level == level or level == "city" and u.fields()["city"] == u.name)
+        ]
         # the names given below decide among namesakes (朝阳区 with 建外街道 is Beijing's)
-        lower = [places.units(named[k]) for k in PLACE_KEYS[i + 1:-1] if k in named]
+        lower = [places.units(named[k]) for k in PLACE_KEYS[i + 1 : -1] if k in named]
         found = [u for u in found if all(any(v.within(u) for v in below) for below in lower)] or found
         if not found:
-            warnings.append(f"place: the {level} given, {named[level]!r}, is not in the gazetteer"
-                            + (f" below {unit.name}" if unit else ""))
+            warnings.append(
+                f"place: the {level} given, {named[level]!r}, is not in the gazetteer"
+                + (f" below {unit.name}" if unit else "")
+            )
             break
         one, why = settle(found, text, f"{level} given")
         warnings += why
@@ -132,11 +147,27 @@ def inspect_rows(path) -> list[dict]:
         try:
             report = read_report(file)
         except ReadError as e:
-            rows.append({"file": file, **dict.fromkeys(("id",) + METADATA_KEYS), "paragraphs": None,
-                         "warnings": "", "dropped": "", "error": str(e)})
+            rows.append(
+                {
+                    "file": file,
+                    **dict.fromkeys(("id",) + METADATA_KEYS),
+                    "paragraphs": None,
+                    "warnings": "",
+                    "dropped": "",
+                    "error": str(e),
+                }
+            )
             continue
         meta = report.metadata()
         meta.pop("source")
-        rows.append({"file": file, **meta, "paragraphs": len(report.paragraphs),
-                     "warnings": "; ".join(report.warnings), "dropped": "; ".join(report.dropped), "error": ""})
+        rows.append(
+            {
+                "file": file,
+                **meta,
+                "paragraphs": len(report.paragraphs),
+                "warnings": "; ".join(report.warnings),
+                "dropped": "; ".join(report.dropped),
+                "error": "",
+            }
+        )
     return rows

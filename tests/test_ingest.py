@@ -217,8 +217,23 @@ def test_inspect_json_has_exactly_the_documented_keys():
         check=True,
     ).stdout
     doc = json.loads(out)
-    assert list(doc) == ["id", "source", "title", "province", "city", "district", "town", "place_code", "date",
-                         "year", "doc_type", "issuer", "doc_number", "sections", "paragraphs"]
+    assert list(doc) == [
+        "id",
+        "source",
+        "title",
+        "province",
+        "city",
+        "district",
+        "town",
+        "place_code",
+        "date",
+        "year",
+        "doc_type",
+        "issuer",
+        "doc_number",
+        "sections",
+        "paragraphs",
+    ]
     assert (doc["province"], doc["city"], doc["district"]) == ("上海市", "上海市", "宝山区")
     assert len(doc["place_code"]) == 12 and doc["place_code"].startswith("310113")
     assert set(doc["sections"][0]) == {"heading", "type"}

@@ -1,5 +1,6 @@
 """Who issued a document, on real files of three collections (tests/fixtures/realdocs, sources.json):
 the congress that adopted a regulation, a firm's own text, a former city, a news item's opening."""
+
 from pathlib import Path
 
 from policysearch import read_report
@@ -70,7 +71,9 @@ def test_a_joint_sign_off_ending_in_a_bank_s_department():
     # the foot of China-Real-Estate-Policy-Database/2022-05-10_POL_43D55302A0F5FA512293.txt (a text too
     # short to hold '的', which the other tests' mixed corpus asks of every file)
     foot = ["沈阳市房产局中国人民银行沈阳分行营业管理部", "2022年5月10日", "(此文件公开发布)"]
-    text = ("各区县(市)房产部门:\n为支持刚需和改善性住房需求,结合沈阳房地产市场实际,"
-            "现将居民家庭购买第二套住房贷款最低首付比例由50%调整为40%。\n" + "\n".join(foot))
+    text = (
+        "各区县(市)房产部门:\n为支持刚需和改善性住房需求,结合沈阳房地产市场实际,"
+        "现将居民家庭购买第二套住房贷款最低首付比例由50%调整为40%。\n" + "\n".join(foot)
+    )
     unit, _ = find_place([], foot, None, text)
     assert unit.fields()["city"] == "沈阳市" and find_issuer([], foot, text) == foot[0]

@@ -150,7 +150,7 @@ def test_segment_terms_are_the_frequencies_of_each_segment_and_kept_by_segment_i
     """Per segment (by segment().segment_id()), each word's frequency over its documents."""
     ix = Index(tmp_path / "ix")
     ix.build(CORPUS)
-    ix.add(os.path.join(CORPUS, sorted(os.listdir(CORPUS))[0]), title="另一份")    # the same text: skipped
+    ix.add(os.path.join(CORPUS, sorted(os.listdir(CORPUS))[0]), title="另一份")  # the same text: skipped
     reader = ix.snapshot().reader
     known: dict = {}
     counts = segments.segment_terms(reader, "words", known)
