@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from ..model import METADATA_KEYS, AddOutcome, ReportEntry, RunSummary
-from ..readers import walk
 from .build import Prepared, files_written, prepared, write_report
 from .layout import Folder
 from .phrases import PhraseIndex, sqlite_errors
@@ -69,6 +68,8 @@ def add_files(
     """Add files and folders; every report is committed on its own, so a crash loses at most
     the one being written. Failures are collected, not raised."""
     overrides = {k: v for k, v in (overrides or {}).items() if k in METADATA_KEYS and v not in (None, "")}
+    from ..readers import walk  # the reading stages load only when something is read
+
     summary = RunSummary()
     items = [(path, overrides, "add") for path in walk(paths)]
     with folder.writing(on_wait=on_wait):
@@ -123,6 +124,8 @@ def build(
     folder: Folder, snapshots: Snapshots, corpus: str, progress: Progress = None, on_wait: OnWait = None
 ) -> RunSummary:
     """(Re)build from a folder plus the files added since the last build."""
+    from ..readers import walk
+
     summary = RunSummary()
     with folder.writing(on_wait=on_wait):
         added = [r for r in snapshots.current().reports() if r.origin == "add"] if folder.has_generation() else []
