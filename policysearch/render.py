@@ -329,7 +329,8 @@ def stats_text(s: Stats) -> str:
     years = f"{s.years[0]}–{s.years[-1]}" if s.years else "—"
     return (
         f"index      {s.path}\nreports    {s.reports}\nparagraphs {s.paragraphs}\n"
-        f"places     {s.provinces} provinces, {s.cities} cities, {s.districts} districts, {s.towns} towns\n"
+        f"places     {count(s.provinces, 'province')}, {count(s.cities, 'city', 'cities')}, "
+        f"{count(s.districts, 'district')}, {count(s.towns, 'town')}\n"
         f"years      {years}\nsize       {s.size_bytes / 1e6:.1f} MB\n"
         f"built by   policysearch {s.built_by} (schema {s.schema}, analyzer {s.analyzer})"
     )
@@ -479,3 +480,8 @@ def keywords_text(result: dict, paint: Painter) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """'1 province', '4 towns'."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
