@@ -106,7 +106,7 @@ def test_serving_goes_on_while_the_index_is_rebuilt(live, tmp_path):
 @pytest.mark.slow
 def test_serving_goes_on_when_a_writer_is_killed_mid_add(live, tmp_path):
     rng = random.Random(1717)
-    paths = make_reports(tmp_path / "new", "K", 30)
+    paths = make_reports(tmp_path / "new", "K", 90)  # enough that no writer runs out before it is killed
     counts = paragraph_counts(paths)
     order = list(counts)
     prober = Prober(live)
@@ -123,7 +123,7 @@ def test_serving_goes_on_when_a_writer_is_killed_mid_add(live, tmp_path):
             while len(added(live, counts, order)) == shown and writer.poll() is None:  # at work
                 assert time.monotonic() < deadline
                 time.sleep(0.02)
-            time.sleep(rng.uniform(0, 0.3))
+            time.sleep(rng.uniform(0, 0.1))  # at work: within a report or between two
             hits.append(writer.poll() is None)
             writer.send_signal(signal.SIGKILL)
             writer.wait(30)
