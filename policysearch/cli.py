@@ -65,6 +65,16 @@ def quiet_option(f):
     return click.option("--quiet", "-q", is_flag=True, help="no progress bar")(f)
 
 
+def color_option(f):
+    return click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)(f)
+
+
+def corpus_option(f):
+    return click.option("--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True, help=CORPUS_HELP)(
+        f
+    )
+
+
 def painter(color: str) -> render.Painter:
     if color == "always":
         return render.Painter(True)
@@ -160,9 +170,9 @@ def filter_options(f):
 @click.option("--facets", is_flag=True, help="counts per place (every level), year, section type, doc type")
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="print CSV, one row per hit")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@color_option
 @index_option
-@click.option("--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True, help=CORPUS_HELP)
+@corpus_option
 @quiet_option
 @guarded
 def query(query, filters, limit, offset, sort, facets, as_json, as_csv, color, index_path, corpus, quiet):
@@ -186,7 +196,7 @@ def query(query, filters, limit, offset, sort, facets, as_json, as_csv, color, i
 @click.argument("paragraph_id")
 @click.option("--context", "-C", default=0, type=click.IntRange(min=0), help="paragraphs to show around it")
 @json_option
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@color_option
 @index_option
 @guarded
 def show(paragraph_id, context, as_json, color, index_path):
@@ -205,7 +215,7 @@ def show(paragraph_id, context, as_json, color, index_path):
 @click.argument("path", type=click.Path(exists=True))
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="one row per file (a folder: every file in it), for a spreadsheet")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@color_option
 @guarded
 def inspect(path, as_json, as_csv, color):
     """Show how a file is read: metadata, outline of parts with their types, warnings, what was
@@ -337,7 +347,7 @@ def build(corpus, index_path, quiet):
 
 @main.command()
 @index_option
-@click.option("--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True, help=CORPUS_HELP)
+@corpus_option
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -358,20 +368,8 @@ def serve(index_path, corpus, host, port, open_browser, quiet):
 # -- trend, kwic, keywords ------------------------------------------------------------------------
 def reading_options(f):
     """What every reading command takes: the output format, colour, the index (built on first use)."""
-    for option in reversed(
-        [
-            click.option("--json", "as_json", is_flag=True, help="print JSON"),
-            click.option("--csv", "as_csv", is_flag=True, help="print CSV"),
-            click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
-            click.option(
-                "--index", "index_path", envvar="POLICYSEARCH_INDEX", default="index", show_envvar=True, help=INDEX_HELP
-            ),
-            click.option(
-                "--corpus", envvar="POLICYSEARCH_CORPUS", default="corpus", show_envvar=True, help=CORPUS_HELP
-            ),
-            click.option("--quiet", "-q", is_flag=True, help="no progress bar"),
-        ]
-    ):
+    csv_option = click.option("--csv", "as_csv", is_flag=True, help="print CSV")
+    for option in reversed([json_option, csv_option, color_option, index_option, corpus_option, quiet_option]):
         f = option(f)
     return f
 

@@ -97,7 +97,7 @@ def add_one(
         if old:
             w.delete_by_term("doc_id", old.id)
         rows += write_report(w, prep, first)
-    info = ReportEntry(**{k: v for k, v in report.metadata().items()})
+    info = ReportEntry(**report.metadata())
     known[report.id] = info
     by_source[report.source] = info
     if old:
