@@ -189,14 +189,14 @@ class Index:
         """Remove reports, named by id or by source file, with all their paragraphs, under one lock
         and one commit; the result says which were removed and which named ones were not there
         (it is false when none was removed)."""
-        by_source = {r.source: r.id for r in self.reports()} if sources else {}
+        snap = self.snapshot()
         named, absent = list(ids), []
         for source in sources:
-            rid = by_source.get(os.path.abspath(source))
-            if rid is None:
+            found = snap.report_from(os.path.abspath(source))
+            if found is None:
                 absent.append(source)
             else:
-                named.append(rid)
+                named.append(found.id)
         removed = write.remove(self.folder, self.snapshots, named)
         return Removal(removed, [rid for rid in named if rid not in removed] + absent)
 

@@ -329,3 +329,29 @@ def test_a_build_writes_the_segment_whoosh_would(tmp_path, monkeypatch):
     assert a == b
     reader = whoosh_index.open_dir(ours).reader()
     assert max(reader.doc_frequency(f, t) for f, t in reader.all_terms()) > 10 * 3  # terms of many blocks
+
+
+def test_facets_kept_across_writes_equal_facets_counted_afresh(built, tmp_path, corpus_copy):
+    """A writer counts the new state's facets from the old state's plus what it wrote: after
+    adds, a replacement and a removal they equal facets read from every posting list again."""
+    from policysearch.store.snapshot import FACETS_FILE, facets_of
+
+    def afresh():
+        snap = built.snapshot()
+        os.remove(os.path.join(snap.folder, FACETS_FILE))
+        return facets_of(snap)
+
+    first = new_report(tmp_path, "a.txt")
+    built.add(first)
+    other = tmp_path / "b.txt"
+    other.write_text(
+        (corpus_copy / sorted(os.listdir(corpus_copy))[0]).read_text(encoding="utf-8") + "\n\n另加的一段。\n",
+        encoding="utf-8",
+    )
+    built.add(other, town="车墩镇", year="2031")
+    first.write_text(first.read_text(encoding="utf-8") + "\n\n改过的一段文字。\n", encoding="utf-8")
+    built.add(first)  # replaces the first version
+    assert built.remove(sources=[str(other)])
+    kept = built.snapshot().facets()
+    assert kept["town"]["大场镇"] and not kept["year"].get(2031)  # the new report's; the removed one's
+    assert kept == afresh()

@@ -13,7 +13,7 @@ from whoosh.system import pack_uint
 
 from ..model import Report
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 PLACE_LEVELS = ("province", "city", "district", "town")
 # Metadata that has a facet: counted per value over the hits and usable as a filter.
 FACETS = (*PLACE_LEVELS, "year", "section_type", "doc_type")
@@ -52,6 +52,7 @@ def schema() -> fields.Schema:
         section=fields.STORED(),
         heading=fields.STORED(),
         report=fields.STORED(),  # report documents: metadata, source, overrides
+        source=fields.ID(),  # report documents: the file, so that `add` finds an older version by it
     )
 
 
@@ -123,4 +124,4 @@ def report_document(report: Report, origin: str, overrides: dict) -> dict:
         "origin": origin,
         "overrides": overrides,
     }
-    return dict(EMPTY_COLUMNS, kind="r", id="report:" + report.id, doc_id=report.id, report=info)
+    return dict(EMPTY_COLUMNS, kind="r", id="report:" + report.id, doc_id=report.id, source=report.source, report=info)

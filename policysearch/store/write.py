@@ -17,7 +17,7 @@ from .build import Prepared, files_written, prepared, write_report
 from .layout import Folder
 from .phrases import PhraseIndex, sqlite_errors
 from .segments import abandon, list_segments, open_writer
-from .snapshot import Snapshots, facets_of
+from .snapshot import Snapshot, Snapshots, facets_of
 
 Progress = Callable[[Iterable], Iterable] | None
 OnWait = Callable[[str], None] | None
@@ -52,9 +52,16 @@ def whoosh_writer(folder: Folder) -> Iterator[tuple]:
         phrases.close()
 
 
-def save_facets(snapshots: Snapshots) -> None:
-    """Count the new state's facets once, for every reader to load."""
-    facets_of(snapshots.current())
+def starting_state(snap: Snapshot) -> tuple[dict, int]:
+    """The facets and the end of the state a writer starts from, read before it writes (a
+    snapshot's searcher is closed when the next one opens)."""
+    return snap.facets(), snap.end
+
+
+def save_facets(snapshots: Snapshots, before: tuple[dict, int]) -> None:
+    """Count the new state's facets once, for every reader to load: from those of the state the
+    writer started from and what was written since."""
+    facets_of(snapshots.current(), before)
 
 
 def add_files(
@@ -73,35 +80,58 @@ def add_files(
     summary = RunSummary()
     items = [(path, overrides, "add") for path in walk(paths)]
     with folder.writing(on_wait=on_wait):
-        known = {r.id: r for r in snapshots.current().reports()}
-        by_source = {r.source: r for r in known.values()}
+        before = snapshots.current()
+        start = starting_state(before)
+        known = Known(before)
         stream = prepared(items)
         for prep in progress(stream) if progress else stream:
-            summary.outcomes.append(add_one(folder, prep, known, by_source))
+            summary.outcomes.append(add_one(folder, prep, known))
         if any(o.status in ("added", "replaced") for o in summary.outcomes):
             folder.save_lexicon()
-            save_facets(snapshots)
+            save_facets(snapshots, start)
     return summary
 
 
-def add_one(
-    folder: Folder, prep: Prepared, known: dict[str, ReportEntry], by_source: dict[str, ReportEntry]
-) -> AddOutcome:
+class Known:
+    """The reports there are, by id and by source, during a run of `add`: those of the state the
+    run started from, looked up in its index as they are asked for (listing every report would
+    take longer the larger the index), and those the run itself added or replaced."""
+
+    def __init__(self, before: Snapshot):
+        self.before = before
+        self.ids: dict[str, ReportEntry | None] = {}
+        self.sources: dict[str, ReportEntry | None] = {}
+
+    def by_id(self, report_id: str) -> ReportEntry | None:
+        if report_id not in self.ids:
+            self.ids[report_id] = self.before.report(report_id)
+        return self.ids[report_id]
+
+    def by_source(self, source: str) -> ReportEntry | None:
+        if source not in self.sources:
+            self.sources[source] = self.before.report_from(source)
+        return self.sources[source]
+
+    def added(self, info: ReportEntry, old: ReportEntry | None) -> None:
+        if old is not None:
+            self.ids[old.id] = None
+        self.ids[info.id] = self.sources[info.source] = info
+
+
+def add_one(folder: Folder, prep: Prepared, known: Known) -> AddOutcome:
     report = prep.report
     if report is None:
         return AddOutcome(prep.path, "failed", message=prep.error)
-    if report.id in known:
-        return AddOutcome(prep.path, "skipped", report, f"already indexed as {report.id} ({known[report.id].source})")
-    old = by_source.get(report.source)
+    there = known.by_id(report.id)
+    if there is not None:
+        return AddOutcome(prep.path, "skipped", report, f"already indexed as {report.id} ({there.source})")
+    old = known.by_source(report.source)
     with whoosh_writer(folder) as (w, first, rows):
         if old:
             w.delete_by_term("doc_id", old.id)
         rows += write_report(w, prep, first)
-    info = ReportEntry(**report.metadata())
-    known[report.id] = info
-    by_source[report.source] = info
+    known.added(ReportEntry(**report.metadata()), old)
     if old:
-        known.pop(old.id, None)
         return AddOutcome(prep.path, "replaced", report, f"replaced {old.id}")
     return AddOutcome(prep.path, "added", report)
 
@@ -113,10 +143,11 @@ def remove(folder: Folder, snapshots: Snapshots, report_ids: list[str]) -> list[
         snap = snapshots.current()
         there = [rid for rid in dict.fromkeys(report_ids) if snap.report(rid) is not None]
         if there:
+            start = starting_state(snap)
             with whoosh_writer(folder) as (w, _, _):
                 for rid in there:
                     w.delete_by_term("doc_id", rid)
-            save_facets(snapshots)
+            save_facets(snapshots, start)
     return there
 
 
@@ -182,5 +213,5 @@ def build(
         folder.switch(generation)
         if known:
             folder.save_lexicon()
-        save_facets(snapshots)
+        facets_of(snapshots.current())
     return summary
