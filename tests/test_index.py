@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 from dataclasses import replace
 
 import pytest
@@ -355,3 +356,51 @@ def test_facets_kept_across_writes_equal_facets_counted_afresh(built, tmp_path, 
     kept = built.snapshot().facets()
     assert kept["town"]["大场镇"] and not kept["year"].get(2031)  # the new report's; the removed one's
     assert kept == afresh()
+
+
+def test_add_of_many_files_writes_a_segment_per_run_and_equals_a_build(built, tmp_path, corpus_copy, monkeypatch):
+    """Many files are added as a build writes them: runs of files read, cut and written by worker
+    processes, a commit per run (not a segment per report). Same content already there, twins,
+    an unreadable file and a newer version of an added source come out as they do one by one,
+    and the index answers as a build of the same files does."""
+    from policysearch.store import build as build_module
+
+    monkeypatch.setattr(build_module, "CPUS", 2)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    names = sorted(os.listdir(corpus_copy))
+    for k in range(5):
+        text = (corpus_copy / names[k]).read_text(encoding="utf-8")
+        (folder / f"{k:02d}.txt").write_text(text + f"\n\n第{k}份副本的标记句子。\n", encoding="utf-8")
+    for k in range(5, 5 + 2 * build_module.PARALLEL_FROM):  # short ones: several to a run
+        (folder / f"{k:02d}.txt").write_text(
+            f"某镇2024年工作要点\n\n一、重点任务\n\n推进第{k}片区城中村改造。\n", encoding="utf-8"
+        )
+    (folder / "same-as-indexed.txt").write_bytes((corpus_copy / names[0]).read_bytes())
+    for name in ("twin-1.txt", "twin-2.txt"):
+        (folder / name).write_text("某镇2024年工作要点\n\n一、重点任务\n\n推进城中村改造。\n", encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    changed = folder / "00.txt"
+    built.add(changed)  # the first version, alone
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n改过一次的内容丙丁。\n", encoding="utf-8")
+    segments = len(built.snapshot().reader.leaf_readers())
+
+    outcomes = {os.path.basename(o.path): o.status for o in built.add_files([folder]).outcomes}
+
+    assert outcomes.pop("00.txt") == "replaced" and outcomes.pop("broken.pdf") == "failed"
+    assert outcomes.pop("same-as-indexed.txt") == "skipped"
+    assert sorted([outcomes.pop("twin-1.txt"), outcomes.pop("twin-2.txt")]) == ["added", "skipped"]
+    assert set(outcomes.values()) == {"added"}
+    new_segments = len(built.snapshot().reader.leaf_readers()) - segments
+    assert 2 <= new_segments < len(outcomes)  # several runs, fewer segments than reports
+    assert not [d for d in os.listdir(built.path) if d.startswith("adding-")]  # the workers' scratch index is gone
+
+    both = tmp_path / "both"
+    shutil.copytree(corpus_copy, both)
+    shutil.copytree(folder, both / "many")
+    whole = Index(tmp_path / "whole")
+    whole.build(both)
+    assert {r.id for r in built.reports()} == {r.id for r in whole.reports()}
+    for q in ('"改过一次"', '"副本的标记"', "城中村改造", '"村" town:车墩镇', "发展"):
+        a, b = built.search(q, limit=None), whole.search(q, limit=None)
+        assert (a.total, a.facets, [h.id for h in a.hits]) == (b.total, b.facets, [h.id for h in b.hits]), q

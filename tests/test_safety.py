@@ -340,6 +340,45 @@ def test_add_killed_at_20_random_moments(sample_index, sample_expected, zygote, 
 
 
 @pytest.mark.slow
+def test_add_of_many_files_killed_at_random_moments(sample_index, sample_expected, zygote, tmp_path):
+    """An add of many files commits a run of them at a time, written by workers in a scratch
+    index: killed at any moment it leaves whole reports only (whole commits), never the workers'
+    half-written segments; the next add cleans up and puts the rest in."""
+    from policysearch.store import build as build_module
+
+    rng = random.Random(20261201)
+    count = build_module.PARALLEL_FROM + 4
+
+    def job(n):
+        index = str(tmp_path / f"ix{n}")
+        shutil.copytree(sample_index.path, index)
+        paths = make_variants(tmp_path / f"v{n}", f"M{n}", count, bases=[SMALL])
+        return index, paths, expect_variants(paths)
+
+    first = job("full")
+    start = time.monotonic()
+    zygote.start("add", first[0], first[1]).finish()
+    duration = time.monotonic() - start
+    assert check_index(first[0], sample_expected | first[2]) == set(sample_expected) | set(first[2])
+
+    killed, kept = 0, []
+    for n, (how, delay) in enumerate(kill_moments(rng, duration)):
+        if killed == 8 or n == 16:
+            break
+        index, paths, variants = job(n)
+        hit = kill_at(zygote.start("add", index, paths), how, delay, current_generation(index))
+        ids = check_index(index, sample_expected | variants)
+        assert ids >= set(sample_expected), "a kill took away reports that were already in"
+        killed += hit
+        kept.append(len(ids) - len(sample_expected))
+    assert killed == 8, f"only {killed} kills hit a running add"
+    assert any(0 < k < count for k in kept), kept  # some commits were in, not all
+    Index(index).add_files(paths)
+    assert check_index(index, sample_expected | variants) == set(sample_expected) | set(variants)
+    assert not [d for d in os.listdir(index) if d.startswith("adding-")], "a killed add's scratch index was left"
+
+
+@pytest.mark.slow
 def test_build_killed_at_20_random_moments(sample_index, sample_expected, zygote, tmp_path):
     """Each run rebuilds a copy of the sample index from a two-report folder and is killed at a
     seeded moment; the index is then exactly the old one or exactly the new one."""

@@ -165,3 +165,29 @@ def test_segment_terms_are_the_frequencies_of_each_segment_and_kept_by_segment_i
             assert words.get(word, 0) == total, word
     known_before = dict(known)
     assert segments.segment_terms(reader, "words", known) == counts and known == known_before
+
+
+def test_a_segment_written_in_a_scratch_index_is_moved_in_and_listed_last(tmp_path):
+    """commit(writer, segment, scratch): a worker's segment (SegmentBuilder in the scratch index)
+    goes into the index's folder under its own name and is listed after the index's segments,
+    with the documents the scratch index gave it; nothing of it is left in the scratch index."""
+    from policysearch.store.schema import schema
+
+    gen = str(tmp_path / "gen")
+    os.makedirs(gen)
+    segments.whoosh_index.create_in(gen, schema())
+    first = segments.open_writer(gen)
+    first.add_document(kind="p", id="a", doc_id="r1")
+    assert segments.commit(first) == 1
+    scratch = segments.scratch_index(str(tmp_path))
+    builder = segments.SegmentBuilder(scratch)
+    for n in range(3):
+        builder.add_document(kind="p", id=f"b{n}", doc_id="r2")
+    segment = builder.finish()
+    writer = segments.open_writer(gen)
+    assert segments.commit(writer, segment, scratch) == 3
+    searcher = segments.whoosh_index.open_dir(gen).searcher()
+    assert [leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers()][-1] == segment.segment_id()
+    assert [searcher.stored_fields(d)["id"] for d in range(4)] == ["a", "b0", "b1", "b2"]
+    assert not [f for f in os.listdir(scratch) if f.startswith(segment.segment_id())]
+    searcher.close()

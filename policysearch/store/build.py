@@ -18,7 +18,7 @@ from .segments import SegmentBuilder, abandon
 
 CPUS = os.cpu_count() or 1
 SEGMENT_BYTES = 2_500_000  # of files, per segment of a build: about 5,000 paragraphs, whose postings a worker holds
-PARALLEL_FROM = 8  # files; fewer are read in the writer's own process (a worker loads jieba: 0.7 s)
+PARALLEL_FROM = 8  # files; fewer are read and written in the writer's own process (a worker loads jieba: 0.7 s)
 
 
 @dataclass
@@ -54,12 +54,6 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
         [index_words(p.text) for p in report.paragraphs],
         [(gram_tokens(p.text), headings[" ".join(p.section)]) for p in report.paragraphs],
     )
-
-
-def prepared(items: list) -> Iterator[Prepared]:
-    """Prepared files in the order given. Many files are read and cut (jieba) by worker processes
-    while the writer indexes (Whoosh) in this one."""
-    return in_workers(prepare, items, CPUS - 1 if len(items) >= PARALLEL_FROM else 0)
 
 
 def in_workers(function: Callable, jobs: list, processes: int) -> Iterator:

@@ -4,7 +4,8 @@ Whoosh is pinned to WHOOSH_VERSION (pyproject says `==`), checked when this modu
 each entry point below has a test in tests/test_seams.py that fails if Whoosh changes it:
 - writing: SegmentWriter._finalize_segment / _close_segment / _commit_toc / _finish (a build's
   workers write segments that the build lists in one table of contents, as Whoosh's own
-  multiprocess writer does), the field writer's posting block (_postwriter: _ids, _weights,
+  multiprocess writer does; `add`'s workers write theirs in a scratch index, and each is moved
+  in and listed by a commit of its own), the writer's storage folder, the field writer's posting block (_postwriter: _ids, _weights,
   _values, _maxweight, _blocklimit, _write_block), the writer's lock (writelock);
 - reading: the block matcher (_data, _read_data, _read_weights, _weights, _maxid, _lastblock,
   _next_block; FilterMatcher._ids for deletions), the words length column
@@ -36,6 +37,7 @@ if whoosh.__version__ != WHOOSH_VERSION:
         f"policysearch needs Whoosh {'.'.join(map(str, WHOOSH_VERSION))} (it uses its segment "
         f"writer and matchers), not {whoosh.versionstring()}: pip install whoosh==2.7.4"
     )
+SCRATCH_PREFIX = "adding-"  # folders of add's workers inside an index folder (see scratch_index)
 POSTING_BLOCK = 1024  # postings per block (Whoosh: 128); ranking reads whole blocks, each with a fixed cost
 
 
@@ -166,6 +168,43 @@ def open_writer(folder: str, **options):
     """A Whoosh writer that commits a segment as plain files: a segment packed in one file is
     copied into memory by every reader that opens it (the whole index, per process)."""
     return whoosh_index.open_dir(folder).writer(codec=Codec(), compound=False, **options)
+
+
+def scratch_index(folder: str) -> str:
+    """An empty Whoosh index in a new folder inside `folder`, for `add`'s workers to write
+    segments in: a segment written beside the index it will join would be deleted by the first
+    commit made before it is listed (Whoosh cleans up files of segments it does not list)."""
+    import shutil
+    import tempfile
+
+    from .schema import schema
+
+    for stale in os.listdir(folder):  # a killed add's (the caller holds the lock: no other is running)
+        if stale.startswith(SCRATCH_PREFIX):
+            shutil.rmtree(os.path.join(folder, stale), ignore_errors=True)
+    scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=folder)
+    whoosh_index.create_in(scratch, schema())
+    return scratch
+
+
+def commit(writer, segment=None, scratch: str | None = None) -> int:
+    """Commit a writer without merging segments; -> the documents it added. With `segment`
+    (written by a worker in the `scratch` index), that segment is moved into the writer's index
+    and listed after the others instead: its files are renamed first, so a crash before the
+    table of contents is written leaves files that no table lists (the next commit deletes them)."""
+    if segment is None:
+        added = writer.docnum
+        writer.commit(merge=False)
+        return added
+    assert scratch is not None
+    prefix = segment.segment_id() + "."  # the index's name and the segment's: MAIN_2b7x…
+    for name in os.listdir(scratch):
+        if name.startswith(prefix):
+            os.replace(os.path.join(scratch, name), os.path.join(writer.storage.folder, name))
+    writer._close_segment()
+    writer._commit_toc([*writer.segments, segment])
+    writer._finish()
+    return segment.doc_count_all()
 
 
 def list_segments(folder: str, segments: list) -> None:

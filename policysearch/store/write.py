@@ -9,14 +9,15 @@ generation and switches to it; the current one stays searchable until then.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from ..model import METADATA_KEYS, AddOutcome, ReportEntry, RunSummary
-from .build import Prepared, files_written, prepared, write_report
+from .build import PARALLEL_FROM, Prepared, Written, files_written, prepare, write_report
 from .layout import Folder
 from .phrases import PhraseIndex, sqlite_errors
-from .segments import abandon, list_segments, open_writer
+from .segments import abandon, commit, list_segments, open_writer, scratch_index
 from .snapshot import Snapshot, Snapshots, facets_of
 
 Progress = Callable[[Iterable], Iterable] | None
@@ -24,11 +25,12 @@ OnWait = Callable[[str], None] | None
 
 
 @contextmanager
-def whoosh_writer(folder: Folder) -> Iterator[tuple]:
+def whoosh_writer(folder: Folder, segment=None, scratch: str | None = None) -> Iterator[tuple]:
     """A Whoosh writer on the current generation, the number its first document gets, and a
     list for the phrase rows of the documents added. What a crash left above the covered mark
     is deleted first. The Whoosh commit never merges segments, so document numbers stay put;
-    then the phrase rows go in and the mark moves past the new documents."""
+    then the phrase rows go in and the mark moves past the new documents. With `segment` (a
+    worker's, in `scratch`), that segment is what the commit adds."""
     gen = folder.generation()
     phrases = PhraseIndex(gen)
     w = open_writer(gen)
@@ -40,8 +42,7 @@ def whoosh_writer(folder: Folder) -> Iterator[tuple]:
             if not w.is_deleted(docnum):
                 w.delete_document(docnum)
         yield w, first, rows
-        added = w.docnum  # documents in the new segment
-        w.commit(merge=False)
+        added = commit(w, segment, scratch)
     except BaseException:
         abandon(w)
         phrases.close()
@@ -72,8 +73,10 @@ def add_files(
     progress: Progress = None,
     on_wait: OnWait = None,
 ) -> RunSummary:
-    """Add files and folders; every report is committed on its own, so a crash loses at most
-    the one being written. Failures are collected, not raised."""
+    """Add files and folders. A few are read here and committed a report at a time; many are
+    read, cut and written as segments by worker processes, as a build does, and each segment is
+    committed on its own: a crash loses at most the reports of the commit being made, never
+    part of one. Failures are collected, not raised."""
     overrides = {k: v for k, v in (overrides or {}).items() if k in METADATA_KEYS and v not in (None, "")}
     from ..readers import walk  # the reading stages load only when something is read
 
@@ -83,13 +86,79 @@ def add_files(
         before = snapshots.current()
         start = starting_state(before)
         known = Known(before)
-        stream = prepared(items)
-        for prep in progress(stream) if progress else stream:
-            summary.outcomes.append(add_one(folder, prep, known))
+        if len(items) >= PARALLEL_FROM:
+            summary.outcomes += add_in_runs(folder, items, known, progress)
+        else:
+            stream = map(prepare, items)
+            for prep in progress(stream) if progress else stream:
+                summary.outcomes.append(add_one(folder, prep, known))
         if any(o.status in ("added", "replaced") for o in summary.outcomes):
             folder.save_lexicon()
             save_facets(snapshots, start)
     return summary
+
+
+def add_in_runs(folder: Folder, items: list, known: Known, progress: Progress) -> list[AddOutcome]:
+    """Many files: runs of them written as segments by workers in a scratch index inside the
+    index folder (removed at the end), each run committed when its last file has come back."""
+    scratch = scratch_index(folder.path)
+    outcomes: list[AddOutcome] = []
+    try:
+        run: tuple[Written, list[Prepared]] | None = None
+        stream = files_written(scratch, items)
+        for written, prep in progress(stream) if progress else stream:
+            if run is not None and run[0] is not written:
+                outcomes += add_run(folder, scratch, *run, known)
+                run = None
+            run = run or (written, [])
+            run[1].append(prep)
+        if run is not None:
+            outcomes += add_run(folder, scratch, *run, known)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return outcomes
+
+
+def add_run(folder: Folder, scratch: str, written: Written, files: list[Prepared], known: Known) -> list[AddOutcome]:
+    """A worker's segment in one commit: its reports that are there already (the same content)
+    deleted from it, and the older versions of those it replaces deleted from the index."""
+    outcomes, fresh, replaced = [], [], []
+    for prep in files:
+        report = prep.report
+        outcome = judge(prep, known)
+        outcomes.append(outcome)
+        if report is None:
+            continue
+        if outcome.status == "skipped":
+            for d in range(prep.first, prep.first + len(prep.rows) + 1):
+                written.segment.delete_document(d)
+            continue
+        old = known.by_source(report.source)
+        if old is not None:
+            replaced.append(old.id)
+        known.added(ReportEntry(**report.metadata()), old)
+        fresh.append(prep)
+    if fresh:
+        with whoosh_writer(folder, written.segment, scratch) as (w, first, rows):
+            for old_id in replaced:
+                w.delete_by_term("doc_id", old_id)
+            rows += [(first + n, body, heading) for prep in fresh for n, body, heading in prep.rows]
+    return outcomes
+
+
+def judge(prep: Prepared, known: Known) -> AddOutcome:
+    """What becomes of a file read for `add`: failed, skipped (its content is there), replaced
+    (an older version of its source is there) or added."""
+    report = prep.report
+    if report is None:
+        return AddOutcome(prep.path, "failed", message=prep.error)
+    there = known.by_id(report.id)
+    if there is not None:
+        return AddOutcome(prep.path, "skipped", report, f"already indexed as {report.id} ({there.source})")
+    old = known.by_source(report.source)
+    if old is not None:
+        return AddOutcome(prep.path, "replaced", report, f"replaced {old.id}")
+    return AddOutcome(prep.path, "added", report)
 
 
 class Known:
@@ -119,21 +188,18 @@ class Known:
 
 
 def add_one(folder: Folder, prep: Prepared, known: Known) -> AddOutcome:
+    """A file read here, in a commit of its own."""
+    outcome = judge(prep, known)
     report = prep.report
-    if report is None:
-        return AddOutcome(prep.path, "failed", message=prep.error)
-    there = known.by_id(report.id)
-    if there is not None:
-        return AddOutcome(prep.path, "skipped", report, f"already indexed as {report.id} ({there.source})")
+    if report is None or outcome.status == "skipped":
+        return outcome
     old = known.by_source(report.source)
     with whoosh_writer(folder) as (w, first, rows):
         if old:
             w.delete_by_term("doc_id", old.id)
         rows += write_report(w, prep, first)
     known.added(ReportEntry(**report.metadata()), old)
-    if old:
-        return AddOutcome(prep.path, "replaced", report, f"replaced {old.id}")
-    return AddOutcome(prep.path, "added", report)
+    return outcome
 
 
 def remove(folder: Folder, snapshots: Snapshots, report_ids: list[str]) -> list[str]:
