@@ -291,25 +291,36 @@ def kill_at(child, how, delay, gen_dir) -> bool:
 # -- kill -9 of add and build ---------------------------------------------------------------------
 
 
+def add_job(sample_index, tmp_path, tag: str, count: int) -> tuple:
+    """A copy of the sample index and `count` new reports to add to it: (index, paths, expected)."""
+    index = str(tmp_path / f"ix-{tag}")
+    shutil.copytree(sample_index.path, index)
+    paths = make_variants(tmp_path / f"v-{tag}", tag, count, bases=[SMALL])
+    return index, paths, expect_variants(paths)
+
+
+def whole_add(zygote, job: tuple, sample_expected) -> float:
+    """Run an add to its end; -> how long it took. Everything must be in."""
+    index, paths, variants = job
+    start = time.monotonic()
+    zygote.start("add", index, paths).finish()
+    duration = time.monotonic() - start
+    assert check_index(index, sample_expected | variants) == set(sample_expected) | set(variants)
+    return duration
+
+
 @pytest.mark.slow
 def test_add_killed_at_20_random_moments(sample_index, sample_expected, zygote, tmp_path):
     """Each run adds three reports to a copy of the sample index and is killed at a seeded moment;
     what is left must be the old reports plus the first k new ones, each complete."""
     rng = random.Random(20240601)
 
-    def job(n, count=3):
-        index = str(tmp_path / f"ix{n}")
-        shutil.copytree(sample_index.path, index)
-        paths = make_variants(tmp_path / f"v{n}", f"K{n}", count, bases=[SMALL])
-        return index, paths, expect_variants(paths)
+    def job(n):
+        return add_job(sample_index, tmp_path, f"K{n}", 3)
 
     # A complete run first: it tells how long adding three reports takes.
-    first = job("full")
-    start = time.monotonic()
-    zygote.start("add", first[0], first[1]).finish()
-    duration = time.monotonic() - start
+    duration = whole_add(zygote, job("full"), sample_expected)
     print(f"\nadd: a whole run takes {duration:.2f} s")
-    assert check_index(first[0], sample_expected | first[2]) == set(sample_expected) | set(first[2])
 
     killed, kept, runs = 0, [], 0
     for n, (how, delay) in enumerate(kill_moments(rng, duration)):
@@ -350,16 +361,9 @@ def test_add_of_many_files_killed_at_random_moments(sample_index, sample_expecte
     count = build_module.PARALLEL_FROM + 4
 
     def job(n):
-        index = str(tmp_path / f"ix{n}")
-        shutil.copytree(sample_index.path, index)
-        paths = make_variants(tmp_path / f"v{n}", f"M{n}", count, bases=[SMALL])
-        return index, paths, expect_variants(paths)
+        return add_job(sample_index, tmp_path, f"M{n}", count)
 
-    first = job("full")
-    start = time.monotonic()
-    zygote.start("add", first[0], first[1]).finish()
-    duration = time.monotonic() - start
-    assert check_index(first[0], sample_expected | first[2]) == set(sample_expected) | set(first[2])
+    duration = whole_add(zygote, job("full"), sample_expected)
 
     killed, kept = 0, []
     for n, (how, delay) in enumerate(kill_moments(rng, duration)):
