@@ -425,16 +425,20 @@ def find_place(
 
 # A news item's opening that says who issued the policy: '据山东省淄博市住房和城乡建设局5月22日消息',
 # '记者从长沙市住建局获悉', '5月16日,成都市…领导小组办公室出台《…》', '江西省九江市人民政府办公室近日印发'.
+# Joint issuers are listed before the verb, the first named in full ('黄陂区住建局、财政局…联合发布',
+# '宁乡市住房和城乡建设局、…等6部门联合发布').
 NEWS_ISSUER = re.compile(
     rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))"
-    rf"(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位))*"
+    rf"(?:、[^、，,。；;《“”\"]{{2,40}}?)*(?:等[\d一二三四五六七八九十]*个?(?:部门|单位))?"
+    rf"(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位)|联合|共同)*"
     rf"(?:发布|印发|出台|公布|下发|消息|获悉)"
 )
 
-# ... or says the unit itself did: '8月2日,惠州市发布《…》', '湖北省襄阳市南漳县发布《…》', '近日,珠海市印发《…》'.
+# ... or says the unit itself did: '8月2日,惠州市发布《…》', '湖北省襄阳市南漳县发布《…》', '近日,珠海市印发《…》',
+# '江苏省南京市江宁区发布促进…举措', '越城区推出房产新政18条'; not '上海市发布的数据', '…发布会', a account '“江宁发布”'.
 NEWS_UNIT = re.compile(
-    rf"([{HAN}]{{2,30}}?)(?:近日|日前|近期|今天|今日|昨日|昨天|正式|再次)*"
-    rf"(?:发布|印发|出台)(?:了)?《"
+    rf"([{HAN}]{{2,30}}?)(?:近日|日前|近期|今天|今日|昨日|昨天|正式|再次|制定)*"
+    rf"(?:发布|印发|出台|推出|宣布)(?:了)?(?![的会”\"])"
 )
 NEWS_LEAD = re.compile(r"(?:[日据从经由]|记者|近日|日前|今天|今日|昨日|昨天|获悉)*")
 
@@ -451,7 +455,7 @@ def news_issuers(text: str) -> list[str]:
         if start is not None and NEWS_LEAD.fullmatch(org[:start]):
             out.append(org[start:])
     for m in NEWS_UNIT.finditer(opening):
-        named = places.mentions(m.group(1), short_at=())
+        named = places.mentions(m.group(1), short_at=(0,))
         # the words before the verb are the units' names and nothing else
         if (
             named
