@@ -329,13 +329,20 @@ def date_line_places(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 # The body's own references: the words, the level an issuer without a name says it is at ('市人民政府'),
-# and which units they may mean ('我市' is a city or a county-level 市; '我区' a district or an autonomous region).
+# which units they may mean ('我市' is a city or a county-level 市; '我区' a district or an autonomous region),
+# and the levels above any of those.
+REGION_SELF = r"[我本]区(?![长委域])"
 SELF_REFERENCES = [
-    (r"[我本全](?:镇|乡|街道)", "镇乡", lambda u: u.level == "town"),
-    (r"[我本全][区县旗](?![长委域])", "区县旗", lambda u: u.level == "district" and u.name[-1] in "区县旗"),
-    (r"[我本全]市(?![长委])", "市", lambda u: u.level == "city" or u.name.endswith("市")),
-    (r"[我本]区(?![长委域])", "区", lambda u: u.level == "province" and u.name.endswith("自治区")),
-    (r"[我本]省(?![长委])", "省", lambda u: u.level == "province" and u.name.endswith("省")),
+    (r"[我本全](?:镇|乡|街道)", "镇乡", lambda u: u.level == "town", ("province", "city", "district")),
+    (
+        r"[我本全][区县旗](?![长委域])",
+        "区县旗",
+        lambda u: u.level == "district" and u.name[-1] in "区县旗",
+        ("province", "city"),
+    ),
+    (r"[我本全]市(?![长委])", "市", lambda u: u.level == "city" or u.name.endswith("市"), ("province",)),
+    (REGION_SELF, "区", lambda u: u.level == "province" and u.name.endswith("自治区"), ()),
+    (r"[我本]省(?![长委])", "省", lambda u: u.level == "province" and u.name.endswith("省"), ()),
 ]
 # A zone that calls itself 我区 and is no unit of the gazetteer.
 ZONE = re.compile(rf"[{HAN}]{{2,8}}?(?:新区|开发区|高新区|经开区|示范区|试验区|合作区|园区)")
@@ -359,32 +366,47 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     """The unit the body calls '我市', '本区', '全镇' (the kind it uses most, or the one an issuer
     without a name, '市人民政府', says): the unit of that kind it names most, and twice as often as
     any other that does not lie in it or above it (a city names its districts, a town its
-    district: those do not compete)."""
+    district: those do not compete). A body that names no unit of its kind but the ones above it
+    (a city's notice naming its province) lies in the lowest of them."""
     opening = text[:6000]
     kinds = [
-        (len(re.findall(words, opening)), words, fits)
-        for words, level, fits in SELF_REFERENCES
+        (len(re.findall(words, opening)), words, fits, above)
+        for words, level, fits, above in SELF_REFERENCES
         if level_word is None or level_word in level
     ]
-    hits, words, fits = max(kinds, key=lambda k: k[0])
+    hits, words, fits, above = max(kinds, key=lambda k: k[0])
     if not hits:
         return None
-    # a name that starts a firm's (山东省电力设计院有限公司) is no reference to the unit
-    named = Counter(
-        units[0]
-        for _, end, units in places.mentions(opening)
-        if len(units) == 1 and fits(units[0]) and not FIRM_TAIL.match(opening, end)
-    )
+    # a name that starts a firm's (山东省电力设计院有限公司) is no reference to the unit, nor one listed
+    # beside a unit it neither lies in nor contains ('在北京市、河北省购买自有住房', '靖江市、泰兴市或兴化市':
+    # the places a unit names side by side are others; '镇江市、丹阳市' are a city and its county)
+    found = [(start, end, units[0]) for start, end, units in places.mentions(opening) if len(units) == 1]
+    peers = {
+        i
+        for j in range(1, len(found))
+        for i in (j - 1, j)
+        if found[j][0] == found[j - 1][1] + 1
+        and opening[found[j - 1][1]] in "、和或及与"
+        and not found[j][2].within(found[j - 1][2])
+        and not found[j - 1][2].within(found[j][2])
+    }
+    kept = [unit for i, (_, end, unit) in enumerate(found) if not FIRM_TAIL.match(opening, end) and i not in peers]
+    named = Counter(unit for unit in kept if fits(unit))
     if not named:
-        return None
+        # '本市' naming only its province ('经福建省市场利率定价自律机制决议通过'): the unit lies in it
+        higher = {unit for unit in kept if unit.level in above}
+        lowest = next((u for u in higher if all(u.within(h) for h in higher)), None)
+        if lowest and lowest.path[0].name.endswith("自治区") and re.search(REGION_SELF, opening):
+            return None  # '我区' there may be the region itself
+        return lowest if hits >= 2 else None
     top = max(named.values())
     if "区" in words and len(ZONE.findall(opening)) >= top:
         return None  # '我区' of a 新区 or 开发区, which is no unit: the districts it names are not it
     best = [u for u, n in named.items() if n == top]
     unit = next((u for u in best if all(b.within(u) for b in best)), None)
     rivals = sum(n for u, n in named.items() if not u.within(unit) and not unit.within(u)) if unit else 0
-    # named once: enough only where nothing competes and the body calls itself so again and again
-    return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals and hits >= 3) else None
+    # named once: enough only where nothing competes and the body calls itself so more than once
+    return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals and hits >= 2) else None
 
 
 def find_place(

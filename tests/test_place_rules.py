@@ -4,7 +4,7 @@ real excerpt: news openings, self-references, chains of names, the congress that
 from pathlib import Path
 
 from policysearch import read_report
-from policysearch.describe import news_issuers
+from policysearch.describe import news_issuers, self_reference
 
 ESTATE = Path(__file__).parent / "fixtures" / "realdocs" / "China-Real-Estate-Policy-Database"
 
@@ -42,3 +42,37 @@ def test_joint_issuers_of_a_news_item_the_first_named_in_full():
         "宁乡市管理部、宁乡市征地服务中心等6部门联合发布《关于促进宁乡市房地产平稳健康高质量发展的若干措施》。"
     )
     assert news_issuers(opening) == ["宁乡市住房和城乡建设局"]
+
+
+def test_a_body_that_calls_itself_the_city_twice_and_names_one_city_once():
+    # '在郑州市市内五区…对…本市户籍居民家庭和…非本市户籍居民家庭限购…'
+    assert place(ESTATE / "2016-09-30_POL_D9871CF7AB7E96EDDE0C.txt") == ("河南省", "郑州市", None, None)
+    # called so once only: a city's notice that names another city once ('本市…参照长沙市') is not that city's
+    assert self_reference("本市住房公积金缴存基数上限、下限均参照长沙市标准执行。") is None
+
+
+def test_the_places_a_unit_names_side_by_side_are_others():
+    # Tianjin's notice: '职工及配偶在北京市、河北省购买自有住房,且在本市无购房提取…' is not Beijing's
+    assert place(ESTATE / "2024-10-28_POL_765FBF4ED0CCD1D25747.txt") == (None, None, None, None)
+    # 2024-10-25_POL_C2347D0C5921ED54EA93 (泰州市): '缴存在靖江市、泰兴市或兴化市的' names three of its counties
+    text = "结合我市实际,现就进一步优化我市住房公积金使用政策通知如下:缴存在靖江市、泰兴市或兴化市的,只核查所在市房产情况。"
+    assert self_reference(text) is None
+    # a city and its own county listed together are no peers: '划分为镇江市、丹阳市、句容市、扬中市' (镇江市's)
+    text = (
+        "在我市行政区划划分的实际工作所在地,行政区划划分为镇江市、丹阳市、句容市、扬中市,无自有住房的,按我市规定提取。"
+    )
+    assert self_reference(text).name == "镇江市"
+
+
+def test_a_city_s_body_that_names_only_its_province_is_placed_in_the_province():
+    # 福州市's notice: '经福建省市场利率定价自律机制决议通过,本市五城区户籍居民家庭…' (no city named)
+    assert place(ESTATE / "2017-03-28_POL_B053A138F96A142431FD.txt") == ("福建省", None, None, None)
+    # a county's naming its city and province: the city (excerpts of 2022-09-21_POL_DCE2E7036D23BDEF12F9, 衡东县)
+    text = (
+        "促进我县房地产市场和建筑业平稳健康发展,特制定本政策措施。全县统一执行60万元的住房公积金贷款额度上限。"
+        "按照《衡阳市城区商品房预售资金监管办法》进行监管。招标人可以根据《湖南省房屋建筑和市政基础设施工程招标投标管理办法》"
+    )
+    assert self_reference(text).name == "衡阳市"
+    # '我区' in an autonomous region may be the region itself (宁夏's 2024-10-29_POL_F3593FE459695C93D2A0)
+    text = "结合我区实际,制定本措施。“房票”可在全区城市范围通兑。更大力度推进银川市灵活就业人员参加住房公积金制度。"
+    assert self_reference(text) is None
