@@ -3,7 +3,7 @@ real excerpt: news openings, self-references, chains of names, the congress that
 
 from pathlib import Path
 
-from policysearch import read_report
+from policysearch import places, read_report
 from policysearch.describe import news_issuers, self_reference
 
 ESTATE = Path(__file__).parent / "fixtures" / "realdocs" / "China-Real-Estate-Policy-Database"
@@ -76,3 +76,11 @@ def test_a_city_s_body_that_names_only_its_province_is_placed_in_the_province():
     # '我区' in an autonomous region may be the region itself (宁夏's 2024-10-29_POL_F3593FE459695C93D2A0)
     text = "结合我区实际,制定本措施。“房票”可在全区城市范围通兑。更大力度推进银川市灵活就业人员参加住房公积金制度。"
     assert self_reference(text) is None
+
+
+def test_a_city_s_short_name_after_its_province_in_an_issuer_s_name():
+    # '7月1日,湖北省荆州住房公积金中心发布《…》': 荆州 is 荆州市 or its own 荆州区, the city either way
+    assert place(ESTATE / "2024-07-01_POL_2CDF52F6CE325F372A32.txt") == ("湖北省", "荆州市", None, None)
+    assert [[u.name for u in level] for level in places.chain("广东省深圳住建局")] == [["广东省"], ["深圳市"]]
+    # a short form two unrelated units share is none: 中山 (中山市, 大连's 中山区), 吉林 (吉林省, 吉林市)
+    assert places.chain("广东省中山大学") == [[places.resolve("广东省")]] and places.units("吉林") == []
