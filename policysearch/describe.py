@@ -309,7 +309,9 @@ def title_issuer(title: str | None) -> str | None:
     if about and before:
         return before
     m = re.match(r"(?:印发|发布)《?([^》]+)", after)
-    return m.group(1) if m else (None if about else title)
+    issued = m.group(1) if m else (None if about else title)
+    # '中国（上海）自由贸易试验区条例': the place in the brackets is the one it starts with
+    return re.sub(r"^中国[（(]([^）)]{2,10})[）)]", r"\1", issued) if issued else None
 
 
 def date_line_places(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -322,7 +324,8 @@ def date_line_places(lines: list[str]) -> tuple[list[str], list[str]]:
         if len(line) > 120 or line.endswith("。") or not re.search(r"会议|大会", line):
             continue
         undated = re.sub(DATE_TEXT, " ", line)
-        bodies = re.findall(r"([^\s\d，,。：:；;在]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", undated)
+        # '湖州市七届人民代表大会' is written without 第 too
+        bodies = re.findall(r"([^\s\d，,。：:；;在]{2,30}?)第?[一二三四五六七八九十\d]{1,4}届", undated)
         (adopted if re.search(r"通过|修订|修正", line) else met).extend(bodies)
         met += re.findall(r"在([^\s，,。]{2,40}?)(?:会议|大会)上", line)
     return adopted, met

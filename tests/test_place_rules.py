@@ -4,7 +4,7 @@ real excerpt: news openings, self-references, chains of names, the congress that
 from pathlib import Path
 
 from policysearch import places, read_report
-from policysearch.describe import news_issuers, self_reference
+from policysearch.describe import news_issuers, self_reference, title_issuer
 
 ESTATE = Path(__file__).parent / "fixtures" / "realdocs" / "China-Real-Estate-Policy-Database"
 
@@ -84,3 +84,17 @@ def test_a_city_s_short_name_after_its_province_in_an_issuer_s_name():
     assert [[u.name for u in level] for level in places.chain("广东省深圳住建局")] == [["广东省"], ["深圳市"]]
     # a short form two unrelated units share is none: 中山 (中山市, 大连's 中山区), 吉林 (吉林省, 吉林市)
     assert places.chain("广东省中山大学") == [[places.resolve("广东省")]] and places.units("吉林") == []
+
+
+LAWS = ESTATE.parent / "LawRefBook-Laws"
+
+
+def test_a_city_s_congress_written_without_di_before_its_term():
+    # '湖州市七届人民代表大会常务委员会第三十一次会议通过', approved by '浙江省第十二届…': 湖州市's regulation
+    assert place(LAWS / "huzhou_sanitation_2019.md") == ("浙江省", "湖州市", None, None)
+
+
+def test_a_free_trade_zone_s_title_names_its_place_in_brackets():
+    # '中国（上海）自由贸易试验区条例', a regulation of Shanghai; the State Council's plan for it is national
+    assert place(LAWS / "shanghai_ftz_2014.md") == ("上海市", "上海市", None, None)
+    assert title_issuer("国务院关于印发中国（上海）自由贸易试验区总体方案的通知") == "国务院"
