@@ -360,7 +360,7 @@ COMPANY = re.compile(
 FIRM_TAIL = re.compile(r"[^\s，。、,;；:：《》“”（）()]{0,12}?(?:有限责任公司|有限公司|股份公司|集团|公司)")
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
 NATIONAL = re.compile(
-    r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民"
+    r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|(?:中国)?人民银行|最高人民"
     r"|[^省市区县镇乡]{2,12}部$)"
 )
 

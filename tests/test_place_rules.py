@@ -4,7 +4,7 @@ real excerpt: news openings, self-references, chains of names, the congress that
 from pathlib import Path
 
 from policysearch import places, read_report
-from policysearch.describe import news_issuers, self_reference, title_issuer
+from policysearch.describe import find_place, news_issuers, self_reference, title_issuer
 
 ESTATE = Path(__file__).parent / "fixtures" / "realdocs" / "China-Real-Estate-Policy-Database"
 
@@ -98,3 +98,15 @@ def test_a_free_trade_zone_s_title_names_its_place_in_brackets():
     # '中国（上海）自由贸易试验区条例', a regulation of Shanghai; the State Council's plan for it is national
     assert place(LAWS / "shanghai_ftz_2014.md") == ("上海市", "上海市", None, None)
     assert title_issuer("国务院关于印发中国（上海）自由贸易试验区总体方案的通知") == "国务院"
+
+
+def test_the_central_bank_by_its_short_name_is_national():
+    # 2023-01-11_POL_290EC649283A8ADF2766: the meeting of 人民银行营业管理部 (its Beijing office), which
+    # names 北京市委 as any national organ in Beijing may
+    title = "人民银行营业管理部召开2023年工作会议"
+    text = (
+        title + "\n1月12日,2023年人民银行营业管理部工作会议以现场与视频结合形式召开。会议传达学习贯彻2023年中国人民银行"
+        "工作会议暨全国外汇管理工作会议精神,以及北京市委第十三届第二次全会精神。\n在总行党委的正确领导和北京市委市政府"
+        "的指导支持下,全力助企纾困和稳住首都经济基本盘。全市金融运行总体平稳。"
+    )
+    assert find_place([title], [], title, text) == (None, [])
