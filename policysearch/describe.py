@@ -291,9 +291,21 @@ def find_title(head: list[str]) -> str | None:
 
 def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], list[str], list[str]]:
     """Who the document says issued it, most trusted first: the red header (…人民政府文件), the
-    sign-off above the date (each issuer of a joint one), '我代表…人民政府' of a work report."""
+    sign-off above the date (each issuer of a joint one; the foot's, else the first in the text),
+    '我代表…人民政府' of a work report."""
     red = [line[:-2].strip() for line in head if line.endswith("文件") and len(line) <= 30]
     signed = [org for line in foot for org in line.split() if SIGN_OFF_ORG.match(org)]
+    if not signed:
+        # a notice that issues a plan signs off above its date before the plan ('…请认真贯彻落实。',
+        # '晋城市人民政府办公室', '2023年6月30日', then the plan), joint issuers one a line
+        lines = [line.strip() for line in text.split("\n")]
+        dated = (
+            i for i in range(1, len(lines)) if re.fullmatch(DATE_TEXT, lines[i]) and SIGN_OFF_ORG.match(lines[i - 1])
+        )
+        start = end = next(dated, 0)
+        while start > 0 and SIGN_OFF_ORG.match(lines[start - 1]):
+            start -= 1
+        signed = lines[start:end]
     m = re.search(rf"我代表([{HAN}]{{2,20}}?人民政府)", text[:3000])
     return red, signed, [m.group(1)] if m else []
 
@@ -455,7 +467,8 @@ def find_place(
 NEWS_ISSUER = re.compile(
     rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))"
     rf"(?:、[^、，,。；;《“”\"]{{2,40}}?)*(?:等[\d一二三四五六七八九十]*个?(?:部门|单位))?"
-    rf"(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位)|联合|共同)*"
+    rf"(?:于?(?:\d{{4}}年)?\d{{1,2}}月\d{{1,2}}日|近日|日前|近期|今天|今日|昨日|昨天|正式|再次"
+    rf"|联合[{HAN}]{{1,12}}?(?:部门|单位)|联合|共同|官网|官方网站|网站|热线|官方微信公众号|微信公众号)*"
     rf"(?:发布|印发|出台|公布|下发|消息|获悉)"
 )
 
@@ -469,16 +482,17 @@ NEWS_LEAD = re.compile(r"(?:[日据从经由]|记者|近日|日前|今天|今日
 
 
 def news_issuers(text: str) -> list[str]:
-    """The organs the opening sentence of a news item says issued the policy, each from the unit
-    its name starts with (the words before it, '近日', '记者从', are left off; an organ that is no
-    unit's, '国家发展改革委会同…', is none)."""
-    opening = re.split(r"[。！？]", text[:300], maxsplit=1)[0]
+    """The organs the opening sentences of a news item say issued the policy, in their order, each
+    from the unit its name starts with (the words before it, '近日', '记者从', are left off; an organ
+    that is no unit's, '国家发展改革委会同…', is none, nor one inside the title of a document cited,
+    '为贯彻落实《福建省住房和城乡建设厅印发〈…〉的通知》')."""
+    opening = "。".join(re.split(r"[。！？]", text[:300], maxsplit=2)[:2])
     out = []
     for m in NEWS_ISSUER.finditer(opening):
         org = m.group(1)
-        start = next((begin for begin, _, _ in places.mentions(org, short_at=())), None)
+        start = next((begin for begin, _, _ in places.mentions(org, short_at=(0,))), None)
         if start is not None and NEWS_LEAD.fullmatch(org[:start]):
-            out.append(org[start:])
+            out.append((m.start(1) + start, org[start:]))
     for m in NEWS_UNIT.finditer(opening):
         named = places.mentions(m.group(1), short_at=(0,))
         # the words before the verb are the units' names and nothing else
@@ -488,8 +502,9 @@ def news_issuers(text: str) -> list[str]:
             and named[-1][1] == len(m.group(1))
             and all(a[1] == b[0] for a, b in zip(named, named[1:]))
         ):
-            out.append(m.group(1)[named[0][0] :])
-    return out
+            out.append((m.start(1) + named[0][0], m.group(1)[named[0][0] :]))
+    cited = [i for i, _ in out if opening[:i].count("《") > opening[:i].count("》")]
+    return [name for i, name in sorted(out) if i not in cited]
 
 
 def settle(found: list[Unit], text: str, what: str = "issuer") -> tuple[Unit | None, list[str]]:

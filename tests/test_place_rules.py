@@ -110,3 +110,44 @@ def test_the_central_bank_by_its_short_name_is_national():
         "的指导支持下,全力助企纾困和稳住首都经济基本盘。全市金融运行总体平稳。"
     )
     assert find_place([title], [], title, text) == (None, [])
+
+
+def test_a_notice_that_issues_a_plan_signs_off_before_the_plan():
+    # '…现印发给你们,请认真贯彻落实。' / '晋城市人民政府办公室' / '2023年6月30日' / '(此件公开发布)' / the plan
+    r = read_report(ESTATE / "2023-07-27_POL_E911A7C5CA76AE41B10A.txt")
+    assert (r.province, r.city, r.district, r.issuer) == ("山西省", "晋城市", None, "晋城市人民政府办公室")
+    # joint issuers one a line above the date, the first decides (Huace 014, 上海市科委 and 杨浦区政府's plan)
+    lines = [
+        "各有关单位：",
+        "现予以印发，请认真按照执行。",
+        "上海市科学技术委员会",
+        "上海市杨浦区人民政府",
+        "2025年3月10日",
+    ]
+    text = "\n".join(lines + ["杨“数”浦新质秀带创新区建设方案", "为全面贯彻落实习近平总书记考察上海重要讲话精神。"])
+    assert find_place([], [], None, text)[0].name == "上海市"
+
+
+def test_a_news_item_s_issuer_in_its_second_sentence_not_in_a_document_it_cites():
+    # 2022-05-10_POL_25A135E788334B7DEE43: the first sentence says what the city does, the second who issued
+    text = "长沙正加快建立多主体供给、多渠道保障、租购并举的住房制度。记者11日从长沙市住建局获悉,长沙市…领导小组日前正式印发《方案》。"
+    assert news_issuers(text)[0] == "长沙市住建局"
+    # 2022-06-24_POL_6DE6F26DE274AF5F03FA: the province's notice is cited, the city's committee issued
+    text = (
+        "为贯彻落实《福建省住房和城乡建设厅印发〈关于稳住住建行业经济运行若干措施〉的通知》(闽建办〔2022〕5号)文件要求,"
+        "结合我市实际,龙岩市住房公积金管理委员会出台政策支持职工合理住房需求。"
+    )
+    assert news_issuers(text) == ["龙岩市住房公积金管理委员会"]
+
+
+def test_a_news_item_s_issuer_with_the_words_around_it():
+    # '澎湃新闻(www.thepaper.cn)从江苏省苏州市住房公积金管理中心热线获悉' (2023-05-04_POL_E96637C54AD260C26AA6)
+    assert news_issuers(
+        "5月5日,澎湃新闻(www.thepaper.cn)从江苏省苏州市住房公积金管理中心热线获悉,苏州大市范围内住房公积金贷款政策有所调整。"
+    ) == ["江苏省苏州市住房公积金管理中心"]
+    # '九江市人民政府办公室于2022年6月2日印发《…》' (2023-07-07_POL_EDBC42E4E70AC014A573)
+    assert news_issuers("为贯彻落实中央精神,九江市人民政府办公室于2022年6月2日印发《若干措施的通知》。") == [
+        "九江市人民政府办公室"
+    ]
+    # a city's short name at the start of an organ's: '沈阳住房公积金管理中心近期出台系列举措'
+    assert news_issuers("为稳定经济增长,沈阳住房公积金管理中心近期出台系列举措。") == ["沈阳住房公积金管理中心"]
