@@ -3,6 +3,8 @@ real excerpt: news openings, self-references, chains of names, the congress that
 
 from pathlib import Path
 
+import pytest
+
 from policysearch import places, read_report
 from policysearch.describe import find_place, news_issuers, self_reference, title_issuer
 
@@ -17,31 +19,11 @@ def place(path: Path) -> tuple:
 def test_a_news_item_saying_the_unit_issued_measures_without_naming_a_document():
     # '据微信公众号“江宁发布”4月12日消息,江苏省南京市江宁区发布促进房地产市场平稳健康发展的最新举措'
     assert place(ESTATE / "2024-04-12_POL_C430716D9DBCF44E41A2.txt") == ("江苏省", "南京市", "江宁区", None)
-    # '…稳预期,越城区推出房产新政18条' (2022-09-09_POL_409E2969B9D5D345508D), '近日,姜堰区制定出台《…》'
-    assert news_issuers(
-        "为促进绍兴越城区房地产业良性循环和健康发展,稳地价、稳房价、稳预期,越城区推出房产新政18条。"
-    ) == ["越城区"]
-    assert news_issuers("促进房地产市场平稳健康发展,近日,姜堰区制定出台《姜堰区房屋征收补偿房票安置实施办法》。") == [
-        "姜堰区"
-    ]
-    # a city's short name at the start of the unit's name: '9月1日,杭州富阳区发布了《…》'
-    assert news_issuers("9月1日,杭州富阳区发布了《“聚力人才招引助力产业强区”的若干意见》。") == ["杭州富阳区"]
-
-
-def test_a_unit_s_press_conference_its_figures_or_its_account_are_no_issuing():
-    assert news_issuers("上海市发布的数据显示,5月份新建商品住宅成交面积回升。") == []
-    assert news_issuers("4月12日,南京市发布会介绍了全市楼市情况。") == []
 
 
 def test_joint_issuers_of_a_news_item_the_first_named_in_full():
     # '湖北省武汉市黄陂区住建局、财政局、教育局、卫健局、人社局、商务局联合发布《黄陂区…若干措施》'
     assert place(ESTATE / "2024-06-16_POL_E54D2C4E8677A3602BCF.txt") == ("湖北省", "武汉市", "黄陂区", None)
-    # 2025-09-30_POL_192F84122895FF96532F: '…等6部门联合发布《…》'
-    opening = (
-        "9月30日,宁乡市住房和城乡建设局、宁乡市自然资源局、宁乡市财政局、宁乡市教育局、长沙住房公积金管理中心"
-        "宁乡市管理部、宁乡市征地服务中心等6部门联合发布《关于促进宁乡市房地产平稳健康高质量发展的若干措施》。"
-    )
-    assert news_issuers(opening) == ["宁乡市住房和城乡建设局"]
 
 
 def test_a_body_that_calls_itself_the_city_twice_and_names_one_city_once():
@@ -128,26 +110,49 @@ def test_a_notice_that_issues_a_plan_signs_off_before_the_plan():
     assert find_place([], [], None, text)[0].name == "上海市"
 
 
-def test_a_news_item_s_issuer_in_its_second_sentence_not_in_a_document_it_cites():
-    # 2022-05-10_POL_25A135E788334B7DEE43: the first sentence says what the city does, the second who issued
-    text = "长沙正加快建立多主体供给、多渠道保障、租购并举的住房制度。记者11日从长沙市住建局获悉,长沙市…领导小组日前正式印发《方案》。"
-    assert news_issuers(text)[0] == "长沙市住建局"
-    # 2022-06-24_POL_6DE6F26DE274AF5F03FA: the province's notice is cited, the city's committee issued
-    text = (
+# News openings, each a real excerpt (the file it comes from named), and the issuers read from them.
+NEWS = [
+    # the unit issued measures without naming a document (2022-09-09_POL_409E2969B9D5D345508D, 2023-12-12_POL_C12D5CD4ABE6FB43A102)
+    ("为促进绍兴越城区房地产业良性循环和健康发展,稳地价、稳房价、稳预期,越城区推出房产新政18条。", ["越城区"]),
+    ("促进房地产市场平稳健康发展,近日,姜堰区制定出台《姜堰区房屋征收补偿房票安置实施办法(试行)》。", ["姜堰区"]),
+    # a city's short name at the start of the unit's name (2022-09-01_POL_A09D5E916D832036A9AD)
+    ("9月1日,杭州富阳区发布了《“聚力人才招引助力产业强区”的若干意见》。", ["杭州富阳区"]),
+    # joint issuers, the first named in full (2025-09-30_POL_192F84122895FF96532F)
+    (
+        "9月30日,宁乡市住房和城乡建设局、宁乡市自然资源局、宁乡市财政局、宁乡市教育局、长沙住房公积金管理中心"
+        "宁乡市管理部、宁乡市征地服务中心等6部门联合发布《关于促进宁乡市房地产平稳健康高质量发展的若干措施》。",
+        ["宁乡市住房和城乡建设局"],
+    ),
+    # the issuer in the second sentence (2022-05-10_POL_25A135E788334B7DEE43)
+    (
+        "长沙正加快建立多主体供给、多渠道保障、租购并举的住房制度。记者11日从长沙市住建局获悉,长沙市培育和发展住房租赁"
+        "市场工作领导小组日前正式印发《方案》。",
+        ["长沙市住建局", "长沙市培育和发展住房租赁市场工作领导小组"],
+    ),
+    # not the issuer of a document cited (2022-06-24_POL_6DE6F26DE274AF5F03FA)
+    (
         "为贯彻落实《福建省住房和城乡建设厅印发〈关于稳住住建行业经济运行若干措施〉的通知》(闽建办〔2022〕5号)文件要求,"
-        "结合我市实际,龙岩市住房公积金管理委员会出台政策支持职工合理住房需求。"
-    )
-    assert news_issuers(text) == ["龙岩市住房公积金管理委员会"]
+        "结合我市实际,龙岩市住房公积金管理委员会出台政策支持职工合理住房需求。",
+        ["龙岩市住房公积金管理委员会"],
+    ),
+    # the words around the issuer (2023-05-04_POL_E96637C54AD260C26AA6, 2023-07-07_POL_EDBC42E4E70AC014A573,
+    # 2023-01-31_POL_48D9A35D987C7580A429, 2024-09-17_POL_53FAA80926C0652DA12A)
+    (
+        "5月5日,澎湃新闻(www.thepaper.cn)从江苏省苏州市住房公积金管理中心热线获悉,苏州大市范围内住房公积金贷款政策有所调整。",
+        ["江苏省苏州市住房公积金管理中心"],
+    ),
+    (
+        "为贯彻落实中央精神,九江市人民政府办公室于2022年6月2日印发《关于印发促进房地产业健康发展和良性循环若干措施的通知》。",
+        ["九江市人民政府办公室"],
+    ),
+    ("为稳定经济增长,提升住房公积金服务管理,沈阳住房公积金管理中心近期出台系列举措。", ["沈阳住房公积金管理中心"]),
+    ("9月17日,南京市房产局宣布,将在2024年金秋房展会期间发放限时购房补助。", ["南京市房产局"]),
+    # a unit's figures, its press conference: no issuing
+    ("上海市发布的数据显示,5月份新建商品住宅成交面积回升。", []),
+    ("4月12日,南京市发布会介绍了全市楼市情况。", []),
+]
 
 
-def test_a_news_item_s_issuer_with_the_words_around_it():
-    # '澎湃新闻(www.thepaper.cn)从江苏省苏州市住房公积金管理中心热线获悉' (2023-05-04_POL_E96637C54AD260C26AA6)
-    assert news_issuers(
-        "5月5日,澎湃新闻(www.thepaper.cn)从江苏省苏州市住房公积金管理中心热线获悉,苏州大市范围内住房公积金贷款政策有所调整。"
-    ) == ["江苏省苏州市住房公积金管理中心"]
-    # '九江市人民政府办公室于2022年6月2日印发《…》' (2023-07-07_POL_EDBC42E4E70AC014A573)
-    assert news_issuers("为贯彻落实中央精神,九江市人民政府办公室于2022年6月2日印发《若干措施的通知》。") == [
-        "九江市人民政府办公室"
-    ]
-    # a city's short name at the start of an organ's: '沈阳住房公积金管理中心近期出台系列举措'
-    assert news_issuers("为稳定经济增长,沈阳住房公积金管理中心近期出台系列举措。") == ["沈阳住房公积金管理中心"]
+@pytest.mark.parametrize(("opening", "issuers"), NEWS)
+def test_a_news_item_s_opening_names_its_issuer(opening: str, issuers: list[str]):
+    assert news_issuers(opening) == issuers
