@@ -291,9 +291,21 @@ def find_title(head: list[str]) -> str | None:
 
 def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], list[str], list[str]]:
     """Who the document says issued it, most trusted first: the red header (…人民政府文件), the
-    sign-off above the date (each issuer of a joint one), '我代表…人民政府' of a work report."""
+    sign-off above the date (each issuer of a joint one; the foot's, else the first in the text),
+    '我代表…人民政府' of a work report."""
     red = [line[:-2].strip() for line in head if line.endswith("文件") and len(line) <= 30]
     signed = [org for line in foot for org in line.split() if SIGN_OFF_ORG.match(org)]
+    if not signed:
+        # a notice that issues a plan signs off above its date before the plan ('…请认真贯彻落实。',
+        # '晋城市人民政府办公室', '2023年6月30日', then the plan), joint issuers one a line
+        lines = [line.strip() for line in text.split("\n")]
+        dated = (
+            i for i in range(1, len(lines)) if re.fullmatch(DATE_TEXT, lines[i]) and SIGN_OFF_ORG.match(lines[i - 1])
+        )
+        start = end = next(dated, 0)
+        while start > 0 and SIGN_OFF_ORG.match(lines[start - 1]):
+            start -= 1
+        signed = lines[start:end]
     m = re.search(rf"我代表([{HAN}]{{2,20}}?人民政府)", text[:3000])
     return red, signed, [m.group(1)] if m else []
 
@@ -309,7 +321,9 @@ def title_issuer(title: str | None) -> str | None:
     if about and before:
         return before
     m = re.match(r"(?:印发|发布)《?([^》]+)", after)
-    return m.group(1) if m else (None if about else title)
+    issued = m.group(1) if m else (None if about else title)
+    # '中国（上海）自由贸易试验区条例': the place in the brackets is the one it starts with
+    return re.sub(r"^中国[（(]([^）)]{2,10})[）)]", r"\1", issued) if issued else None
 
 
 def date_line_places(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -322,20 +336,28 @@ def date_line_places(lines: list[str]) -> tuple[list[str], list[str]]:
         if len(line) > 120 or line.endswith("。") or not re.search(r"会议|大会", line):
             continue
         undated = re.sub(DATE_TEXT, " ", line)
-        bodies = re.findall(r"([^\s\d，,。：:；;在]{2,30}?)第[一二三四五六七八九十\d]{1,4}届", undated)
+        # '湖州市七届人民代表大会' is written without 第 too
+        bodies = re.findall(r"([^\s\d，,。：:；;在]{2,30}?)第?[一二三四五六七八九十\d]{1,4}届", undated)
         (adopted if re.search(r"通过|修订|修正", line) else met).extend(bodies)
         met += re.findall(r"在([^\s，,。]{2,40}?)(?:会议|大会)上", line)
     return adopted, met
 
 
 # The body's own references: the words, the level an issuer without a name says it is at ('市人民政府'),
-# and which units they may mean ('我市' is a city or a county-level 市; '我区' a district or an autonomous region).
+# which units they may mean ('我市' is a city or a county-level 市; '我区' a district or an autonomous region),
+# and the levels above any of those.
+REGION_SELF = r"[我本]区(?![长委域])"
 SELF_REFERENCES = [
-    (r"[我本全](?:镇|乡|街道)", "镇乡", lambda u: u.level == "town"),
-    (r"[我本全][区县旗](?![长委域])", "区县旗", lambda u: u.level == "district" and u.name[-1] in "区县旗"),
-    (r"[我本全]市(?![长委])", "市", lambda u: u.level == "city" or u.name.endswith("市")),
-    (r"[我本]区(?![长委域])", "区", lambda u: u.level == "province" and u.name.endswith("自治区")),
-    (r"[我本]省(?![长委])", "省", lambda u: u.level == "province" and u.name.endswith("省")),
+    (r"[我本全](?:镇|乡|街道)", "镇乡", lambda u: u.level == "town", ("province", "city", "district")),
+    (
+        r"[我本全][区县旗](?![长委域])",
+        "区县旗",
+        lambda u: u.level == "district" and u.name[-1] in "区县旗",
+        ("province", "city"),
+    ),
+    (r"[我本全]市(?![长委])", "市", lambda u: u.level == "city" or u.name.endswith("市"), ("province",)),
+    (REGION_SELF, "区", lambda u: u.level == "province" and u.name.endswith("自治区"), ()),
+    (r"[我本]省(?![长委])", "省", lambda u: u.level == "province" and u.name.endswith("省"), ()),
 ]
 # A zone that calls itself 我区 and is no unit of the gazetteer.
 ZONE = re.compile(rf"[{HAN}]{{2,8}}?(?:新区|开发区|高新区|经开区|示范区|试验区|合作区|园区)")
@@ -350,7 +372,7 @@ COMPANY = re.compile(
 FIRM_TAIL = re.compile(r"[^\s，。、,;；:：《》“”（）()]{0,12}?(?:有限责任公司|有限公司|股份公司|集团|公司)")
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
 NATIONAL = re.compile(
-    r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|中国人民银行|最高人民"
+    r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|(?:中国)?人民银行|最高人民"
     r"|[^省市区县镇乡]{2,12}部$)"
 )
 
@@ -359,32 +381,47 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     """The unit the body calls '我市', '本区', '全镇' (the kind it uses most, or the one an issuer
     without a name, '市人民政府', says): the unit of that kind it names most, and twice as often as
     any other that does not lie in it or above it (a city names its districts, a town its
-    district: those do not compete)."""
+    district: those do not compete). A body that names no unit of its kind but the ones above it
+    (a city's notice naming its province) lies in the lowest of them."""
     opening = text[:6000]
     kinds = [
-        (len(re.findall(words, opening)), words, fits)
-        for words, level, fits in SELF_REFERENCES
+        (len(re.findall(words, opening)), words, fits, above)
+        for words, level, fits, above in SELF_REFERENCES
         if level_word is None or level_word in level
     ]
-    hits, words, fits = max(kinds, key=lambda k: k[0])
+    hits, words, fits, above = max(kinds, key=lambda k: k[0])
     if not hits:
         return None
-    # a name that starts a firm's (山东省电力设计院有限公司) is no reference to the unit
-    named = Counter(
-        units[0]
-        for _, end, units in places.mentions(opening)
-        if len(units) == 1 and fits(units[0]) and not FIRM_TAIL.match(opening, end)
-    )
+    # a name that starts a firm's (山东省电力设计院有限公司) is no reference to the unit, nor one listed
+    # beside a unit it neither lies in nor contains ('在北京市、河北省购买自有住房', '靖江市、泰兴市或兴化市':
+    # the places a unit names side by side are others; '镇江市、丹阳市' are a city and its county)
+    found = [(start, end, units[0]) for start, end, units in places.mentions(opening) if len(units) == 1]
+    peers = {
+        i
+        for j in range(1, len(found))
+        for i in (j - 1, j)
+        if found[j][0] == found[j - 1][1] + 1
+        and opening[found[j - 1][1]] in "、和或及与"
+        and not found[j][2].within(found[j - 1][2])
+        and not found[j - 1][2].within(found[j][2])
+    }
+    kept = [unit for i, (_, end, unit) in enumerate(found) if not FIRM_TAIL.match(opening, end) and i not in peers]
+    named = Counter(unit for unit in kept if fits(unit))
     if not named:
-        return None
+        # '本市' naming only its province ('经福建省市场利率定价自律机制决议通过'): the unit lies in it
+        higher = {unit for unit in kept if unit.level in above}
+        lowest = next((u for u in higher if all(u.within(h) for h in higher)), None)
+        if lowest and lowest.path[0].name.endswith("自治区") and re.search(REGION_SELF, opening):
+            return None  # '我区' there may be the region itself
+        return lowest if hits >= 2 else None
     top = max(named.values())
     if "区" in words and len(ZONE.findall(opening)) >= top:
         return None  # '我区' of a 新区 or 开发区, which is no unit: the districts it names are not it
     best = [u for u, n in named.items() if n == top]
     unit = next((u for u in best if all(b.within(u) for b in best)), None)
     rivals = sum(n for u, n in named.items() if not u.within(unit) and not unit.within(u)) if unit else 0
-    # named once: enough only where nothing competes and the body calls itself so again and again
-    return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals and hits >= 3) else None
+    # named once: enough only where nothing competes and the body calls itself so more than once
+    return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals and hits >= 2) else None
 
 
 def find_place(
@@ -425,33 +462,39 @@ def find_place(
 
 # A news item's opening that says who issued the policy: '据山东省淄博市住房和城乡建设局5月22日消息',
 # '记者从长沙市住建局获悉', '5月16日,成都市…领导小组办公室出台《…》', '江西省九江市人民政府办公室近日印发'.
+# Joint issuers are listed before the verb, the first named in full ('黄陂区住建局、财政局…联合发布',
+# '宁乡市住房和城乡建设局、…等6部门联合发布').
 NEWS_ISSUER = re.compile(
     rf"([{HAN}]{{3,40}}?(?:{ORG_END}|部|管委会))"
-    rf"(?:\d{{1,2}}月\d{{1,2}}日|近日|日前|今天|今日|昨日|昨天|正式|再次|联合[{HAN}]{{1,12}}?(?:部门|单位))*"
-    rf"(?:发布|印发|出台|公布|下发|消息|获悉)"
+    rf"(?:、[^、，,。；;《“”\"]{{2,40}}?)*(?:等[\d一二三四五六七八九十]*个?(?:部门|单位))?"
+    rf"(?:于?(?:\d{{4}}年)?\d{{1,2}}月\d{{1,2}}日|近日|日前|近期|今天|今日|昨日|昨天|正式|再次"
+    rf"|联合[{HAN}]{{1,12}}?(?:部门|单位)|联合|共同|官网|官方网站|网站|热线|官方微信公众号|微信公众号)*"
+    rf"(?:发布|印发|出台|公布|下发|宣布|消息|获悉)"
 )
 
-# ... or says the unit itself did: '8月2日,惠州市发布《…》', '湖北省襄阳市南漳县发布《…》', '近日,珠海市印发《…》'.
+# ... or says the unit itself did: '8月2日,惠州市发布《…》', '湖北省襄阳市南漳县发布《…》', '近日,珠海市印发《…》',
+# '江苏省南京市江宁区发布促进…举措', '越城区推出房产新政18条'; not '上海市发布的数据', '…发布会', a account '“江宁发布”'.
 NEWS_UNIT = re.compile(
-    rf"([{HAN}]{{2,30}}?)(?:近日|日前|近期|今天|今日|昨日|昨天|正式|再次)*"
-    rf"(?:发布|印发|出台)(?:了)?《"
+    rf"([{HAN}]{{2,30}}?)(?:近日|日前|近期|今天|今日|昨日|昨天|正式|再次|制定)*"
+    rf"(?:发布|印发|出台|推出|宣布)(?:了)?(?![的会”\"])"
 )
 NEWS_LEAD = re.compile(r"(?:[日据从经由]|记者|近日|日前|今天|今日|昨日|昨天|获悉)*")
 
 
 def news_issuers(text: str) -> list[str]:
-    """The organs the opening sentence of a news item says issued the policy, each from the unit
-    its name starts with (the words before it, '近日', '记者从', are left off; an organ that is no
-    unit's, '国家发展改革委会同…', is none)."""
-    opening = re.split(r"[。！？]", text[:300], maxsplit=1)[0]
+    """The organs the opening sentences of a news item say issued the policy, in their order, each
+    from the unit its name starts with (the words before it, '近日', '记者从', are left off; an organ
+    that is no unit's, '国家发展改革委会同…', is none, nor one inside the title of a document cited,
+    '为贯彻落实《福建省住房和城乡建设厅印发〈…〉的通知》')."""
+    opening = "。".join(re.split(r"[。！？]", text[:300], maxsplit=2)[:2])
     out = []
     for m in NEWS_ISSUER.finditer(opening):
         org = m.group(1)
-        start = next((begin for begin, _, _ in places.mentions(org, short_at=())), None)
+        start = next((begin for begin, _, _ in places.mentions(org, short_at=(0,))), None)
         if start is not None and NEWS_LEAD.fullmatch(org[:start]):
-            out.append(org[start:])
+            out.append((m.start(1) + start, org[start:]))
     for m in NEWS_UNIT.finditer(opening):
-        named = places.mentions(m.group(1), short_at=())
+        named = places.mentions(m.group(1), short_at=(0,))
         # the words before the verb are the units' names and nothing else
         if (
             named
@@ -459,8 +502,9 @@ def news_issuers(text: str) -> list[str]:
             and named[-1][1] == len(m.group(1))
             and all(a[1] == b[0] for a, b in zip(named, named[1:]))
         ):
-            out.append(m.group(1)[named[0][0] :])
-    return out
+            out.append((m.start(1) + named[0][0], m.group(1)[named[0][0] :]))
+    cited = [i for i, _ in out if opening[:i].count("《") > opening[:i].count("》")]
+    return [name for i, name in sorted(out) if i not in cited]
 
 
 def settle(found: list[Unit], text: str, what: str = "issuer") -> tuple[Unit | None, list[str]]:

@@ -123,7 +123,13 @@ def gazetteer() -> Gazetteer:
         stem = pattern.sub("", name) if pattern else ""
         if len(stem) >= 2 and stem != unit.name and stem not in names:
             _add(short, stem, unit)
-    short = {k: v for k, v in short.items() if len(v) == 1}
+    # a short form only one unit has, or a city and its own district (荆州市, 荆州区: the city, on the
+    # path of both); 吉林 stays none (吉林省 or 吉林市: a user's 市:吉林 is no province)
+    short = {
+        k: top
+        for k, v in short.items()
+        if (top := v if len(v) == 1 else [u for u in v if u.level == "city" and all(w.within(u) for w in v)])
+    }
     lengths: dict[str, list[int]] = {}
     for name in [*names, *short]:
         lengths.setdefault(name[:2], []).append(len(name))
@@ -223,9 +229,12 @@ def chain(text: str) -> list[list[Unit]]:
     -> the candidates of each name. Empty when the text does not start with a unit."""
     start = re.match(r"(?:中共|中国共产党)?", text).end()  # type: ignore[union-attr]  # matches the empty string too
     run: list[list[Unit]] = []
-    for begin, end, found in mentions(text, short_at=(start,)):
-        if begin != start:
+    while True:
+        # a province's or city's short form counts after the name above it too ('湖北省荆州住房公积金中心')
+        hit = next(iter(mentions(text[start : start + 40], short_at=(0,))), None)
+        if hit is None or hit[0] != 0:
             break
+        found, end = hit[2], start + hit[1]
         if run:
             below = [u for u in found if any(u.within(p) and u is not p for p in run[-1])]
             if not below:
