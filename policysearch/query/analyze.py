@@ -15,7 +15,7 @@ from ..errors import QueryError
 from ..model import SECTION_TYPES, ReportEntry
 from ..store.schema import FACETS
 from ..store.snapshot import DocSet, Snapshot
-from ..text import display_width, match_form, match_map
+from ..text import display_width, match_map
 from . import evaluator, filter_nodes
 from .evaluate import Evaluator
 from .highlight import highlight_terms
@@ -178,26 +178,31 @@ def kwic(
     found = ev.evaluate(with_filters(tree, filter_nodes(**filters)))
     terms = highlight_terms(positives(tree, []), tree, ev.cut)
     places: dict[str, tuple] = {}  # report id -> (year, place) as they sort
-    lines = []  # (sort key, stored paragraph, start, end in the match form)
-    for number, doc in snapshot.stored(found):
-        form = match_form(doc["text"])
+    lines = []  # (sort key, paragraph number, start, end in the match form)
+    for number, form in snapshot.forms().match_forms(found):  # kept beside the segments: no text read
         spans = occurrences(form, terms)
-        if spans and doc["doc_id"] not in places:
-            places[doc["doc_id"]] = report_key(snapshot.report(doc["doc_id"]))
+        if not spans:
+            continue
+        if sort in ("year", "place"):
+            report = snapshot.report_of(number)
+            if report.id not in places:
+                places[report.id] = report_key(report)
+            where = places[report.id] if sort == "year" else places[report.id][::-1]
         for a, b in spans:
             if sort in ("year", "place"):
-                key = (*(places[doc["doc_id"]] if sort == "year" else places[doc["doc_id"]][::-1]), number, a)
+                key = (*where, number, a)
             else:
                 left, right = form[max(0, a - SORT_CONTEXT) : a][::-1], form[b : b + SORT_CONTEXT]
                 key = (left, form[a:b], right, number) if sort == "left" else (form[a:b], right, left, number)
-            lines.append((key, doc, a, b))
+            lines.append((key, number, a, b))
     lines.sort(key=lambda line: line[0])
     shown = lines if limit is None else lines[:limit]
+    docs = dict(snapshot.stored(DocSet(number for _, number, _, _ in shown)))  # the texts shown only
     maps: dict[str, list[int]] = {}  # a paragraph's match map, once for all its lines shown
     return {
         "query": query,
         "total": len(lines),
-        "lines": [kwic_line(snapshot, doc, a, b, width, maps) for _, doc, a, b in shown],
+        "lines": [kwic_line(snapshot, docs[number], a, b, width, maps) for _, number, a, b in shown],
     }
 
 
