@@ -20,7 +20,8 @@ from policysearch import Index, IndexStateError, read_report
 from policysearch.cli import main
 from policysearch.query.keywords import shown
 from policysearch.store import segments
-from policysearch.store.forms import FORMS_SUFFIX
+from policysearch.store.forms import FORMS_SUFFIX, VOCABULARY_FILE, VOCABULARY_FORMAT
+from policysearch.store.layout import load_pickle, save_pickle
 from policysearch.store.phrases import PhraseIndex
 from policysearch.store.schema import STOP_WORDS
 from policysearch.text import match_form, segment
@@ -117,6 +118,22 @@ def test_build_and_add_write_each_segments_forms(built):
     check_answers(ix, list(REPORTS.values()))
 
 
+def test_the_merged_vocabulary_is_kept_extended_after_add_and_ignored_when_foreign(built):
+    ix, later = built
+    kept = os.path.join(ix.folder.generation(), VOCABULARY_FILE)
+    check_answers(Index(ix.path), [REPORTS[n] for n in NAMES[:-1]])
+    first = load_pickle(kept, VOCABULARY_FORMAT)
+    assert first["segments"] == forms_files(ix)
+    ix.add(later)
+    check_answers(Index(ix.path), list(REPORTS.values()))  # a new process: the kept merge, extended
+    extended = load_pickle(kept, VOCABULARY_FORMAT)
+    assert extended["segments"][:1] == first["segments"] and len(extended["segments"]) == 2
+    assert extended["words"][: len(first["words"])] == first["words"]
+    save_pickle(kept, VOCABULARY_FORMAT, {"segments": ["MAIN_other.forms"], "words": ["发展"], "maps": [[0]]})
+    check_answers(Index(ix.path), list(REPORTS.values()))
+    assert load_pickle(kept, VOCABULARY_FORMAT)["segments"] == extended["segments"]
+
+
 def test_answers_are_exact_after_remove(built):
     ix, later = built
     ix.add(later)
@@ -179,3 +196,11 @@ def test_a_damaged_forms_file_is_one_clear_error(built, damage):
     assert fresh.search('"城中村"').total > 0
     result = CliRunner().invoke(main, ["keywords", "town:车墩镇", "--index", ix.path])
     assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_an_index_without_documents_has_no_forms_and_answers_nothing(tmp_path):
+    ix = Index(tmp_path / "empty")
+    assert forms_files(ix) == [] and ix.snapshot().forms().segments == []
+    assert ix.kwic('"城中村"') == {"query": '"城中村"', "total": 0, "lines": []}
+    result = ix.keywords("town:车墩镇")
+    assert result["keywords"] == [] and result["focus"]["words"] == result["reference"]["words"] == 0

@@ -177,20 +177,12 @@ def kwic(
     ev = evaluator(snapshot)
     found = ev.evaluate(with_filters(tree, filter_nodes(**filters)))
     terms = highlight_terms(positives(tree, []), tree, ev.cut)
-    places: dict[str, tuple] = {}  # report id -> (year, place) as they sort
+    places = report_keys(snapshot, found) if sort in ("year", "place") else {}
     lines = []  # (sort key, paragraph number, start, end in the match form)
     for number, form in snapshot.forms().match_forms(found):  # kept beside the segments: no text read
-        spans = occurrences(form, terms)
-        if not spans:
-            continue
-        if sort in ("year", "place"):
-            report = snapshot.report_of(number)
-            if report.id not in places:
-                places[report.id] = report_key(report)
-            where = places[report.id] if sort == "year" else places[report.id][::-1]
-        for a, b in spans:
+        for a, b in occurrences(form, terms):
             if sort in ("year", "place"):
-                key = (*where, number, a)
+                key = (*(places[number] if sort == "year" else places[number][::-1]), number, a)
             else:
                 left, right = form[max(0, a - SORT_CONTEXT) : a][::-1], form[b : b + SORT_CONTEXT]
                 key = (left, form[a:b], right, number) if sort == "left" else (form[a:b], right, left, number)
@@ -202,20 +194,27 @@ def kwic(
     return {
         "query": query,
         "total": len(lines),
-        "lines": [kwic_line(snapshot, docs[number], a, b, width, maps) for _, number, a, b in shown],
+        "lines": [kwic_line(snapshot.report_of(number), docs[number], a, b, width, maps) for _, number, a, b in shown],
     }
 
 
-def report_key(report: ReportEntry | None) -> tuple:
-    """(year, place) of a report as lines sort by them: the ones not known after the known ones."""
+def report_keys(snapshot: Snapshot, found: DocSet) -> dict[int, tuple]:
+    """(year, place) of each paragraph's report as lines sort by them, the ones not known after
+    the known ones: from the facets, which a paragraph has from its report (no report is read)."""
+    facets = snapshot.facets()
+    known: dict[str, dict[int, Any]] = {name: {} for name in ("year", *PLACE_KEYS)}
+    for name, values in known.items():
+        for value, docs in facets[name].items():
+            values.update(dict.fromkeys(found & docs, value))
 
     def last(value):
         return value is None, "" if value is None else value
 
-    return last(report and report.year), tuple(last(getattr(report, k, None)) for k in PLACE_KEYS)
+    year = known.pop("year")
+    return {n: (last(year.get(n)), tuple(last(values.get(n)) for values in known.values())) for n in found}
 
 
-def kwic_line(snapshot: Snapshot, doc: dict, a: int, b: int, width: int, maps: dict[str, list[int]]) -> dict:
+def kwic_line(report: ReportEntry, doc: dict, a: int, b: int, width: int, maps: dict[str, list[int]]) -> dict:
     """A line of the concordance: the match as written in the paragraph's text, and its context
     (at most `width` characters each side, since each takes a column or more)."""
     text = doc["text"]
@@ -223,7 +222,6 @@ def kwic_line(snapshot: Snapshot, doc: dict, a: int, b: int, width: int, maps: d
         maps[doc["id"]] = match_map(text)[1]
     where = maps[doc["id"]]
     start, end = where[a], where[b - 1] + 1
-    report = snapshot.report(doc["doc_id"])
     return {
         "left": fit(text[max(0, start - width) : start].translate(FLAT), width, from_end=True),
         "match": text[start:end],

@@ -34,8 +34,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..errors import IndexStateError
+from .layout import load_pickle, save_pickle
 
 FORMS_SUFFIX = ".forms"
+VOCABULARY_FILE = "vocabulary.pickle"  # the segments' vocabularies merged (Forms.vocabulary)
+VOCABULARY_FORMAT = "vocabulary-1"
 MAGIC = b"policysearch-forms-1\n"
 CODES = "BHIQ"  # the unsigned types an array is narrowed to, smallest first
 ENCODING = "utf-16-le"
@@ -154,9 +157,13 @@ class Forms:
     """The forms of a snapshot's segments, by document number. Word numbers are the snapshot's:
     its segments' vocabularies merged, in the order first met (`vocabulary`)."""
 
-    def __init__(self, segments: Iterable[tuple[str, int, int]]):
-        """`segments`: (file, number of its first document, number of documents), in order."""
+    def __init__(self, segments: Iterable[tuple[str, int, int]], kept: str):
+        """`segments`: (file, number of its first document, number of documents), in order;
+        `kept`: where the merged vocabulary is kept for other processes."""
+        segments = list(segments)
+        self.names = [os.path.basename(path) for path, _, _ in segments]
         self.segments = [(base, base + count, SegmentForms(path)) for path, base, count in segments]
+        self.kept = kept
         self.merged: tuple[list[str], list] | None = None
 
     def match_forms(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
@@ -169,18 +176,29 @@ class Forms:
             yield number, segment.form(number - base)
 
     def vocabulary(self) -> tuple[list[str], list]:
-        """Every word of the snapshot's segments, and per segment its word numbers' in that list."""
+        """Every word of the snapshot's segments, and per segment where each of its words is in
+        that list. Merging takes about a microsecond per word of each segment's vocabulary (a
+        second at a million paragraphs), so the merge is kept in the generation folder; segments
+        are only ever added to a generation, so a kept merge of the first ones is extended by the
+        words of the segments added since."""
         if self.merged is None:
             import numpy as np
 
-            index: dict[str, int] = {}
-            maps = []
-            for _, _, segment in self.segments:
-                words = segment.words()
-                new = [w for w in words if w not in index]
+            saved = load_pickle(self.kept, VOCABULARY_FORMAT) or {"segments": []}
+            known = saved["segments"]
+            if known[: len(self.names)] != self.names[: len(known)]:  # kept for other segments than these
+                saved, known = {"segments": []}, []
+            words, maps = saved.get("words", []), saved.get("maps", [])[: len(self.names)]
+            index = dict(zip(words, range(len(words))))
+            for _, _, segment in self.segments[len(maps) :]:
+                mine = segment.words()
+                new = [w for w in mine if w not in index]
                 index.update(zip(new, range(len(index), len(index) + len(new))))
-                maps.append(np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words)))
-            self.merged = list(index), maps
+                words += new
+                maps.append(np.fromiter(map(index.__getitem__, mine), dtype=np.uint32, count=len(mine)))
+            if len(known) < len(self.names):
+                save_pickle(self.kept, VOCABULARY_FORMAT, {"segments": self.names, "words": words, "maps": maps})
+            self.merged = words, maps
         return self.merged
 
     def word_counts(self, numbers, reports=None) -> tuple[Any, Any]:
@@ -200,14 +218,17 @@ class Forms:
             docs = every[start:stop].astype(np.int64) - base
             ends = segment.numpy("word_ends").astype(np.int64)
             lengths = ends[docs] - np.where(docs > 0, ends[docs - 1], 0)
-            # the positions of the documents' runs, one after another: 0, 1, 2… along all the runs,
-            # each run moved from where it falls in that count to where it starts in the file
-            before = np.cumsum(lengths) - lengths
-            at = np.repeat(ends[docs] - lengths - before, lengths) + np.arange(lengths.sum())
-            ids = to_global[segment.numpy("word_ids")[at]]
-            counts += np.bincount(ids, weights=segment.numpy("word_counts")[at], minlength=len(words)).astype(np.int64)
+            ids, times = segment.numpy("word_ids"), segment.numpy("word_counts")
+            if lengths.sum() < len(ids):  # else every run is the set's (the whole index, often)
+                # the positions of the documents' runs, one after another: 0, 1, 2… along all the
+                # runs, each run moved from where it falls in that count to where it starts
+                before = np.cumsum(lengths) - lengths
+                at = np.repeat(ends[docs] - lengths - before, lengths) + np.arange(lengths.sum())
+                ids, times = ids[at], times[at]
+            # counted by the segment's own numbers, then moved to the merged ones (one each)
+            counts[to_global] += np.bincount(ids, weights=times, minlength=len(to_global)).astype(np.int64)
             if using is not None:
                 report = np.repeat(np.searchsorted(reports, every[start:stop]), lengths)
-                pairs = np.unique(report * len(words) + ids)  # each (report, word) once
-                using += np.bincount(pairs % len(words), minlength=len(words))
+                pairs = np.unique(report * len(to_global) + ids)  # each (report, word) once
+                using[to_global] += np.bincount(pairs % len(to_global), minlength=len(to_global))
         return counts, using

@@ -308,7 +308,11 @@ def stored_documents(reader, numbers: Iterable[int]) -> Iterator[tuple[int, dict
     """(number, stored fields) of each of the (sorted) numbers, read from its segment's stored
     column: Whoosh's reader finds the segment by bisection and filters the fields against the
     schema for every document, a third of the time of a concordance over thousands of hits."""
-    leaves = [(base, base + leaf.doc_count_all(), leaf._perdoc) for leaf, base in reader.leaf_readers()]
+    leaves = [
+        (base, base + leaf.doc_count_all(), leaf._perdoc)
+        for leaf, base in reader.leaf_readers()
+        if leaf.doc_count_all()
+    ]
     at = 0
     for number in numbers:
         while number >= leaves[at][1]:
@@ -319,10 +323,11 @@ def stored_documents(reader, numbers: Iterable[int]) -> Iterator[tuple[int, dict
 
 def segment_files(reader, folder: str, suffix: str) -> list[tuple[str, int, int]]:
     """(the file named `suffix` beside each segment, the number of its first document, its number
-    of documents), in order."""
+    of documents), in order. (An index without documents has a reader but no segment.)"""
     return [
         (os.path.join(folder, leaf.segment().make_filename(suffix)), base, leaf.doc_count_all())
         for leaf, base in reader.leaf_readers()
+        if leaf.doc_count_all()
     ]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import pickle
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,8 +26,8 @@ from typing import Any
 from pyroaring import BitMap
 
 from ..model import Paragraph, ReportEntry
-from .forms import FORMS_SUFFIX, Forms
-from .layout import Folder
+from .forms import FORMS_SUFFIX, VOCABULARY_FILE, Forms
+from .layout import Folder, load_pickle, save_pickle
 from .phrases import PhraseIndex
 from .schema import FILTER_FIELDS
 from .segments import (
@@ -135,12 +134,14 @@ class Snapshot:
     def forms(self) -> Forms:
         """The match forms and words kept beside the snapshot's segments (forms.py), opened once."""
         if "forms" not in self.cache:
-            self.cache["forms"] = Forms(segment_files(self.reader, self.folder, FORMS_SUFFIX))
+            files = segment_files(self.reader, self.folder, FORMS_SUFFIX)
+            self.cache["forms"] = Forms(files, os.path.join(self.folder, VOCABULARY_FILE))
         return self.cache["forms"]
 
     def report_numbers(self) -> list[int]:
         if "report_docs" not in self.cache:
-            self.cache["report_docs"] = sorted(d for d in self.searcher.document_numbers(kind="r") if d < self.end)
+            end = self.end
+            self.cache["report_docs"] = sorted(d for d in self.searcher.document_numbers(kind="r") if d < end)
         return self.cache["report_docs"]
 
     def count_reports(self, found: DocSet) -> int:
@@ -239,29 +240,6 @@ def facets_of(snap: Snapshot) -> dict[str, dict[Any, DocSet]]:
         facets[name] = values
     save_pickle(path, key, facets)
     return facets
-
-
-def load_pickle(path: str, key) -> Any:
-    """What save_pickle kept at `path` under `key` (None when missing, stale or damaged)."""
-    try:
-        with open(path, "rb") as f:
-            saved = pickle.load(f)
-        if saved["key"] == key:
-            return saved["value"]
-    except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError, ValueError, IndexError):
-        pass  # missing, stale or damaged: computed again
-    return None
-
-
-def save_pickle(path: str, key, value) -> None:
-    """Keep a value computed from the index in its generation folder, atomically."""
-    try:
-        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(tmp, "wb") as f:
-            pickle.dump({"key": key, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only index: computed per process instead
 
 
 class Snapshots:
