@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from ..errors import QueryError
@@ -177,12 +178,14 @@ def kwic(
     ev = evaluator(snapshot)
     found = ev.evaluate(with_filters(tree, filter_nodes(**filters)))
     terms = highlight_terms(positives(tree, []), tree, ev.cut)
-    places = report_keys(snapshot, found) if sort in ("year", "place") else {}
-    lines = []  # (sort key, paragraph number, start, end in the match form)
+    places = report_keys(snapshot, found, sort) if sort in ("year", "place") else {}
+    # (sort key, paragraph number, start, end in the match form), made in reading order, which the
+    # (stable) sort keeps among lines of equal keys
+    lines = []
     for number, form in snapshot.forms().match_forms(found):  # kept beside the segments: no text read
         for a, b in occurrences(form, terms):
             if sort in ("year", "place"):
-                key = (*(places[number] if sort == "year" else places[number][::-1]), number, a)
+                key = places[number]
             else:
                 left, right = form[max(0, a - SORT_CONTEXT) : a][::-1], form[b : b + SORT_CONTEXT]
                 key = (left, form[a:b], right, number) if sort == "left" else (form[a:b], right, left, number)
@@ -198,20 +201,20 @@ def kwic(
     }
 
 
-def report_keys(snapshot: Snapshot, found: DocSet) -> dict[int, tuple]:
-    """(year, place) of each paragraph's report as lines sort by them, the ones not known after
-    the known ones: from the facets, which a paragraph has from its report (no report is read)."""
-    facets = snapshot.facets()
-    known: dict[str, dict[int, Any]] = {name: {} for name in ("year", *PLACE_KEYS)}
-    for name, values in known.items():
+UNKNOWN = (True, "")  # a value not known sorts after the known ones
+
+
+def report_keys(snapshot: Snapshot, found: DocSet, sort: str) -> dict[int, tuple]:
+    """(year, province, city, district, town) of each paragraph's report as lines sort by them
+    (`sort` place: the year last): from the facets, which a paragraph has from its report (no
+    report is read), a level at a time."""
+    facets, hits, levels = snapshot.facets(), list(found), []
+    for name in ("year", *PLACE_KEYS):
+        values: dict[int, tuple] = {}
         for value, docs in facets[name].items():
-            values.update(dict.fromkeys(found & docs, value))
-
-    def last(value):
-        return value is None, "" if value is None else value
-
-    year = known.pop("year")
-    return {n: (last(year.get(n)), tuple(last(values.get(n)) for values in known.values())) for n in found}
+            values.update(dict.fromkeys(found & docs, (False, value)))
+        levels.append(map(values.get, hits, repeat(UNKNOWN)))
+    return dict(zip(hits, zip(*(levels if sort == "year" else levels[1:] + levels[:1]))))
 
 
 def kwic_line(report: ReportEntry, doc: dict, a: int, b: int, width: int, maps: dict[str, list[int]]) -> dict:

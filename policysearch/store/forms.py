@@ -30,6 +30,7 @@ import mmap
 import os
 import sys
 from array import array
+from codecs import utf_16_le_decode
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -140,7 +141,7 @@ class SegmentForms:
     def form(self, doc: int) -> str:
         """The match form of the segment's document `doc`."""
         start = self.form_ends[doc - 1] if doc else 0
-        return str(self.forms[2 * start : 2 * self.form_ends[doc]], ENCODING)
+        return utf_16_le_decode(self.forms[2 * start : 2 * self.form_ends[doc]])[0]  # the codec itself: no lookup
 
     def words(self) -> list[str]:
         """The vocabulary, in the order of the words' numbers."""
