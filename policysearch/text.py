@@ -71,7 +71,12 @@ END = chr(0xF00FF)  # closes every text, so that every character starts a bigram
 def gram_tokens(text: str) -> str:
     """The bigrams of the match form, in order, space-separated: a paragraph holds a phrase of two
     or more characters exactly when the phrase's bigrams stand at consecutive positions in it."""
-    form = match_form(text).translate(TOKEN_SAFE) + END
+    return form_grams(match_form(text))
+
+
+def form_grams(form: str) -> str:
+    """gram_tokens of a text whose match form is at hand (a writer keeps the form too)."""
+    form = form.translate(TOKEN_SAFE) + END
     return " ".join(map(operator.add, form, form[1:]))
 
 

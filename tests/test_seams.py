@@ -6,6 +6,7 @@ test_a_build_writes_the_segment_whoosh_would, and the cut by test_properties' cu
 import importlib
 import os
 import re
+import shutil
 
 import pytest
 from helpers import CORPUS, ROOT
@@ -146,25 +147,29 @@ def test_stored_documents_are_whooshs_stored_fields(removed_index):
     assert all(got[d] == reader.stored_fields(d) for d in numbers)
 
 
-def test_segment_terms_are_the_frequencies_of_each_segment_and_kept_by_segment_id(tmp_path):
-    """Per segment (by segment().segment_id()), each word's frequency over its documents."""
+def test_segment_files_are_named_as_whoosh_names_its_segments_files(tmp_path):
+    """Per segment (leaf_readers, segment().make_filename): the file beside it, its first document
+    and its number of documents; the name is of the pattern by which Whoosh's commits delete the
+    files of segments no longer listed (index.TOC._segment_pattern), so a file of a segment that
+    was never listed goes with the segment's own."""
+    from whoosh.index import TOC
+
+    first, *rest = sorted(os.listdir(CORPUS))
+    (tmp_path / "corpus").mkdir()
+    for name in rest:
+        shutil.copy(os.path.join(CORPUS, name), tmp_path / "corpus")
     ix = Index(tmp_path / "ix")
-    ix.build(CORPUS)
-    ix.add(os.path.join(CORPUS, sorted(os.listdir(CORPUS))[0]), title="另一份")  # the same text: skipped
-    reader = ix.snapshot().reader
-    known: dict = {}
-    counts = segments.segment_terms(reader, "words", known)
-    assert len(counts) == len(reader.leaf_readers()) == len(known)
-    for (leaf, _), words in zip(reader.leaf_readers(), counts):
-        for word in ("发展", "城中村"):
-            m = leaf.postings("words", word) if ("words", word) in leaf else None
-            total = 0
-            while m is not None and m.is_active():
-                total += int(m.weight())
-                m.next()
-            assert words.get(word, 0) == total, word
-    known_before = dict(known)
-    assert segments.segment_terms(reader, "words", known) == counts and known == known_before
+    ix.build(tmp_path / "corpus")
+    ix.add(os.path.join(CORPUS, first))  # a second segment
+    reader, gen = ix.snapshot().reader, ix.folder.generation()
+    files = segments.segment_files(reader, gen, ".forms")
+    assert [(base, count) for _, base, count in files] == [
+        (base, leaf.doc_count_all()) for leaf, base in reader.leaf_readers()
+    ]
+    assert len(files) == 2 and files[1][1] == files[0][2]
+    pattern = TOC._segment_pattern("MAIN")
+    for (path, _, _), (leaf, _) in zip(files, reader.leaf_readers()):
+        assert os.path.exists(path) and pattern.match(os.path.basename(path)).group(1) == leaf.segment().segment_id()
 
 
 def test_a_segment_written_in_a_scratch_index_is_moved_in_and_listed_last(tmp_path):

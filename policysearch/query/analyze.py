@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from ..errors import QueryError
 from ..model import SECTION_TYPES, ReportEntry
 from ..store.schema import FACETS
 from ..store.snapshot import DocSet, Snapshot
-from ..text import display_width, match_form, match_map
+from ..text import display_width, match_map
 from . import evaluator, filter_nodes
 from .evaluate import Evaluator
 from .highlight import highlight_terms
@@ -177,40 +178,46 @@ def kwic(
     ev = evaluator(snapshot)
     found = ev.evaluate(with_filters(tree, filter_nodes(**filters)))
     terms = highlight_terms(positives(tree, []), tree, ev.cut)
-    places: dict[str, tuple] = {}  # report id -> (year, place) as they sort
-    lines = []  # (sort key, stored paragraph, start, end in the match form)
-    for number, doc in snapshot.stored(found):
-        form = match_form(doc["text"])
-        spans = occurrences(form, terms)
-        if spans and doc["doc_id"] not in places:
-            places[doc["doc_id"]] = report_key(snapshot.report(doc["doc_id"]))
-        for a, b in spans:
+    places = report_keys(snapshot, found, sort) if sort in ("year", "place") else {}
+    # (sort key, paragraph number, start, end in the match form), made in reading order, which the
+    # (stable) sort keeps among lines of equal keys
+    lines = []
+    for number, form in snapshot.forms().match_forms(found):  # kept beside the segments: no text read
+        for a, b in occurrences(form, terms):
             if sort in ("year", "place"):
-                key = (*(places[doc["doc_id"]] if sort == "year" else places[doc["doc_id"]][::-1]), number, a)
+                key = places[number]
             else:
                 left, right = form[max(0, a - SORT_CONTEXT) : a][::-1], form[b : b + SORT_CONTEXT]
                 key = (left, form[a:b], right, number) if sort == "left" else (form[a:b], right, left, number)
-            lines.append((key, doc, a, b))
+            lines.append((key, number, a, b))
     lines.sort(key=lambda line: line[0])
     shown = lines if limit is None else lines[:limit]
+    docs = dict(snapshot.stored(DocSet(number for _, number, _, _ in shown)))  # the texts shown only
     maps: dict[str, list[int]] = {}  # a paragraph's match map, once for all its lines shown
     return {
         "query": query,
         "total": len(lines),
-        "lines": [kwic_line(snapshot, doc, a, b, width, maps) for _, doc, a, b in shown],
+        "lines": [kwic_line(snapshot.report_of(number), docs[number], a, b, width, maps) for _, number, a, b in shown],
     }
 
 
-def report_key(report: ReportEntry | None) -> tuple:
-    """(year, place) of a report as lines sort by them: the ones not known after the known ones."""
-
-    def last(value):
-        return value is None, "" if value is None else value
-
-    return last(report and report.year), tuple(last(getattr(report, k, None)) for k in PLACE_KEYS)
+UNKNOWN = (True, "")  # a value not known sorts after the known ones
 
 
-def kwic_line(snapshot: Snapshot, doc: dict, a: int, b: int, width: int, maps: dict[str, list[int]]) -> dict:
+def report_keys(snapshot: Snapshot, found: DocSet, sort: str) -> dict[int, tuple]:
+    """(year, province, city, district, town) of each paragraph's report as lines sort by them
+    (`sort` place: the year last): from the facets, which a paragraph has from its report (no
+    report is read), a level at a time."""
+    facets, hits, levels = snapshot.facets(), list(found), []
+    for name in ("year", *PLACE_KEYS):
+        values: dict[int, tuple] = {}
+        for value, docs in facets[name].items():
+            values.update(dict.fromkeys(found & docs, (False, value)))
+        levels.append(map(values.get, hits, repeat(UNKNOWN)))
+    return dict(zip(hits, zip(*(levels if sort == "year" else levels[1:] + levels[:1]))))
+
+
+def kwic_line(report: ReportEntry, doc: dict, a: int, b: int, width: int, maps: dict[str, list[int]]) -> dict:
     """A line of the concordance: the match as written in the paragraph's text, and its context
     (at most `width` characters each side, since each takes a column or more)."""
     text = doc["text"]
@@ -218,7 +225,6 @@ def kwic_line(snapshot: Snapshot, doc: dict, a: int, b: int, width: int, maps: d
         maps[doc["id"]] = match_map(text)[1]
     where = maps[doc["id"]]
     start, end = where[a], where[b - 1] + 1
-    report = snapshot.report(doc["doc_id"])
     return {
         "left": fit(text[max(0, start - width) : start].translate(FLAT), width, from_end=True),
         "match": text[start:end],

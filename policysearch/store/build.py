@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import PolicySearchError
 from ..model import Report
-from ..text import gram_tokens, index_words
-from .schema import paragraph_documents, report_document
+from ..text import form_grams, gram_tokens, index_words, match_form
+from .schema import paragraph_documents, report_document, word_counts
 from .segments import SegmentBuilder, abandon
 
 CPUS = os.cpu_count() or 1
@@ -29,7 +30,8 @@ class Prepared:
     overrides: dict
     origin: str
     report: Report | None = None
-    words: list[str] = field(default_factory=list)  # per paragraph
+    words: list[Counter] = field(default_factory=list)  # per paragraph: {word: how often} (schema.word_counts)
+    forms: list[str] = field(default_factory=list)  # per paragraph: its match form
     grams: list[tuple[str, str]] = field(default_factory=list)  # per paragraph: body, heading
     error: str = ""
     first: int = 0  # a build's: see Written
@@ -46,13 +48,15 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
         return Prepared(path, overrides, origin, error=str(e) if str(e).startswith(path) else f"{path}: {e}")
     # a section's paragraphs share their heading path's grams
     headings = {h: gram_tokens(h) for h in {" ".join(p.section) for p in report.paragraphs}}
+    forms = [match_form(p.text) for p in report.paragraphs]
     return Prepared(
         path,
         overrides,
         origin,
         report,
-        [index_words(p.text) for p in report.paragraphs],
-        [(gram_tokens(p.text), headings[" ".join(p.section)]) for p in report.paragraphs],
+        [word_counts(index_words(p.text)) for p in report.paragraphs],
+        forms,
+        [(form_grams(f), headings[" ".join(p.section)]) for f, p in zip(forms, report.paragraphs)],
     )
 
 
@@ -101,7 +105,7 @@ def write_report(writer, prep: Prepared, first: int) -> list[tuple[int, str, str
     """Add a report's paragraphs, numbered from `first`, then its report document (after its
     paragraphs: see snapshot.py); -> its phrase rows."""
     assert prep.report is not None
-    for doc in paragraph_documents(prep.report, prep.words):
+    for doc in paragraph_documents(prep.report, prep.words, prep.forms):
         writer.add_document(**doc)
     writer.add_document(**report_document(prep.report, prep.origin, prep.overrides))
     return [(first + i, body, heading) for i, (body, heading) in enumerate(prep.grams)]
@@ -131,7 +135,7 @@ def write_segment(job: tuple[str, list]) -> Written:
                 prep.first = writer.docnum
                 prep.rows = write_report(writer, prep, writer.docnum)
                 prep.report = replace(prep.report, paragraphs=[replace(p, text="") for p in prep.report.paragraphs])
-                prep.words, prep.grams = [], []
+                prep.words, prep.forms, prep.grams = [], [], []
             files.append(prep)
         segment = writer.finish() if writer is not None else None
     except BaseException:

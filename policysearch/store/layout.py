@@ -3,9 +3,11 @@
 policysearch.json   what built it (schema and analyzer versions) and which generation is current
 .lock               held (flock) by the one writer at a time; the kernel drops it if the writer dies
 lexicon.sqlite      jieba's dictionary, for cutting queries without loading it (text.Lexicon)
-gen-000001/         a Whoosh index (one document per paragraph, plus one per report) and
-                    phrases.sqlite (phrases.py); `build` writes a new generation beside the
-                    current one and switches the pointer with an atomic rename
+gen-000001/         a Whoosh index (one document per paragraph, plus one per report), beside each
+                    segment its forms (forms.py), and phrases.sqlite (phrases.py); `build` writes a
+                    new generation beside the current one and switches the pointer with an atomic
+                    rename. Readers keep what they compute once in it (facets, the merged
+                    vocabulary: save_pickle)
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ import errno
 import fcntl
 import json
 import os
+import pickle
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from whoosh import index as whoosh_index
 
@@ -153,3 +158,26 @@ class Folder:
             yield
         finally:
             os.close(fd)
+
+
+def load_pickle(path: str, key) -> Any:
+    """What save_pickle kept at `path` under `key` (None when missing, stale or damaged)."""
+    try:
+        with open(path, "rb") as f:
+            saved = pickle.load(f)
+        if saved["key"] == key:
+            return saved["value"]
+    except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError, ValueError, IndexError):
+        pass  # missing, stale or damaged: computed again
+    return None
+
+
+def save_pickle(path: str, key, value) -> None:
+    """Keep a value computed from the index in its generation folder, atomically."""
+    try:
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as f:
+            pickle.dump({"key": key, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only index: computed per process instead

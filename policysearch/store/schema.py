@@ -13,7 +13,7 @@ from whoosh.system import pack_uint
 
 from ..model import Report
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 6  # 6: each segment's forms beside it (forms.py); a report's source indexed
 PLACE_LEVELS = ("province", "city", "district", "town")
 # Metadata that has a facet: counted per value over the hits and usable as a filter.
 FACETS = (*PLACE_LEVELS, "year", "section_type", "doc_type")
@@ -63,13 +63,14 @@ def words_analyzer() -> Composable:
 
 class CutWords(fields.TEXT):
     """The `words` field: text cut by index_words, indexed as words_analyzer would (tested equal),
-    counted in one pass instead of a token object per word through the analyzer's chain."""
+    counted in one pass instead of a token object per word through the analyzer's chain. The
+    writers give it the words counted already (word_counts), which the segment's forms keep too."""
 
     def __init__(self):
         super().__init__(analyzer=words_analyzer(), phrase=False)
 
     def index(self, value, **kwargs):
-        counts = word_counts(value)
+        counts = value if isinstance(value, Counter) else word_counts(value)
         return [
             (WORD_BYTES.get(w) or WORD_BYTES.setdefault(w, w.encode("utf-8")), n, *COUNT_VALUES[n])
             for w, n in counts.items()
@@ -95,7 +96,9 @@ WORD_BYTES: dict[str, bytes] = {}
 COUNT_VALUES = CountValues()
 
 
-def paragraph_documents(report: Report, words: list[str]) -> list[dict]:
+def paragraph_documents(report: Report, words: list[Counter], forms: list[str]) -> list[dict]:
+    """A report's paragraphs as documents, with their words counted and their match forms (for
+    the writer's forms, segments.KeepsForms)."""
     facets = {k: getattr(report, k) for k in REPORT_FIELDS if getattr(report, k) is not None}
     return [
         dict(
@@ -106,12 +109,13 @@ def paragraph_documents(report: Report, words: list[str]) -> list[dict]:
             doc_id=report.id,
             text=p.text,
             words=w,
+            form=form,
             section_type=p.section_type,
             position=p.position,
             section=p.section,
             heading=p.heading,
         )
-        for p, w in zip(report.paragraphs, words)
+        for p, w, form in zip(report.paragraphs, words, forms)
     ]
 
 

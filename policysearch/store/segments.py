@@ -11,6 +11,8 @@ each entry point below has a test in tests/test_seams.py that fails if Whoosh ch
   _next_block; FilterMatcher._ids for deletions), the words length column
   (_perdoc._cached_reader, column _dbfile/_basepos/_count), the deleted documents
   (_perdoc.deleted_docs) and the stored fields a segment at a time (_perdoc.stored_fields).
+Both writers keep their segment's forms (forms.py) as documents come in and write them when the
+segment is finalized, before any table of contents lists it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from ..errors import IndexStateError, PolicySearchError
+from .forms import FORMS_SUFFIX, FormsWriter
 
 WHOOSH_VERSION = (2, 7, 4)
 if whoosh.__version__ != WHOOSH_VERSION:
@@ -69,7 +72,33 @@ class TermPool:
         self.terms = {}
 
 
-class SegmentBuilder(SegmentWriter):
+class KeepsForms(SegmentWriter):
+    """A writer that keeps its segment's forms (forms.py): each document comes with its `form`
+    (its match form; not a field), and the file is written beside the segment's own files when
+    they are, before a table of contents lists the segment."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.forms = FormsWriter()
+
+    def keep(self, form: str, values: dict) -> None:
+        self.forms.add(form, values.get("words") or {})
+
+    def _finalize_segment(self):
+        segment = super()._finalize_segment()
+        self.forms.write(os.path.join(self.storage.folder, segment.make_filename(FORMS_SUFFIX)), self.docnum)
+        return segment
+
+
+class Writer(KeepsForms):
+    """Whoosh's own writer (add, remove, and the build's listing), keeping the forms of what it adds."""
+
+    def add_document(self, form: str = "", **values):
+        self.keep(form, values)
+        super().add_document(**values)
+
+
+class SegmentBuilder(KeepsForms):
     """A build worker's Whoosh writer. Whoosh's add_document serves any schema (boosts, spelling,
     vectors) and hands its pool a tuple per posting, which keeps them all in one list and sorts
     it; this one puts this schema's fields straight into per-term lists (documents come in
@@ -94,7 +123,8 @@ class SegmentBuilder(SegmentWriter):
         ]
         self.shared_terms: dict = {}  # (field, value) -> [(term lists, weight, value)] of a value documents share
 
-    def add_document(self, **values):
+    def add_document(self, form: str = "", **values):
+        self.keep(form, values)
         perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
         perdoc.start_doc(docnum)
         for name, spec, indexed, scorable, shared, stored, column in self.fields:
@@ -167,7 +197,7 @@ class FieldWriter(W3FieldWriter):
 def open_writer(folder: str, **options):
     """A Whoosh writer that commits a segment as plain files: a segment packed in one file is
     copied into memory by every reader that opens it (the whole index, per process)."""
-    return whoosh_index.open_dir(folder).writer(codec=Codec(), compound=False, **options)
+    return Writer(whoosh_index.open_dir(folder), codec=Codec(), compound=False, **options)
 
 
 def scratch_index(folder: str) -> str:
@@ -317,7 +347,11 @@ def stored_documents(reader, numbers: Iterable[int]) -> Iterator[tuple[int, dict
     """(number, stored fields) of each of the (sorted) numbers, read from its segment's stored
     column: Whoosh's reader finds the segment by bisection and filters the fields against the
     schema for every document, a third of the time of a concordance over thousands of hits."""
-    leaves = [(base, base + leaf.doc_count_all(), leaf._perdoc) for leaf, base in reader.leaf_readers()]
+    leaves = [
+        (base, base + leaf.doc_count_all(), leaf._perdoc)
+        for leaf, base in reader.leaf_readers()
+        if leaf.doc_count_all()
+    ]
     at = 0
     for number in numbers:
         while number >= leaves[at][1]:
@@ -326,17 +360,14 @@ def stored_documents(reader, numbers: Iterable[int]) -> Iterator[tuple[int, dict
         yield number, perdoc.stored_fields(number - base)
 
 
-def segment_terms(reader, fieldname: str, known: dict) -> list[dict[str, int]]:
-    """{term: its frequency over the segment's documents, deleted ones too} of every segment, from
-    the segment's term infos; those in `known` (by segment id) are not read again, since a segment
-    never changes once written. New ones are added to `known`."""
-    out = []
-    for leaf, _ in reader.leaf_readers():
-        sid = leaf.segment().segment_id()
-        if sid not in known:
-            known[sid] = {term.decode("utf-8"): int(info.weight()) for term, info in leaf.iter_field(fieldname)}
-        out.append(known[sid])
-    return out
+def segment_files(reader, folder: str, suffix: str) -> list[tuple[str, int, int]]:
+    """(the file named `suffix` beside each segment, the number of its first document, its number
+    of documents), in order. (An index without documents has a reader but no segment.)"""
+    return [
+        (os.path.join(folder, leaf.segment().make_filename(suffix)), base, leaf.doc_count_all())
+        for leaf, base in reader.leaf_readers()
+        if leaf.doc_count_all()
+    ]
 
 
 def deleted_documents(reader) -> list[int]:

@@ -15,10 +15,9 @@ values alike, combined in C.
 
 from __future__ import annotations
 
+import bisect
 import os
-import pickle
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
@@ -27,7 +26,8 @@ from typing import Any
 from pyroaring import BitMap
 
 from ..model import Paragraph, ReportEntry
-from .layout import Folder
+from .forms import FORMS_SUFFIX, VOCABULARY_FILE, Forms
+from .layout import Folder, load_pickle, save_pickle
 from .phrases import PhraseIndex
 from .schema import FILTER_FIELDS
 from .segments import (
@@ -35,7 +35,7 @@ from .segments import (
     deleted_documents,
     open_searcher,
     posting_blocks,
-    segment_terms,
+    segment_files,
     stored_documents,
     word_lengths,
 )
@@ -43,7 +43,6 @@ from .segments import (
 DocSet = BitMap
 MANY = 20_000  # hits from which numpy pays for its import (~0.1 s): see rank.py, count_reports
 FACETS_FILE = "facets.pickle"
-WORDS_FILE = "words.pickle"  # each segment's word frequencies (see word_totals)
 FACETS_FORMAT = "roaring-2"  # what the saved facets are made of; another format is computed anew
 ENTRY_KEYS = {f.name for f in dataclass_fields(ReportEntry)}
 
@@ -132,34 +131,17 @@ class Snapshot:
             self.cache["facets"] = facets_of(self)
         return self.cache["facets"]
 
-    def word_totals(self) -> Counter:
-        """How often each word (the words field's terms) occurs in the documents of this snapshot's
-        segments, deleted ones and those beyond the end included (see outside_universe). Reading a
-        segment's term infos takes seconds at 100,000 paragraphs; each segment's are kept in the
-        generation folder, so that an index is read once, and after `add` only its new segment."""
-        if "word_totals" not in self.cache:
-            path = os.path.join(self.folder, WORDS_FILE)
-            known = load_pickle(path, "segments") or {}
-            before = len(known)
-            totals: Counter = Counter()
-            for counts in segment_terms(self.reader, "words", known):
-                totals.update(counts)
-            if len(known) != before:
-                live = {leaf.segment().segment_id() for leaf, _ in self.reader.leaf_readers()}
-                save_pickle(path, "segments", {sid: c for sid, c in known.items() if sid in live})
-            self.cache["word_totals"] = totals
-        return self.cache["word_totals"]
-
-    def outside_universe(self) -> DocSet:
-        """The paragraphs that the snapshot's segments hold but that are not there (deleted, or
-        beyond the end), whose words word_totals counts."""
-        every = DocSet(range(self.reader.doc_count_all()))
-        reports = DocSet(self.searcher.document_numbers(kind="r"))
-        return every - self.universe - reports
+    def forms(self) -> Forms:
+        """The match forms and words kept beside the snapshot's segments (forms.py), opened once."""
+        if "forms" not in self.cache:
+            files = segment_files(self.reader, self.folder, FORMS_SUFFIX)
+            self.cache["forms"] = Forms(files, os.path.join(self.folder, VOCABULARY_FILE))
+        return self.cache["forms"]
 
     def report_numbers(self) -> list[int]:
         if "report_docs" not in self.cache:
-            self.cache["report_docs"] = sorted(d for d in self.searcher.document_numbers(kind="r") if d < self.end)
+            end = self.end
+            self.cache["report_docs"] = sorted(d for d in self.searcher.document_numbers(kind="r") if d < end)
         return self.cache["report_docs"]
 
     def count_reports(self, found: DocSet) -> int:
@@ -199,6 +181,14 @@ class Snapshot:
         """The report read from this file, if one is there."""
         docs = self.documents(source=source)
         return entry(self.searcher.stored_fields(docs[0])) if docs else None
+
+    def report_of(self, number: int) -> ReportEntry:
+        """The report of the paragraph with this number (the next report document)."""
+        numbers = self.report_numbers()
+        at = numbers[bisect.bisect_left(numbers, number)]
+        if ("report_of", at) not in self.cache:
+            self.cache[("report_of", at)] = entry(self.searcher.stored_fields(at))
+        return self.cache[("report_of", at)]
 
     def reports(self) -> list[ReportEntry]:
         return [entry(self.searcher.stored_fields(d)) for d in self.documents(kind="r")]
@@ -268,29 +258,6 @@ def facets_of(
                     values[value] = values[value] | found if value in values else found
     save_pickle(path, key, facets)
     return facets
-
-
-def load_pickle(path: str, key) -> Any:
-    """What save_pickle kept at `path` under `key` (None when missing, stale or damaged)."""
-    try:
-        with open(path, "rb") as f:
-            saved = pickle.load(f)
-        if saved["key"] == key:
-            return saved["value"]
-    except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError, ValueError, IndexError):
-        pass  # missing, stale or damaged: computed again
-    return None
-
-
-def save_pickle(path: str, key, value) -> None:
-    """Keep a value computed from the index in its generation folder, atomically."""
-    try:
-        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(tmp, "wb") as f:
-            pickle.dump({"key": key, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only index: computed per process instead
 
 
 class Snapshots:

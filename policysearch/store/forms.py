@@ -1,0 +1,235 @@
+"""Beside each Whoosh segment, its documents in the forms that kwic and keywords read per query.
+
+Whoosh keeps a paragraph's text pickled and compressed with its other stored fields (about 30 us
+to read one, and its match form is as long again to compute), and its words only as postings per
+word. A concordance of thousands of hits, or the words of a set of thousands of paragraphs, was
+seconds of that. So each segment has a file of its own, MAIN_<segment id>.forms:
+- each document's match form (text.match_form), in UTF-16 (two bytes a Chinese character, not
+  three), one after another, and where each ends: kwic finds and sorts its lines in them;
+- each document's words as the words field counts them: the word's number in the segment's
+  vocabulary and how often it occurs, the documents' runs one after another, and where each
+  ends; and the vocabulary. A set's words are then counts over its documents' runs, in numpy.
+A report's document has an empty form and no words.
+
+Written by the writer of the segment (a build's worker, or the commit of `add`) after the
+segment's own files and before the segment is listed in a table of contents (segments.py), under a
+temporary name then renamed: a listed segment has its whole file. A crash before the listing
+leaves the file of a segment no one lists, which Whoosh's next commit deletes with that segment's
+other files (the name is of their pattern). Segments are never changed once written: a deleted
+document keeps its forms, and readers count only the documents of the sets they are given.
+
+Layout: MAGIC, the header's length (4 bytes, little-endian), the header (JSON: the number of
+documents, and per array its type code, offset and length), then the arrays, each at a multiple
+of 8 bytes, in the machine's byte order (which the header names).
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import sys
+from array import array
+from codecs import utf_16_le_decode
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from ..errors import IndexStateError
+from .layout import load_pickle, save_pickle
+
+FORMS_SUFFIX = ".forms"
+VOCABULARY_FILE = "vocabulary.pickle"  # the segments' vocabularies merged (Forms.vocabulary)
+VOCABULARY_FORMAT = "vocabulary-1"
+MAGIC = b"policysearch-forms-1\n"
+CODES = "BHIQ"  # the unsigned types an array is narrowed to, smallest first
+ENCODING = "utf-16-le"
+
+
+class FormsWriter:
+    """A segment's forms as its documents are added, in order; written once the segment is."""
+
+    def __init__(self) -> None:
+        self.forms = bytearray()
+        self.form_ends = array("Q")  # in UTF-16 code units
+        self.vocabulary: dict[str, int] = {}
+        self.word_ids = array("Q")
+        self.word_counts = array("Q")
+        self.word_ends = array("Q")
+
+    def add(self, form: str, words: Mapping[str, int]) -> None:
+        """The next document: its match form and {word: how often} (schema.word_counts)."""
+        self.forms += form.encode(ENCODING)
+        self.form_ends.append(len(self.forms) // 2)
+        vocabulary = self.vocabulary
+        for word in [w for w in words if w not in vocabulary]:  # numbered in the order first met
+            vocabulary[word] = len(vocabulary)
+        self.word_ids.extend(map(vocabulary.__getitem__, words))
+        self.word_counts.extend(words.values())
+        self.word_ends.append(len(self.word_ids))
+
+    def write(self, path: str, documents: int) -> None:
+        """Write the file of a segment of `documents` documents, atomically."""
+        if len(self.form_ends) != documents:  # every document must come through add()
+            raise IndexStateError(f"{path}: forms of {len(self.form_ends)} documents for a segment of {documents}")
+        arrays: dict[str, array | bytes | bytearray] = {
+            "form_ends": narrow(self.form_ends),
+            "forms": self.forms,
+            "word_ends": narrow(self.word_ends),
+            "word_ids": narrow(self.word_ids),
+            "word_counts": narrow(self.word_counts),
+            "vocabulary": "\n".join(self.vocabulary).encode("utf-8"),  # a word holds no newline (schema.SPACES)
+        }
+        header: dict[str, Any] = {"documents": documents, "byteorder": sys.byteorder, "arrays": {}}
+        offset = 0
+        for name, data in arrays.items():
+            code = data.typecode if isinstance(data, array) else "B"
+            header["arrays"][name] = [code, offset, len(data)]
+            offset += padded(len(data) * array(code).itemsize)
+        head = json.dumps(header).encode("utf-8")
+        start = padded(len(MAGIC) + 4 + len(head))
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(MAGIC + len(head).to_bytes(4, "little") + head)
+            for name, data in arrays.items():
+                f.seek(start + header["arrays"][name][1])
+                f.write(data)
+            f.truncate(start + offset)
+        os.replace(tmp, path)
+
+
+def narrow(values: array) -> array:
+    """The values in the smallest unsigned type that holds them all."""
+    top = max(values, default=0)
+    return array(next(c for c in CODES if top < 1 << (8 * array(c).itemsize)), values)
+
+
+def padded(n: int) -> int:
+    return (n + 7) // 8 * 8
+
+
+class SegmentForms:
+    """One segment's file, mapped into memory (pages are read as they are used)."""
+
+    def __init__(self, path: str):
+        try:
+            with open(path, "rb") as f:
+                self.map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            view = memoryview(self.map)
+            if bytes(view[: len(MAGIC)]) != MAGIC:
+                raise ValueError("not a forms file")
+            size = int.from_bytes(view[len(MAGIC) : len(MAGIC) + 4], "little")
+            header = json.loads(bytes(view[len(MAGIC) + 4 : len(MAGIC) + 4 + size]))
+            if header["byteorder"] != sys.byteorder:
+                raise ValueError(f"written on a {header['byteorder']}-endian machine")
+            start = padded(len(MAGIC) + 4 + size)
+            self.arrays = {}
+            for name, (code, offset, length) in header["arrays"].items():
+                begin, end = start + offset, start + offset + length * array(code).itemsize
+                if end > len(view):
+                    raise ValueError("cut short")
+                self.arrays[name] = view[begin:end].cast(code)
+            self.documents: int = header["documents"]
+            self.form_ends, self.forms = self.arrays["form_ends"], self.arrays["forms"]
+            if len(self.form_ends) != self.documents or len(self.arrays["word_ends"]) != self.documents:
+                raise ValueError("documents missing")
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise IndexStateError(
+                f"{os.path.dirname(os.path.dirname(path))}: cannot read {os.path.basename(path)} ({e}); "
+                "rebuild the index with `policysearch build`"
+            ) from None
+
+    def form(self, doc: int) -> str:
+        """The match form of the segment's document `doc`."""
+        start = self.form_ends[doc - 1] if doc else 0
+        return utf_16_le_decode(self.forms[2 * start : 2 * self.form_ends[doc]])[0]  # the codec itself: no lookup
+
+    def words(self) -> list[str]:
+        """The vocabulary, in the order of the words' numbers."""
+        blob = self.arrays["vocabulary"]
+        return str(blob, "utf-8").split("\n") if len(blob) else []
+
+    def numpy(self, name: str):
+        import numpy as np
+
+        return np.frombuffer(self.arrays[name], dtype=np.dtype(self.arrays[name].format))
+
+
+class Forms:
+    """The forms of a snapshot's segments, by document number. Word numbers are the snapshot's:
+    its segments' vocabularies merged, in the order first met (`vocabulary`)."""
+
+    def __init__(self, segments: Iterable[tuple[str, int, int]], kept: str):
+        """`segments`: (file, number of its first document, number of documents), in order;
+        `kept`: where the merged vocabulary is kept for other processes."""
+        segments = list(segments)
+        self.names = [os.path.basename(path) for path, _, _ in segments]
+        self.segments = [(base, base + count, SegmentForms(path)) for path, base, count in segments]
+        self.kept = kept
+        self.merged: tuple[list[str], list] | None = None
+
+    def match_forms(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
+        """(number, match form) of each of the (sorted) document numbers."""
+        at = 0
+        for number in numbers:
+            while number >= self.segments[at][1]:
+                at += 1
+            base, _, segment = self.segments[at]
+            yield number, segment.form(number - base)
+
+    def vocabulary(self) -> tuple[list[str], list]:
+        """Every word of the snapshot's segments, and per segment where each of its words is in
+        that list. Merging takes about a microsecond per word of each segment's vocabulary (a
+        second at a million paragraphs), so the merge is kept in the generation folder; segments
+        are only ever added to a generation, so a kept merge of the first ones is extended by the
+        words of the segments added since."""
+        if self.merged is None:
+            import numpy as np
+
+            saved = load_pickle(self.kept, VOCABULARY_FORMAT) or {"segments": []}
+            known = saved["segments"]
+            if known[: len(self.names)] != self.names[: len(known)]:  # kept for other segments than these
+                saved, known = {"segments": []}, []
+            words, maps = saved.get("words", []), saved.get("maps", [])[: len(self.names)]
+            index = dict(zip(words, range(len(words))))
+            for _, _, segment in self.segments[len(maps) :]:
+                mine = segment.words()
+                new = [w for w in mine if w not in index]
+                index.update(zip(new, range(len(index), len(index) + len(new))))
+                words += new
+                maps.append(np.fromiter(map(index.__getitem__, mine), dtype=np.uint32, count=len(mine)))
+            if len(known) < len(self.names):
+                save_pickle(self.kept, VOCABULARY_FORMAT, {"segments": self.names, "words": words, "maps": maps})
+            self.merged = words, maps
+        return self.merged
+
+    def word_counts(self, numbers, reports=None) -> tuple[Any, Any]:
+        """For a set of documents (a DocSet), per word of `vocabulary`: how often it occurs in them
+        (numpy int64), and with `reports` (the sorted numbers of the report documents: a
+        paragraph's report is the next one) how many of their reports use it (else None)."""
+        import numpy as np
+
+        words, maps = self.vocabulary()
+        counts = np.zeros(len(words), dtype=np.int64)
+        using = np.zeros(len(words), dtype=np.int64) if reports is not None else None
+        every = np.frombuffer(numbers.to_array(), dtype=np.uint32)
+        bounds = np.searchsorted(every, [end for _, end, _ in self.segments])
+        for (base, _, segment), to_global, start, stop in zip(self.segments, maps, [0, *bounds[:-1]], bounds):
+            if start == stop:
+                continue
+            docs = every[start:stop].astype(np.int64) - base
+            ends = segment.numpy("word_ends").astype(np.int64)
+            lengths = ends[docs] - np.where(docs > 0, ends[docs - 1], 0)
+            ids, times = segment.numpy("word_ids"), segment.numpy("word_counts")
+            if lengths.sum() < len(ids):  # else every run is the set's (the whole index, often)
+                # the positions of the documents' runs, one after another: 0, 1, 2… along all the
+                # runs, each run moved from where it falls in that count to where it starts
+                before = np.cumsum(lengths) - lengths
+                at = np.repeat(ends[docs] - lengths - before, lengths) + np.arange(lengths.sum())
+                ids, times = ids[at], times[at]
+            # counted by the segment's own numbers, then moved to the merged ones (one each)
+            counts[to_global] += np.bincount(ids, weights=times, minlength=len(to_global)).astype(np.int64)
+            if using is not None:
+                report = np.repeat(np.searchsorted(reports, every[start:stop]), lengths)
+                pairs = np.unique(report * len(to_global) + ids)  # each (report, word) once
+                using[to_global] += np.bincount(pairs % len(to_global), minlength=len(to_global))
+        return counts, using
