@@ -54,6 +54,7 @@ KINDS = [
     ("公报", "公报"),
     ("措施", "措施"),
     ("请示", "请示"),
+    ("建议", "建议"),
     ("答复", "答复"),
     ("规则", "规则"),
     ("章程", "章程"),
@@ -259,8 +260,8 @@ def without_number(title: str | None) -> str | None:
 
 def find_title(head: list[str]) -> str | None:
     """The first short line of the head that names a kind of document, with the lines of the
-    same title broken before it ('国务院关于在市场监管领域全面推行' + '…监管的意见') or after it
-    ('关于印发《…方案》' + '的通知'); else the first short line."""
+    same title broken before it ('国务院关于在市场监管领域全面推行' + '…监管的意见', the issuer's
+    name over '关于…') or after it ('关于印发《…方案》' + '的通知', '（试行）'); else the first short line."""
     candidates = []
     for i, line in enumerate(head):
         if not title_line(line):
@@ -278,15 +279,21 @@ def find_title(head: list[str]) -> str | None:
             and candidates[start - 1][0] == candidates[start][0] - 1
             and not kind_of(candidates[start - 1][1])
             and len(candidates[start - 1][1]) >= 6
-            and not SIGN_OFF_ORG.match(candidates[start - 1][1])
+            and not header_organ(candidates[start - 1][1], candidates[start][1])
         ):
             start -= 1
         title = "".join(c for _, c in candidates[start : n + 1])
         after = candidates[n + 1][1] if n + 1 < len(candidates) and candidates[n + 1][0] == i + 1 else ""
-        if after.startswith("的") and kind_of(after) and len(after) <= 30:
+        if after.startswith("的") and kind_of(after) and len(after) <= 30 or TITLE_TAIL.fullmatch(after):
             title += after
         return title
     return candidates[0][1] if candidates else None
+
+
+def header_organ(line: str, below: str) -> bool:
+    """An organ's name alone on a line above a title is a header, unless the title goes on with
+    '关于…' under it: a title is issuer + 关于 + matter + kind."""
+    return bool(SIGN_OFF_ORG.match(line)) and "关于" not in line and not below.startswith("关于")
 
 
 def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], list[str], list[str]]:

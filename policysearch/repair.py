@@ -295,9 +295,11 @@ def wrap_width(lines: list[str]) -> int | None:
     return mode if mode <= 120 and near >= 0.5 * len(widths) and wider <= 0.1 * len(widths) else None
 
 
-def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
+def joins(block: str, last: str, nxt: str, wrap: int | None, opening: bool = False) -> bool:
     """Does line `nxt` continue `block`, whose last line was `last`? The line's width decides in a
-    hard-wrapped text; elsewhere the block as a whole does, so that repair is idempotent."""
+    hard-wrapped text; elsewhere the block as a whole does, so that repair is idempotent. The
+    `opening` line of a text that is not hard-wrapped is its title or headline unless it breaks off
+    at a comma: the byline, time stamp or '(试行)' under it are lines of their own."""
     prev = block
     if (
         MARKER.match(nxt)
@@ -315,6 +317,8 @@ def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
         return False  # a date line under the title, a 'label：value' line
     if wrap:  # hard-wrapped: a full line runs on, a short one ends
         return width(last) >= wrap - 8
+    if opening and len(prev) <= 80 and not re.search(r"[，,、；;]$", prev):
+        return False
     if ends_sentence(prev) or TITLE_END.search(prev):
         return False
     if MARKER.match(prev) and "。" not in prev and len(prev) <= 50:
@@ -364,7 +368,13 @@ def repair_once(text: str) -> list[Block]:
         if note and blocks:
             notes.append((note.group(1), line, len(blocks) - 1))
             continue
-        if last is not None and not heading and not blocks[-1].heading and joins(blocks[-1].text, last, line, wrap):
+        opening = len(blocks) == 1 and blocks[0].text == last
+        if (
+            last is not None
+            and not heading
+            and not blocks[-1].heading
+            and joins(blocks[-1].text, last, line, wrap, opening)
+        ):
             sep = " " if re.match(r"[A-Za-z0-9]", line) and re.search(r"[A-Za-z0-9]$", last) else ""
             blocks[-1].text += sep + line
         else:
