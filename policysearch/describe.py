@@ -261,7 +261,8 @@ def without_number(title: str | None) -> str | None:
 def find_title(head: list[str]) -> str | None:
     """The first short line of the head that names a kind of document, with the lines of the
     same title broken before it ('国务院关于在市场监管领域全面推行' + '…监管的意见', the issuer's
-    name over '关于…') or after it ('关于印发《…方案》' + '的通知', '（试行）'); else the first short line."""
+    name over '关于…') or after it ('关于印发《…方案》' + '的通知', '（试行）'); else the policy the
+    opening reports as issued; else the first short line."""
     candidates = []
     for i, line in enumerate(head):
         if not title_line(line):
@@ -269,6 +270,8 @@ def find_title(head: list[str]) -> str | None:
         if re.search(r"[。；;！!]$|[:：]$", line):
             break
         candidates.append((i, line))
+    body = next((i for i, line in enumerate(head) if len(line) > 80 and re.search(r"[，,。]", line)), len(head))
+    candidates = [(i, line) for i, line in candidates if i < body]  # a subheading of the body is no title
     for n, (i, line) in enumerate(candidates):
         if not kind_of(line):
             continue
@@ -287,7 +290,25 @@ def find_title(head: list[str]) -> str | None:
         if after.startswith("的") and kind_of(after) and len(after) <= 30 or TITLE_TAIL.fullmatch(after):
             title += after
         return title
-    return candidates[0][1] if candidates else None
+    return reported_title(head) or (candidates[0][1] if candidates else None)
+
+
+# A report on a policy names it as issued: '…联合印发《关于…的通知》', '营口市发布关于…的通知。',
+# or opens with it: '《…措施（第1号）》已经…审议通过'. A policy cited ('根据《…》') is not the one reported.
+ISSUED = re.compile(
+    r"(?:印发|发布|出台|制定|下发|公布|推出|颁布|审议通过|修订)了?\s*(?:《([^《》]{4,100})》|(关于[^，。；,;《》（(]{4,80}))"
+    r"|^《([^《》]{4,100})》|将《([^《》]{4,100})》(?:印发|转发)"
+)
+
+
+def reported_title(lines: list[str]) -> str | None:
+    """For a text without a title line (a news report, an excerpt): the policy its opening names as issued."""
+    for line in lines[:2]:
+        for m in ISSUED.finditer(line):
+            name = next(g for g in m.groups() if g)
+            if kind_of(name):
+                return name
+    return None
 
 
 def header_organ(line: str, below: str) -> bool:

@@ -44,3 +44,35 @@ def test_a_party_committees_proposal_is_a_kind_of_document():
     r = housing("2025-12-05_POL_119ED2BE1EF2F242F470.txt")
     assert r.title == "中共湖北省委关于制定全省国民经济和社会发展第十五个五年规划的建议"
     assert r.doc_type == "建议"
+
+
+# ---- a text without a title line: the policy its opening reports as issued ----------------
+
+
+def test_a_news_report_is_titled_by_the_policy_it_reports():
+    # '…淮北银保监分局印发《关于淮北市购房优惠政策的实施意见》,2022年房展会期间…'
+    r = housing("2022-04-11_POL_DB94906D8ED210B8D889.txt")
+    assert (r.title, r.doc_type) == ("关于淮北市购房优惠政策的实施意见", "实施意见")
+
+
+def test_an_excerpt_opening_with_the_policys_name_is_titled_by_it():
+    r = housing("2022-01-18_POL_0B7CDE3A2301A4B8C0EB.txt")
+    assert (r.title, r.doc_type) == ("关于调整住房公积金政策问题的通知", "通知")
+
+
+def test_a_covering_notice_without_its_title_is_titled_by_what_it_issues():
+    # '各市、自治州人民政府…:' then '经省人民政府同意,现将《贵州省…行动方案》印发给你们'
+    r = housing("2022-10-09_POL_5B46D8D3EE92A8D4ADB9.txt")
+    assert r.title == "贵州省推动复工复产复市促进经济恢复提振行动方案"
+
+
+def test_a_short_opening_sentence_that_reports_a_policy_is_not_the_title():
+    # '近日印发《关于…的通知》(以下简称《若干措施》)该措施从颁布起施行…' is a sentence, not a title
+    r = housing("2022-07-14_POL_C7CCBF72390130BB2EE2.txt")
+    assert r.title == "关于促进中心城区住房消费的若干措施的通知"
+
+
+def test_a_subheading_of_a_news_report_is_not_its_title():
+    # the report opens with a paragraph; '选定两家市属国企作为试点企业' below it is a subheading
+    r = housing("2022-05-10_POL_25A135E788334B7DEE43.txt")
+    assert r.title == "关于推进长沙市租赁住房多主体供给多渠道保障盘活存量房的试点实施方案"
