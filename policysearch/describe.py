@@ -225,7 +225,12 @@ def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[
     return head, foot
 
 
-NOT_TITLE = re.compile(r"^[（(]?第?\s*\d+\s*号[）)]?$|令$|^(?:特急|急件|加急|平急|内部事项|公开|不予公开|主动公开)$")
+# Not a title: an order's number, a red header with its 文号 however bracketed ('…办公室文件台房金管办2022]1号'),
+# a mark of urgency or disclosure.
+NOT_TITLE = re.compile(
+    r"^[（(]?第?\s*\d+\s*号[）)]?$|令$|文件\s*\S{0,12}\d{4}\S{0,2}\d+\s*号$"
+    r"|^(?:特急|急件|加急|平急|内部事项|公开|不予公开|主动公开)$"
+)
 
 
 def title_line(line: str) -> bool:
@@ -269,6 +274,9 @@ def find_title(head: list[str]) -> str | None:
             continue
         if re.search(r"[。；;！!]$|[:：]$", line):
             break
+        number = DOC_NUMBER.match(line)
+        if number and number_start(number) == 0:
+            line = line[number.end() :].strip()  # '巴住公管委〔2022〕7号巴中市…委员会' + '关于…的批复'
         candidates.append((i, line))
     body = next((i for i, line in enumerate(head) if len(line) > 80 and re.search(r"[，,。]", line)), len(head))
     candidates = [(i, line) for i, line in candidates if i < body]  # a subheading of the body is no title
@@ -282,6 +290,7 @@ def find_title(head: list[str]) -> str | None:
             and candidates[start - 1][0] == candidates[start][0] - 1
             and not kind_of(candidates[start - 1][1])
             and len(candidates[start - 1][1]) >= 6
+            and not re.search(r"[，,、]$", candidates[start - 1][1])
             and not header_organ(candidates[start - 1][1], candidates[start][1])
         ):
             start -= 1

@@ -46,6 +46,19 @@ def test_a_party_committees_proposal_is_a_kind_of_document():
     assert r.doc_type == "建议"
 
 
+def test_a_doc_number_run_into_the_issuers_line_is_not_part_of_the_title():
+    # '巴住公管委〔2022〕7号巴中市住房公积金管理委员会' + '关于调整住房公积金使用政策的批复'
+    r = housing("2022-05-23_POL_50757B0C34B4E13CBB88.txt")
+    assert r.title == "巴中市住房公积金管理委员会关于调整住房公积金使用政策的批复"
+    assert r.doc_number == "巴住公管委〔2022〕7号"
+
+
+def test_a_red_header_with_a_misbracketed_doc_number_is_not_part_of_the_title():
+    # '台州市住房公积金管理委员会办公室文件台房金管办2022]1号' over the title
+    r = housing("2022-05-17_POL_300C6D791C586EC86272.txt")
+    assert r.title == "关于调整台州市住房公积金个人住房发款有关政策的通知"
+
+
 # ---- a text without a title line: the policy its opening reports as issued ----------------
 
 
