@@ -170,30 +170,38 @@ def valid_date(y: int, m: int, d: int) -> str | None:
 DATE_TEXT = rf"(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{CN_DATE.pattern})"
 DATE_LINE = re.compile(rf"^[（(—\-\s]*{DATE_TEXT}|{DATE_TEXT}[）)]?$")
 PASSAGE = re.compile(r"通过|修正|修订|修改|批准|公布|发布|印发|颁布")
-# The day it takes effect ('自2024年1月1日起施行', '自2021年4月29日零时起') is not its date, unless nothing else is.
-IN_FORCE = re.compile(rf"[自从于]{DATE_TEXT}[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?")
+# The day it takes effect ('自2024年1月1日起施行', '自2021年4月29日零时起', '自2014年1月1日施行') is not its
+# date, unless nothing else is.
+IN_FORCE = re.compile(
+    rf"[自从于]{DATE_TEXT}(?:[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?|\s*(?:施行|执行|实施|生效))"
+)
+ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇\d]+条")
 
 
 def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None) -> str | None:
     """The document's own date: a date line of the head (for a law, the latest of its passage:
     adopted, amended, approved), else the sign-off's, else a date the head's short lines name
-    (not the day it takes effect), else the page's."""
+    (not the day it takes effect), else the page's. `head` has its lines whole: a law's history
+    may run long on one line or break inside an entry."""
     head = [IN_FORCE.sub("", line) for line in head]
     lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80 and not re.search(r"[，,。；;]", line)]
-    # A law's history runs long: '2010年…第一次修正  2016年…第一次修订  根据…' on one line.
-    passage = [
-        d
-        for line in head
-        if DATE_LINE.match(line) and PASSAGE.search(line) and len(line) <= 400 and not line.endswith("。")
-        for d in dates(line)
-    ]
+    # A law's history: '2010年…第一次修正  2016年…第一次修订  根据…' on one line, or an entry broken in two.
+    passage, history = [], False
+    for line in head:
+        history = (
+            bool(DATE_LINE.match(line) or history and not ARTICLE.match(line))
+            and bool(PASSAGE.search(line))
+            and len(line) <= 2000
+            and not line.endswith("。")
+        )
+        passage += list(dates(line)) if history else []
     if len(passage) > 1:
         return max(passage)
     for line in lines + [line for line in foot if DATE_LINE.search(line)]:
         date = find_date(line)
         if date:
             return date
-    mentioned = [line for line in head if len(line) <= 80 or line.startswith(("——", "（", "("))]
+    mentioned = [line[:200] for line in head if len(line) <= 80 or line.startswith(("——", "（", "("))]
     return find_date("\n".join(mentioned)) or fallback
 
 
@@ -213,8 +221,8 @@ def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[
     """The head of a document (title, red header, date line, salutation, before the first part)
     and its foot (sign-off lines after the last sentence)."""
     head = []
-    for line in lines[:12]:
-        if line == first_heading:
+    for i, line in enumerate(lines):
+        if line == first_heading or i >= 12 and not DATE_LINE.match(line):  # a law's history may run on
             break
         head.append(line[:200])
     foot: list[str] = []
@@ -567,7 +575,7 @@ def describe(
     ):
         kind = "政府工作报告"
     doc_number = find_doc_number(head[:8]) or facts.get("doc_number")
-    date = find_doc_date(head, foot, facts.get("date")) or date_in_text(lines, text, doc_number)
+    date = find_doc_date(lines[: len(head)], foot, facts.get("date")) or date_in_text(lines, text, doc_number)
     # The page's publisher is often not the issuer (a bureau's site reposting the government's
     # notice): the document's own header and sign-off come first.
     found = find_issuer(head, foot, text) or facts.get("issuer")

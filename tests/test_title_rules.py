@@ -89,3 +89,30 @@ def test_a_subheading_of_a_news_report_is_not_its_title():
     # the report opens with a paragraph; '选定两家市属国企作为试点企业' below it is a subheading
     r = housing("2022-05-10_POL_25A135E788334B7DEE43.txt")
     assert r.title == "关于推进长沙市租赁住房多主体供给多渠道保障盘活存量房的试点实施方案"
+
+
+# ---- dates ------------------------------------------------------------------------------
+
+
+def law(name: str):
+    return read_report(os.path.join(REAL, "LawRefBook-Laws", name))
+
+
+def test_a_laws_history_on_one_long_line_gives_its_latest_amendment():
+    # '2005年…通过根据2011年…第一次修正根据…根据2020年9月24日…第四次修正' on one line of 500 characters
+    assert law("zhejiang_fisheries_2020.md").date == "2020-09-24"
+
+
+def test_a_laws_history_with_an_entry_broken_over_two_lines_gives_its_latest_amendment():
+    # '1989年11月18日…《关于修改〈…乡' + '镇人民代表大会…〉的决定》第一次修正' and on to 2021
+    assert law("shanghai_direct_elections_2021.md").date == "2021-03-24"
+
+
+def test_a_laws_history_longer_than_the_head_is_read_to_its_end():
+    # thirteen entries, the last '2022年1月21日…批准' / '…公告公布'
+    assert law("qingdao_gas_2022.md").date == "2022-01-21"
+
+
+def test_the_day_a_law_takes_effect_without_qi_is_not_its_date():
+    # '…2013年12月9日杭州市…公告第14号公布自2014年1月1日施行'
+    assert law("hangzhou_liangzhu_2013.md").date == "2013-12-09"
