@@ -96,9 +96,11 @@ def normal_doc_number(text: str) -> str:
 
 
 def find_doc_number(lines: list[str]) -> str | None:
+    """The document's own 文号: the first in the head that is not cited inside a sentence
+    ('根据《…》(云房金〔2021〕46号)等文件精神,…')."""
     for line in lines:
         m = DOC_NUMBER.search(line)
-        if m:
+        if m and not re.search(r"[，。；,;]", line[: m.start()]):
             return normal_doc_number(line[number_start(m) : m.end()])
     return None
 
@@ -175,6 +177,8 @@ PASSAGE = re.compile(r"通过|修正|修订|修改|批准|公布|发布|印发|�
 IN_FORCE = re.compile(
     rf"[自从于]{DATE_TEXT}(?:[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?|\s*(?:施行|执行|实施|生效))"
 )
+# Nor is the day it ends ('有效期至2028年12月31日', '…起至2022年12月31日止').
+EXPIRY = re.compile(rf"(?:有效期|执行期|期限)?(?:至|到){DATE_TEXT}止?")
 ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇\d]+条")
 
 
@@ -183,7 +187,7 @@ def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None)
     adopted, amended, approved), else the sign-off's, else a date the head's short lines name
     (not the day it takes effect), else the page's. `head` has its lines whole: a law's history
     may run long on one line or break inside an entry."""
-    head = [IN_FORCE.sub("", line) for line in head]
+    head, foot = ([EXPIRY.sub("", IN_FORCE.sub("", line)) for line in part] for part in (head, foot))
     lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80 and not re.search(r"[，,。；;]", line)]
     # A law's history: '2010年…第一次修正  2016年…第一次修订  根据…' on one line, or an entry broken in two.
     passage, history = [], False

@@ -363,7 +363,8 @@ def repair_once(text: str) -> list[Block]:
     blocks: list[Block] = []
     notes: list[tuple[str, str, int]] = []  # marker, note text, index of the block it interrupted
     last = None  # the raw last line of the open block
-    for line, heading in lines:
+    signed = sign_off([line for line, _ in lines])
+    for k, (line, heading) in enumerate(lines):
         note = FOOTNOTE.match(line)
         if note and blocks:
             notes.append((note.group(1), line, len(blocks) - 1))
@@ -373,6 +374,7 @@ def repair_once(text: str) -> list[Block]:
             last is not None
             and not heading
             and not blocks[-1].heading
+            and not {k, k - 1} & signed
             and joins(blocks[-1].text, last, line, wrap, opening)
         ):
             sep = " " if re.match(r"[A-Za-z0-9]", line) and re.search(r"[A-Za-z0-9]$", last) else ""
@@ -384,6 +386,27 @@ def repair_once(text: str) -> list[Block]:
         b.text = clean_spaces(b.text)
     attach_notes(blocks, notes)
     return [b for b in blocks if b.text]
+
+
+# A sign-off date alone on its line, or after the issuer's name: 2024年5月29日, 二〇二四年五月二十九日.
+CN_DAY = r"[\d〇○零一二三四五六七八九十]"
+SIGN_DATE = re.compile(
+    rf"^(?:[\u4e00-\u9fff（）()]{{2,40}}\s+)?{CN_DAY}{{4}}\s*年\s*{CN_DAY}{{1,3}}\s*月\s*{CN_DAY}{{1,3}}\s*日$"
+)
+
+
+def sign_off(lines: list[str]) -> set[int]:
+    """The lines of sign-offs: each date alone on its line and the issuers' names just above it.
+    They stand alone, never run into the last sentence or the list of attachments above them."""
+    signed: set[int] = set()
+    for k, line in enumerate(lines):
+        if SIGN_DATE.match(line):
+            signed.add(k)
+            above = k - 1
+            while above >= 0 and k - above <= 4 and len(lines[above]) <= 40 and not SENTENCE_PUNCT.search(lines[above]):
+                signed.add(above)
+                above -= 1
+    return signed
 
 
 def attach_notes(blocks: list[Block], notes: list[tuple[str, str, int]]) -> None:

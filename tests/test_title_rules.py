@@ -116,3 +116,30 @@ def test_a_laws_history_longer_than_the_head_is_read_to_its_end():
 def test_the_day_a_law_takes_effect_without_qi_is_not_its_date():
     # '…2013年12月9日杭州市…公告第14号公布自2014年1月1日施行'
     assert law("hangzhou_liangzhu_2013.md").date == "2013-12-09"
+
+
+def test_a_sign_off_of_several_issuers_stands_apart_from_the_attachment_line_above_it():
+    # '附件:南京市…咨询服务窗口及电话' / '南京市住房保障和房产局' / '南京市发展和改革委员会' / '南京市财政局' / '2025年2月15日'
+    r = housing("2025-02-15_POL_829705CFC60B24030686.txt")
+    assert r.date == "2025-02-15"
+    assert r.paragraphs[-1].text == "2025年2月15日"
+
+
+def test_a_sign_off_with_the_issuer_and_the_date_on_one_line():
+    # '…监督电话:呈贡区住房和城乡建设局 0871-67470281' / '昆明市呈贡区住房和城乡建设局 2025年4月20日'
+    assert housing("2025-04-20_POL_3A50207489E081F1F637.txt").date == "2025-04-20"
+
+
+def test_the_day_a_policy_expires_is_not_its_date():
+    # '本通知自发布之日起施行,有效期至2028年12月31日' over the sign-off '2026年4月16日'
+    assert housing("2026-04-16_POL_2BA3690E33F471E4C6B2.txt").date == "2026-04-16"
+    # a report: '上述公积金贷款新政自2022年5月11日起至2022年12月31日止'
+    assert housing("2022-05-11_POL_8FC71237498CF58797C9.txt").date == "2022-05-11"
+
+
+def test_a_doc_number_cited_in_a_sentence_is_not_the_documents_own():
+    # '根据《住房公积金管理条例》《关于印发的通知》(云房金〔2021〕46号)等文件精神,…'; the notice takes
+    # effect '自2022年9月5日起', which the cited number's year must not veto
+    r = housing("2022-09-05_POL_21A68A9BDE8009A765DF.txt")
+    assert r.doc_number is None
+    assert r.date == "2022-09-05"
