@@ -209,6 +209,21 @@ def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None)
     return find_date("\n".join(mentioned)) or fallback
 
 
+# A report's dateline: '2022年11月21日,人民银行…召开', '…新闻办公室于2025年2月8日召开', '…于2022年6月24日印发了《…》'.
+DATELINE = re.compile(
+    rf"^({DATE_TEXT})\s*[，,]|于\s*({DATE_TEXT})[^，。；,;]{{0,16}}?(?:召开|举行|印发|发布|出台|公布|下发)"
+)
+
+
+def reported_date(head: list[str]) -> str | None:
+    """For a text that names no date of its own: the day its opening reports (a news report's dateline)."""
+    for line in head[:2]:
+        m = DATELINE.search(line)
+        if m:
+            return find_date(m.group())
+    return None
+
+
 def date_in_text(lines: list[str], text: str, doc_number: str | None) -> str | None:
     """For a document whose head, foot and page name no date: a sign-off inside the text (an
     explanation follows it), else the day it takes effect, unless its 文号 says another year."""
@@ -579,7 +594,11 @@ def describe(
     ):
         kind = "政府工作报告"
     doc_number = find_doc_number(head[:8]) or facts.get("doc_number")
-    date = find_doc_date(lines[: len(head)], foot, facts.get("date")) or date_in_text(lines, text, doc_number)
+    date = (
+        find_doc_date(lines[: len(head)], foot, facts.get("date"))
+        or reported_date(head)
+        or date_in_text(lines, text, doc_number)
+    )
     # The page's publisher is often not the issuer (a bureau's site reposting the government's
     # notice): the document's own header and sign-off come first.
     found = find_issuer(head, foot, text) or facts.get("issuer")

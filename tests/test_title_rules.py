@@ -143,3 +143,10 @@ def test_a_doc_number_cited_in_a_sentence_is_not_the_documents_own():
     r = housing("2022-09-05_POL_21A68A9BDE8009A765DF.txt")
     assert r.doc_number is None
     assert r.date == "2022-09-05"
+
+
+def test_a_news_report_without_a_date_of_its_own_is_dated_by_its_dateline():
+    # '2022年11月21日,人民银行、银保监会联合召开全国性商业银行信贷工作座谈会…'
+    assert housing("2022-11-21_POL_038373C8EB14082C5F9C.txt").date == "2022-11-21"
+    # '烟台市政府新闻办公室于2025年2月8日召开烟台市发放定向购房优惠券新闻发布会…'
+    assert housing("2025-02-08_POL_57C72F2DB3C46B7B39D3.txt").date == "2025-02-08"
