@@ -95,12 +95,15 @@ def normal_doc_number(text: str) -> str:
     return re.sub(YEAR_BRACKETS, r"〔\1〕", text)
 
 
+CITING = re.compile(r"(?:为了?|根据|按照|依据|依照|贯彻|落实)")
+
+
 def find_doc_number(lines: list[str]) -> str | None:
     """The document's own 文号: the first in the head that is not cited inside a sentence
-    ('根据《…》(云房金〔2021〕46号)等文件精神,…')."""
+    ('根据《…》(云房金〔2021〕46号)等文件精神,…', '为贯彻落实《…》(揭办字〔2022〕42号)…')."""
     for line in lines:
         m = DOC_NUMBER.search(line)
-        if m and not re.search(r"[，。；,;]", line[: m.start()]):
+        if m and not (re.search(r"[，。；,;]", line[: m.start()]) or CITING.match(line)):
             return normal_doc_number(line[number_start(m) : m.end()])
     return None
 
@@ -172,10 +175,11 @@ def valid_date(y: int, m: int, d: int) -> str | None:
 DATE_TEXT = rf"(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{CN_DATE.pattern})"
 DATE_LINE = re.compile(rf"^[（(—\-\s]*{DATE_TEXT}|{DATE_TEXT}[）)]?$")
 PASSAGE = re.compile(r"通过|修正|修订|修改|批准|公布|发布|印发|颁布")
-# The day it takes effect ('自2024年1月1日起施行', '自2021年4月29日零时起', '自2014年1月1日施行') is not its
+# The day it takes effect ('自2024年1月1日起施行', '自2021年4月29日零时起', '2022年9月24日起,实施…',
+# '自2014年1月1日施行') is not its
 # date, unless nothing else is.
 IN_FORCE = re.compile(
-    rf"[自从于]{DATE_TEXT}(?:[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?|\s*(?:施行|执行|实施|生效))"
+    rf"[自从于]?{DATE_TEXT}[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?|[自从于]{DATE_TEXT}\s*(?:施行|执行|实施|生效)"
 )
 # Nor is the day it ends ('有效期至2028年12月31日', '…起至2022年12月31日止').
 EXPIRY = re.compile(rf"(?:有效期|执行期|期限)?(?:至|到){DATE_TEXT}止?")

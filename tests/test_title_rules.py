@@ -150,3 +150,15 @@ def test_a_news_report_without_a_date_of_its_own_is_dated_by_its_dateline():
     assert housing("2022-11-21_POL_038373C8EB14082C5F9C.txt").date == "2022-11-21"
     # '烟台市政府新闻办公室于2025年2月8日召开烟台市发放定向购房优惠券新闻发布会…'
     assert housing("2025-02-08_POL_57C72F2DB3C46B7B39D3.txt").date == "2025-02-08"
+
+
+def test_a_doc_number_cited_by_a_sentence_of_purpose_is_not_the_documents_own():
+    # '为贯彻落实《中共揭阳市委办公室…的通知》(揭办字〔2022〕42号)…'; '该政策自2023年3月14日起施行'
+    r = housing("2023-03-14_POL_027CE11A58BA036D9C8B.txt")
+    assert r.doc_number is None
+    assert r.date == "2023-03-14"
+
+
+def test_the_day_it_takes_effect_may_be_written_without_zi():
+    # '…经市住房公积金管理委员会审议通过,2022年9月24日起,实施高层次人才住房公积金优惠政策。'
+    assert housing("2022-09-24_POL_7F8BBCB4187D3B3F2937.txt").date == "2022-09-24"
