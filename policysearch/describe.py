@@ -73,7 +73,7 @@ YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 # How the name of an issuing organ ends: a government, a party committee, a department (局, 厅, 委), an office.
 ORG_END = r"(?:政府|人民代表大会|人大常委会|党委|党工委|委员会|办事处|办公室|办公厅|局|厅|委|小组|中心)"
 SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}(?:{ORG_END}|部)$")
-FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件)[:：]?|文件$")
+FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件|签发人)[:：]?|文件$")
 ADDRESS = re.compile(r"^各位代表|^同志们")
 
 

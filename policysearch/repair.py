@@ -27,11 +27,13 @@ SENTENCE_PUNCT = re.compile(r"[，,、。；;：:《》“”]")
 NAMED_PARTS = re.compile(r"^(?:名\s*词\s*解\s*释|名词注释|注释|注解|附件\d*|附录|附注|附表)[:：]?$")
 FIELD = re.compile(
     r"^(?:索引号|主题分类|分类|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期"
-    r"|发文字号|文号|来源|作者|日期|时间)\s*[:：]"
+    r"|发文字号|文号|签发人|来源|作者|日期|时间)\s*[:：]"
 )
 DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
 SALUTATION = re.compile(r"^(?:各|尊敬的|同志们|女士们)[^。]{0,40}[:：]$")
-TITLE_WORDS = "通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|措施|函"
+TITLE_WORDS = (
+    "通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|措施|请示|纪要|函"
+)
 TITLE_END = re.compile(rf"(?:{TITLE_WORDS})[》」』”\"]?$")
 # A document number (文号) in any bracket form: 沪府办发〔2023〕12号, 粤建房字[2005]58号, 国发（2019）5号.
 YEAR_BRACKETS = r"[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]"
@@ -223,6 +225,11 @@ def number_start(number: re.Match) -> int:
     return number.start() + max(ends, default=0)
 
 
+# Who signed a report or request to a higher office, after its 文号 ('签发人：XXX', a name of two or three
+# characters), before the title that names the issuer and goes on with 关于.
+SIGNER = re.compile(r"\s*签发人\s*[:：]\s*(?:[A-Za-z]{1,4}|[\u4e00-\u9fff]{2,3}?)(?=\s*[\u4e00-\u9fff]{0,30}?关于)")
+
+
 def split_flattened_head(text: str) -> list[str]:
     """'国务院关于…的批复国发〔1980〕156号石油部并各省…：国务院同意…' -> title, 文号, salutation, body.
     The 文号 is looked for near the start; the salutation is the first run without a full stop that
@@ -238,6 +245,10 @@ def split_flattened_head(text: str) -> list[str]:
         start = number_start(number)
         pieces += [text[:start], text[start : number.end()]]
         text = text[number.end() :]
+        signer = SIGNER.match(text)
+        if signer:
+            pieces.append(signer.group())
+            text = text[signer.end() :]
     titled = bool(number) and bool(TITLE_END.search(pieces[0]))
     # '关于…的报告一、基本情况…': a title run straight into the first heading.
     headed = (

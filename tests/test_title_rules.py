@@ -162,3 +162,24 @@ def test_a_doc_number_cited_by_a_sentence_of_purpose_is_not_the_documents_own():
 def test_the_day_it_takes_effect_may_be_written_without_zi():
     # '…经市住房公积金管理委员会审议通过,2022年9月24日起,实施高层次人才住房公积金优惠政策。'
     assert housing("2022-09-24_POL_7F8BBCB4187D3B3F2937.txt").date == "2022-09-24"
+
+
+# ---- flattened texts ----------------------------------------------------------------------
+
+
+def flattened(name: str):
+    return read_report(os.path.join(REAL, "GovDocClassification", name))
+
+
+def test_the_signer_after_a_flattened_doc_number_is_not_the_title():
+    # '国网陕西后勤服务中心文件后勤中心办〔2021〕13号 签发人：XXX国网陕西后勤服务中心关于…的报告国网陕西省电力有限公司：…'
+    r = flattened("shaanxi_logistics_report_signer.txt")
+    assert r.title == "国网陕西后勤服务中心关于呈送安全生产专项整治三年行动“两个清单”的报告"
+    assert (r.doc_type, r.doc_number) == ("报告", "后勤中心办〔2021〕13号")
+
+
+def test_a_flattened_request_ends_its_title_at_qingshi():
+    # '…签发人：XXX中共国网渭南供电公司委员会关于推荐XXX同志参选…代表的请示中共国网陕西省电力有限公司委员会：…'
+    r = flattened("weinan_party_request_signer.txt")
+    assert r.title == "中共国网渭南供电公司委员会关于推荐XXX同志参选渭南市第六次党代表大会代表的请示"
+    assert r.doc_type == "请示"
