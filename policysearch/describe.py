@@ -73,7 +73,9 @@ YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 # How the name of an issuing organ ends: a government, a party committee, a department (局, 厅, 委), an office.
 ORG_END = r"(?:政府|人民代表大会|人大常委会|党委|党工委|委员会|办事处|办公室|办公厅|局|厅|委|小组|中心)"
 SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}(?:{ORG_END}|部)$")
-FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件|签发人)[:：]?|文件$")
+# Lines of the frame that are no part of the title: 'label：value' lines, a red header (…人民政府文件; a
+# title's first line may end with 文件 too: '…关于全面推行行政规范性文件' + '合法性审核机制的指导意见').
+FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件|签发人)[:：]?|^(?!.*关于).*文件$")
 ADDRESS = re.compile(r"^各位代表|^同志们")
 
 
@@ -334,10 +336,11 @@ def find_title(head: list[str]) -> str | None:
 
 
 # A report on a policy names it as issued: '…联合印发《关于…的通知》', '营口市发布关于…的通知。',
-# or opens with it: '《…措施（第1号）》已经…审议通过'. A policy cited ('根据《…》') is not the one reported.
+# or opens with it: '《…措施（第1号）》已经…审议通过'; an order promulgates it: '国务院令第432号《电力监管条例》已经…
+# 通过，现予公布'. A policy cited ('根据《…》') is not the one reported.
 ISSUED = re.compile(
     r"(?:印发|发布|出台|制定|下发|公布|推出|颁布|审议通过|修订)了?\s*(?:《([^《》]{4,100})》|(关于[^，。；,;《》（(]{4,80}))"
-    r"|^《([^《》]{4,100})》|将《([^《》]{4,100})》(?:印发|转发)"
+    r"|^《([^《》]{4,100})》|将《([^《》]{4,100})》(?:印发|转发)|《([^《》]{4,100})》(?:已经|已于)"
 )
 
 

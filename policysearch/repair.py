@@ -179,7 +179,7 @@ def split_run_together(line: str, first: bool = False) -> list[str]:
     parts = re.split(r"\s+(?=【\d+】)", line)
     flat = first and len(parts[0]) > FLAT_HEAD and len(parts) == 1
     if flat:
-        head = split_flattened_head(parts[0])
+        head = split_flattened_head(CJK_GAP.sub("", parts[0]))  # '请　示　的　通　知国发〔1981〕172号'
         flat = len(head) > 1  # a whole document on one line, not a long first paragraph
         parts = head[:-1] + split_flat(head[-1]) if flat else parts
     if len(line) > RUN_TOGETHER:

@@ -183,3 +183,22 @@ def test_a_flattened_request_ends_its_title_at_qingshi():
     r = flattened("weinan_party_request_signer.txt")
     assert r.title == "中共国网渭南供电公司委员会关于推荐XXX同志参选渭南市第六次党代表大会代表的请示"
     assert r.doc_type == "请示"
+
+
+def test_a_letter_spaced_title_run_into_its_doc_number_keeps_its_last_character():
+    # '…请　示　的　通　知国发〔1981〕172号各省、市、自治区人民政府…'
+    r = read_report(os.path.join(REAL, "GCCMPD-climate-policy-dataset", "024_1981_spaced_title_notice.txt"))
+    assert r.title == "国务院批转国家能源委员会关于地方国营煤矿若干经济政策问题请示的通知"
+    assert r.doc_number == "国发〔1981〕172号"
+
+
+def test_an_order_is_titled_by_the_regulation_it_promulgates():
+    # '中华人民共和国国务院令第432号《电力监管条例》已经2005年2月2日国务院第80次常务会议通过，现予公布…'
+    r = read_report(os.path.join(REAL, "GCCMPD-climate-policy-dataset", "094_2005_order_promulgating_regulation.txt"))
+    assert (r.title, r.doc_type) == ("电力监管条例", "条例")
+
+
+def test_a_title_line_that_ends_with_wenjian_is_not_a_red_header():
+    # '国务院办公厅关于全面推行行政规范性文件' + '合法性审核机制的指导意见'
+    r = read_report(os.path.join(REAL, "ZhouYNF-platform-1", "034_2018_legality_review_opinion.txt"))
+    assert r.title == "国务院办公厅关于全面推行行政规范性文件合法性审核机制的指导意见"
