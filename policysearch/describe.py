@@ -270,7 +270,7 @@ def title_line(line: str) -> bool:
     """Could this line of the head be (part of) the title? Not a date line, a 文号, a red header,
     an address or a 'label：value' line."""
     return not (
-        len(line) > 80
+        len(line) > 120  # the longest titles run to a hundred characters
         or FRAME_SKIP.search(line)
         or ADDRESS.match(line)
         or line.startswith(("——", "—"))

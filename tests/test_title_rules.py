@@ -202,3 +202,11 @@ def test_a_title_line_that_ends_with_wenjian_is_not_a_red_header():
     # '国务院办公厅关于全面推行行政规范性文件' + '合法性审核机制的指导意见'
     r = read_report(os.path.join(REAL, "ZhouYNF-platform-1", "034_2018_legality_review_opinion.txt"))
     assert r.title == "国务院办公厅关于全面推行行政规范性文件合法性审核机制的指导意见"
+
+
+def test_a_title_of_more_than_eighty_characters_is_still_a_title():
+    # '安徽省推进“三地一区”建设领导小组改革开放新高地执行小组办公室关于印发…实施意见的通知' (85 characters)
+    r = read_report(os.path.join(REAL, "mengke25-pkulaw-policies", "anhui_rcep_opinion_notice.txt"))
+    assert r.title.startswith("安徽省推进“三地一区”建设领导小组改革开放新高地执行小组办公室关于印发")
+    assert r.title.endswith("扎实推进高水平开放实施意见的通知")
+    assert r.doc_type == "通知"
