@@ -55,6 +55,7 @@ KINDS = [
     ("措施", "措施"),
     ("请示", "请示"),
     ("建议", "建议"),
+    ("议案", "议案"),
     ("答复", "答复"),
     ("规则", "规则"),
     ("章程", "章程"),
@@ -339,14 +340,15 @@ def find_title(head: list[str]) -> str | None:
 # or opens with it: '《…措施（第1号）》已经…审议通过'; an order promulgates it: '国务院令第432号《电力监管条例》已经…
 # 通过，现予公布'. A policy cited ('根据《…》') is not the one reported.
 ISSUED = re.compile(
-    r"(?:印发|发布|出台|制定|下发|公布|推出|颁布|审议通过|修订)了?\s*(?:《([^《》]{4,100})》|(关于[^，。；,;《》（(]{4,80}))"
-    r"|^《([^《》]{4,100})》|将《([^《》]{4,100})》(?:印发|转发)|《([^《》]{4,100})》(?:已经|已于)"
+    r"(?:印发|发布|出台|制定|下发|公布|推出|颁布|审议通过|修订|起草)了?\s*(?:《([^《》]{4,100})》|(关于[^，。；,;《》（(]{4,80}))"
+    r"|^《([^《》]{4,100})》|将《([^《》]{4,100})》(?:予以)?(?:印发|转发)|《([^《》]{4,100})》(?:已经|已于)"
 )
 
 
 def reported_title(lines: list[str]) -> str | None:
-    """For a text without a title line (a news report, an excerpt): the policy its opening names as issued."""
-    for line in lines[:2]:
+    """For a text without a title line (a news report, an excerpt): the policy its opening (a 文号 and a
+    salutation may stand before it) names as issued."""
+    for line in lines[:3]:
         for m in ISSUED.finditer(line):
             name = next(g for g in m.groups() if g)
             if kind_of(name):

@@ -210,3 +210,21 @@ def test_a_title_of_more_than_eighty_characters_is_still_a_title():
     assert r.title.startswith("安徽省推进“三地一区”建设领导小组改革开放新高地执行小组办公室关于印发")
     assert r.title.endswith("扎实推进高水平开放实施意见的通知")
     assert r.doc_type == "通知"
+
+
+def test_a_call_for_comments_is_titled_by_the_draft_it_puts_out():
+    # '市公积金中心起草了《关于调整优化个人住房公积金贷款政策的通知(征求意见稿)》,2025年2月5日至2月24日期间…'
+    r = housing("2025-02-05_POL_36DFCF86FEABB73BE146.txt")
+    assert (r.title, r.doc_type) == ("关于调整优化个人住房公积金贷款政策的通知(征求意见稿)", "通知")
+
+
+def test_a_covering_notice_after_its_doc_number_and_salutation_is_titled_by_what_it_issues():
+    # '哈政规〔2024〕10号' / '各区、县(市)人民政府…:' / '现将《哈尔滨市保障性住房配售管理办法(试行)》予以印发…'
+    r = housing("2024-12-23_POL_333ACFA814C51A1DC7B5.txt")
+    assert (r.title, r.doc_type) == ("哈尔滨市保障性住房配售管理办法(试行)", "办法")
+
+
+def test_a_motion_adopted_by_a_committee_is_a_kind_of_document():
+    # '…管委会集体审议通过了《关于优化住房公积金业务政策和流程的议案》,…'
+    r = housing("2023-03-24_POL_C1DD2880E83A72F4FB33.txt")
+    assert (r.title, r.doc_type) == ("关于优化住房公积金业务政策和流程的议案", "议案")
