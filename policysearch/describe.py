@@ -54,6 +54,8 @@ KINDS = [
     ("公报", "公报"),
     ("措施", "措施"),
     ("请示", "请示"),
+    ("建议", "建议"),
+    ("议案", "议案"),
     ("答复", "答复"),
     ("规则", "规则"),
     ("章程", "章程"),
@@ -72,7 +74,9 @@ YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 # How the name of an issuing organ ends: a government, a party committee, a department (局, 厅, 委), an office.
 ORG_END = r"(?:政府|人民代表大会|人大常委会|党委|党工委|委员会|办事处|办公室|办公厅|局|厅|委|小组|中心)"
 SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}(?:{ORG_END}|部)$")
-FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件)[:：]?|文件$")
+# Lines of the frame that are no part of the title: 'label：value' lines, a red header (…人民政府文件; a
+# title's first line may end with 文件 too: '…关于全面推行行政规范性文件' + '合法性审核机制的指导意见').
+FRAME_SKIP = re.compile(r"^(?:关联信息|来源|发布|索引号|分类|附件|签发人)[:：]?|^(?!.*关于).*文件$")
 ADDRESS = re.compile(r"^各位代表|^同志们")
 
 
@@ -94,10 +98,15 @@ def normal_doc_number(text: str) -> str:
     return re.sub(YEAR_BRACKETS, r"〔\1〕", text)
 
 
+CITING = re.compile(r"(?:为了?|根据|按照|依据|依照|贯彻|落实)")
+
+
 def find_doc_number(lines: list[str]) -> str | None:
+    """The document's own 文号: the first in the head that is not cited inside a sentence
+    ('根据《…》(云房金〔2021〕46号)等文件精神,…', '为贯彻落实《…》(揭办字〔2022〕42号)…')."""
     for line in lines:
         m = DOC_NUMBER.search(line)
-        if m:
+        if m and not (re.search(r"[，。；,;]", line[: m.start()]) or CITING.match(line)):
             return normal_doc_number(line[number_start(m) : m.end()])
     return None
 
@@ -169,31 +178,57 @@ def valid_date(y: int, m: int, d: int) -> str | None:
 DATE_TEXT = rf"(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{CN_DATE.pattern})"
 DATE_LINE = re.compile(rf"^[（(—\-\s]*{DATE_TEXT}|{DATE_TEXT}[）)]?$")
 PASSAGE = re.compile(r"通过|修正|修订|修改|批准|公布|发布|印发|颁布")
-# The day it takes effect ('自2024年1月1日起施行', '自2021年4月29日零时起') is not its date, unless nothing else is.
-IN_FORCE = re.compile(rf"[自从于]{DATE_TEXT}[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?")
+# The day it takes effect ('自2024年1月1日起施行', '自2021年4月29日零时起', '2022年9月24日起,实施…',
+# '自2014年1月1日施行') is not its
+# date, unless nothing else is.
+IN_FORCE = re.compile(
+    rf"[自从于]?{DATE_TEXT}[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?|[自从于]{DATE_TEXT}\s*(?:施行|执行|实施|生效)"
+)
+# Nor is the day it ends ('有效期至2028年12月31日', '…起至2022年12月31日止').
+EXPIRY = re.compile(rf"(?:有效期|执行期|期限)?(?:至|到){DATE_TEXT}止?")
+ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇\d]+条")
 
 
 def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None) -> str | None:
     """The document's own date: a date line of the head (for a law, the latest of its passage:
     adopted, amended, approved), else the sign-off's, else a date the head's short lines name
-    (not the day it takes effect), else the page's."""
-    head = [IN_FORCE.sub("", line) for line in head]
+    (not the day it takes effect), else the page's. `head` has its lines whole: a law's history
+    may run long on one line or break inside an entry."""
+    head, foot = ([EXPIRY.sub("", IN_FORCE.sub("", line)) for line in part] for part in (head, foot))
     lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80 and not re.search(r"[，,。；;]", line)]
-    # A law's history runs long: '2010年…第一次修正  2016年…第一次修订  根据…' on one line.
-    passage = [
-        d
-        for line in head
-        if DATE_LINE.match(line) and PASSAGE.search(line) and len(line) <= 400 and not line.endswith("。")
-        for d in dates(line)
-    ]
+    # A law's history: '2010年…第一次修正  2016年…第一次修订  根据…' on one line, or an entry broken in two.
+    passage, history = [], False
+    for line in head:
+        history = (
+            bool(DATE_LINE.match(line) or history and not ARTICLE.match(line))
+            and bool(PASSAGE.search(line))
+            and len(line) <= 2000
+            and not line.endswith("。")
+        )
+        passage += list(dates(line)) if history else []
     if len(passage) > 1:
         return max(passage)
     for line in lines + [line for line in foot if DATE_LINE.search(line)]:
         date = find_date(line)
         if date:
             return date
-    mentioned = [line for line in head if len(line) <= 80 or line.startswith(("——", "（", "("))]
+    mentioned = [line[:200] for line in head if len(line) <= 80 or line.startswith(("——", "（", "("))]
     return find_date("\n".join(mentioned)) or fallback
+
+
+# A report's dateline: '2022年11月21日,人民银行…召开', '…新闻办公室于2025年2月8日召开', '…于2022年6月24日印发了《…》'.
+DATELINE = re.compile(
+    rf"^({DATE_TEXT})\s*[，,]|于\s*({DATE_TEXT})[^，。；,;]{{0,16}}?(?:召开|举行|印发|发布|出台|公布|下发)"
+)
+
+
+def reported_date(head: list[str]) -> str | None:
+    """For a text that names no date of its own: the day its opening reports (a news report's dateline)."""
+    for line in head[:2]:
+        m = DATELINE.search(line)
+        if m:
+            return find_date(m.group())
+    return None
 
 
 def date_in_text(lines: list[str], text: str, doc_number: str | None) -> str | None:
@@ -212,8 +247,8 @@ def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[
     """The head of a document (title, red header, date line, salutation, before the first part)
     and its foot (sign-off lines after the last sentence)."""
     head = []
-    for line in lines[:12]:
-        if line == first_heading:
+    for i, line in enumerate(lines):
+        if line == first_heading or i >= 12 and not DATE_LINE.match(line):  # a law's history may run on
             break
         head.append(line[:200])
     foot: list[str] = []
@@ -224,14 +259,19 @@ def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[
     return head, foot
 
 
-NOT_TITLE = re.compile(r"^[（(]?第?\s*\d+\s*号[）)]?$|令$|^(?:特急|急件|加急|平急|内部事项|公开|不予公开|主动公开)$")
+# Not a title: an order's number, a red header with its 文号 however bracketed ('…办公室文件台房金管办2022]1号'),
+# a mark of urgency or disclosure.
+NOT_TITLE = re.compile(
+    r"^[（(]?第?\s*\d+\s*号[）)]?$|令$|文件\s*\S{0,12}\d{4}\S{0,2}\d+\s*号$"
+    r"|^(?:特急|急件|加急|平急|内部事项|公开|不予公开|主动公开)$"
+)
 
 
 def title_line(line: str) -> bool:
     """Could this line of the head be (part of) the title? Not a date line, a 文号, a red header,
     an address or a 'label：value' line."""
     return not (
-        len(line) > 80
+        len(line) > 120  # the longest titles run to a hundred characters
         or FRAME_SKIP.search(line)
         or ADDRESS.match(line)
         or line.startswith(("——", "—"))
@@ -259,15 +299,21 @@ def without_number(title: str | None) -> str | None:
 
 def find_title(head: list[str]) -> str | None:
     """The first short line of the head that names a kind of document, with the lines of the
-    same title broken before it ('国务院关于在市场监管领域全面推行' + '…监管的意见') or after it
-    ('关于印发《…方案》' + '的通知'); else the first short line."""
+    same title broken before it ('国务院关于在市场监管领域全面推行' + '…监管的意见', the issuer's
+    name over '关于…') or after it ('关于印发《…方案》' + '的通知', '（试行）'); else the policy the
+    opening reports as issued; else the first short line."""
     candidates = []
     for i, line in enumerate(head):
         if not title_line(line):
             continue
         if re.search(r"[。；;！!]$|[:：]$", line):
             break
+        number = DOC_NUMBER.match(line)
+        if number and number_start(number) == 0:
+            line = line[number.end() :].strip()  # '巴住公管委〔2022〕7号巴中市…委员会' + '关于…的批复'
         candidates.append((i, line))
+    body = next((i for i, line in enumerate(head) if len(line) > 80 and re.search(r"[，,。]", line)), len(head))
+    candidates = [(i, line) for i, line in candidates if i < body]  # a subheading of the body is no title
     for n, (i, line) in enumerate(candidates):
         if not kind_of(line):
             continue
@@ -278,15 +324,42 @@ def find_title(head: list[str]) -> str | None:
             and candidates[start - 1][0] == candidates[start][0] - 1
             and not kind_of(candidates[start - 1][1])
             and len(candidates[start - 1][1]) >= 6
-            and not SIGN_OFF_ORG.match(candidates[start - 1][1])
+            and not re.search(r"[，,、]$", candidates[start - 1][1])
+            and not header_organ(candidates[start - 1][1], candidates[start][1])
         ):
             start -= 1
         title = "".join(c for _, c in candidates[start : n + 1])
         after = candidates[n + 1][1] if n + 1 < len(candidates) and candidates[n + 1][0] == i + 1 else ""
-        if after.startswith("的") and kind_of(after) and len(after) <= 30:
+        if after.startswith("的") and kind_of(after) and len(after) <= 30 or TITLE_TAIL.fullmatch(after):
             title += after
         return title
-    return candidates[0][1] if candidates else None
+    return reported_title(head) or (candidates[0][1] if candidates else None)
+
+
+# A report on a policy names it as issued: '…联合印发《关于…的通知》', '营口市发布关于…的通知。',
+# or opens with it: '《…措施（第1号）》已经…审议通过'; an order promulgates it: '国务院令第432号《电力监管条例》已经…
+# 通过，现予公布'. A policy cited ('根据《…》') is not the one reported.
+ISSUED = re.compile(
+    r"(?:印发|发布|出台|制定|下发|公布|推出|颁布|审议通过|修订|起草)了?\s*(?:《([^《》]{4,100})》|(关于[^，。；,;《》（(]{4,80}))"
+    r"|^《([^《》]{4,100})》|将《([^《》]{4,100})》(?:予以)?(?:印发|转发)|《([^《》]{4,100})》(?:已经|已于)"
+)
+
+
+def reported_title(lines: list[str]) -> str | None:
+    """For a text without a title line (a news report, an excerpt): the policy its opening (a 文号 and a
+    salutation may stand before it) names as issued."""
+    for line in lines[:3]:
+        for m in ISSUED.finditer(line):
+            name = next(g for g in m.groups() if g)
+            if kind_of(name):
+                return name
+    return None
+
+
+def header_organ(line: str, below: str) -> bool:
+    """An organ's name alone on a line above a title is a header, unless the title goes on with
+    '关于…' under it: a title is issuer + 关于 + matter + kind."""
+    return bool(SIGN_OFF_ORG.match(line)) and "关于" not in line and not below.startswith("关于")
 
 
 def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], list[str], list[str]]:
@@ -574,7 +647,11 @@ def describe(
     ):
         kind = "政府工作报告"
     doc_number = find_doc_number(head[:8]) or facts.get("doc_number")
-    date = find_doc_date(head, foot, facts.get("date")) or date_in_text(lines, text, doc_number)
+    date = (
+        find_doc_date(lines[: len(head)], foot, facts.get("date"))
+        or reported_date(head)
+        or date_in_text(lines, text, doc_number)
+    )
     # The page's publisher is often not the issuer (a bureau's site reposting the government's
     # notice): the document's own header and sign-off come first.
     found = find_issuer(head, foot, text) or facts.get("issuer")

@@ -27,11 +27,13 @@ SENTENCE_PUNCT = re.compile(r"[，,、。；;：:《》“”]")
 NAMED_PARTS = re.compile(r"^(?:名\s*词\s*解\s*释|名词注释|注释|注解|附件\d*|附录|附注|附表)[:：]?$")
 FIELD = re.compile(
     r"^(?:索引号|主题分类|分类|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期"
-    r"|发文字号|文号|来源|作者|日期|时间)\s*[:：]"
+    r"|发文字号|文号|签发人|来源|作者|日期|时间)\s*[:：]"
 )
 DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
 SALUTATION = re.compile(r"^(?:各|尊敬的|同志们|女士们)[^。]{0,40}[:：]$")
-TITLE_WORDS = "通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|措施|函"
+TITLE_WORDS = (
+    "通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|措施|请示|纪要|函"
+)
 TITLE_END = re.compile(rf"(?:{TITLE_WORDS})[》」』”\"]?$")
 # A document number (文号) in any bracket form: 沪府办发〔2023〕12号, 粤建房字[2005]58号, 国发（2019）5号.
 YEAR_BRACKETS = r"[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]"
@@ -177,7 +179,7 @@ def split_run_together(line: str, first: bool = False) -> list[str]:
     parts = re.split(r"\s+(?=【\d+】)", line)
     flat = first and len(parts[0]) > FLAT_HEAD and len(parts) == 1
     if flat:
-        head = split_flattened_head(parts[0])
+        head = split_flattened_head(CJK_GAP.sub("", parts[0]))  # '请　示　的　通　知国发〔1981〕172号'
         flat = len(head) > 1  # a whole document on one line, not a long first paragraph
         parts = head[:-1] + split_flat(head[-1]) if flat else parts
     if len(line) > RUN_TOGETHER:
@@ -223,6 +225,11 @@ def number_start(number: re.Match) -> int:
     return number.start() + max(ends, default=0)
 
 
+# Who signed a report or request to a higher office, after its 文号 ('签发人：XXX', a name of two or three
+# characters), before the title that names the issuer and goes on with 关于.
+SIGNER = re.compile(r"\s*签发人\s*[:：]\s*(?:[A-Za-z]{1,4}|[\u4e00-\u9fff]{2,3}?)(?=\s*[\u4e00-\u9fff]{0,30}?关于)")
+
+
 def split_flattened_head(text: str) -> list[str]:
     """'国务院关于…的批复国发〔1980〕156号石油部并各省…：国务院同意…' -> title, 文号, salutation, body.
     The 文号 is looked for near the start; the salutation is the first run without a full stop that
@@ -238,6 +245,10 @@ def split_flattened_head(text: str) -> list[str]:
         start = number_start(number)
         pieces += [text[:start], text[start : number.end()]]
         text = text[number.end() :]
+        signer = SIGNER.match(text)
+        if signer:
+            pieces.append(signer.group())
+            text = text[signer.end() :]
     titled = bool(number) and bool(TITLE_END.search(pieces[0]))
     # '关于…的报告一、基本情况…': a title run straight into the first heading.
     headed = (
@@ -295,9 +306,11 @@ def wrap_width(lines: list[str]) -> int | None:
     return mode if mode <= 120 and near >= 0.5 * len(widths) and wider <= 0.1 * len(widths) else None
 
 
-def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
+def joins(block: str, last: str, nxt: str, wrap: int | None, opening: bool = False) -> bool:
     """Does line `nxt` continue `block`, whose last line was `last`? The line's width decides in a
-    hard-wrapped text; elsewhere the block as a whole does, so that repair is idempotent."""
+    hard-wrapped text; elsewhere the block as a whole does, so that repair is idempotent. The
+    `opening` line of a text that is not hard-wrapped is its title or headline unless it breaks off
+    at a comma: the byline, time stamp or '(试行)' under it are lines of their own."""
     prev = block
     if (
         MARKER.match(nxt)
@@ -315,6 +328,8 @@ def joins(block: str, last: str, nxt: str, wrap: int | None) -> bool:
         return False  # a date line under the title, a 'label：value' line
     if wrap:  # hard-wrapped: a full line runs on, a short one ends
         return width(last) >= wrap - 8
+    if opening and len(prev) <= 80 and not re.search(r"[，,、；;]$", prev):
+        return False
     if ends_sentence(prev) or TITLE_END.search(prev):
         return False
     if MARKER.match(prev) and "。" not in prev and len(prev) <= 50:
@@ -359,12 +374,20 @@ def repair_once(text: str) -> list[Block]:
     blocks: list[Block] = []
     notes: list[tuple[str, str, int]] = []  # marker, note text, index of the block it interrupted
     last = None  # the raw last line of the open block
-    for line, heading in lines:
+    signed = sign_off([line for line, _ in lines])
+    for k, (line, heading) in enumerate(lines):
         note = FOOTNOTE.match(line)
         if note and blocks:
             notes.append((note.group(1), line, len(blocks) - 1))
             continue
-        if last is not None and not heading and not blocks[-1].heading and joins(blocks[-1].text, last, line, wrap):
+        opening = len(blocks) == 1 and blocks[0].text == last
+        if (
+            last is not None
+            and not heading
+            and not blocks[-1].heading
+            and not {k, k - 1} & signed
+            and joins(blocks[-1].text, last, line, wrap, opening)
+        ):
             sep = " " if re.match(r"[A-Za-z0-9]", line) and re.search(r"[A-Za-z0-9]$", last) else ""
             blocks[-1].text += sep + line
         else:
@@ -374,6 +397,27 @@ def repair_once(text: str) -> list[Block]:
         b.text = clean_spaces(b.text)
     attach_notes(blocks, notes)
     return [b for b in blocks if b.text]
+
+
+# A sign-off date alone on its line, or after the issuer's name: 2024年5月29日, 二〇二四年五月二十九日.
+CN_DAY = r"[\d〇○零一二三四五六七八九十]"
+SIGN_DATE = re.compile(
+    rf"^(?:[\u4e00-\u9fff（）()]{{2,40}}\s+)?{CN_DAY}{{4}}\s*年\s*{CN_DAY}{{1,3}}\s*月\s*{CN_DAY}{{1,3}}\s*日$"
+)
+
+
+def sign_off(lines: list[str]) -> set[int]:
+    """The lines of sign-offs: each date alone on its line and the issuers' names just above it.
+    They stand alone, never run into the last sentence or the list of attachments above them."""
+    signed: set[int] = set()
+    for k, line in enumerate(lines):
+        if SIGN_DATE.match(line):
+            signed.add(k)
+            above = k - 1
+            while above >= 0 and k - above <= 4 and len(lines[above]) <= 40 and not SENTENCE_PUNCT.search(lines[above]):
+                signed.add(above)
+                above -= 1
+    return signed
 
 
 def attach_notes(blocks: list[Block], notes: list[tuple[str, str, int]]) -> None:

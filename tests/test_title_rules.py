@@ -1,0 +1,230 @@
+"""Titles and dates of real documents as readers expect them: each test is a rule of the genre,
+on a real file (tests/fixtures/realdocs, see sources.json there)."""
+
+from __future__ import annotations
+
+import os
+
+from policysearch import read_report
+
+REAL = os.path.join(os.path.dirname(__file__), "fixtures", "realdocs")
+HOUSING = os.path.join(REAL, "China-Real-Estate-Policy-Database")
+
+
+def housing(name: str):
+    return read_report(os.path.join(HOUSING, name))
+
+
+def test_a_web_pages_title_line_does_not_run_into_the_line_under_it():
+    # '关于…的通知(试行)' then '文章来源:银川住房公积金管理中心浏览次数:264发布日期:2023-04-18'
+    r = housing("2023-05-12_POL_83CBA24945BFD1C37BD2.txt")
+    assert r.title == "关于开展提取住房公积金支付购房首付款业务有关事项的通知(试行)"
+    assert r.doc_type == "通知"
+
+
+def test_the_issuers_name_on_its_own_line_over_the_title_is_part_of_it():
+    r = housing("2022-05-13_POL_4ADDA1277779D3A6A59E.txt")
+    assert r.title == "安庆市住房公积金管理委员会关于调整住房公积金贷款有关政策的意见"
+
+
+def test_a_title_broken_after_an_organs_name_inside_it_is_joined():
+    # '国务院关于同意授权海南省人民政府' + '审批有关用地事项的批复': the first line ends like an organ
+    r = housing("2025-06-05_POL_EACEC7BDE3022394200A.txt")
+    assert r.title == "国务院关于同意授权海南省人民政府审批有关用地事项的批复"
+    assert r.doc_type == "批复"
+
+
+def test_a_bracketed_tail_on_the_line_under_the_title_belongs_to_it():
+    r = housing("2022-09-09_POL_CC6D66F5E181AEFF7D84.txt")
+    assert r.title == "关于加快推动青年发展友好型城市建设支持青年首套住房需求的若干措施(试行)"
+
+
+def test_a_party_committees_proposal_is_a_kind_of_document():
+    # '中共湖北省委' + '关于制定…第十五个五年规划的建议'
+    r = housing("2025-12-05_POL_119ED2BE1EF2F242F470.txt")
+    assert r.title == "中共湖北省委关于制定全省国民经济和社会发展第十五个五年规划的建议"
+    assert r.doc_type == "建议"
+
+
+def test_a_doc_number_run_into_the_issuers_line_is_not_part_of_the_title():
+    # '巴住公管委〔2022〕7号巴中市住房公积金管理委员会' + '关于调整住房公积金使用政策的批复'
+    r = housing("2022-05-23_POL_50757B0C34B4E13CBB88.txt")
+    assert r.title == "巴中市住房公积金管理委员会关于调整住房公积金使用政策的批复"
+    assert r.doc_number == "巴住公管委〔2022〕7号"
+
+
+def test_a_red_header_with_a_misbracketed_doc_number_is_not_part_of_the_title():
+    # '台州市住房公积金管理委员会办公室文件台房金管办2022]1号' over the title
+    r = housing("2022-05-17_POL_300C6D791C586EC86272.txt")
+    assert r.title == "关于调整台州市住房公积金个人住房发款有关政策的通知"
+
+
+# ---- a text without a title line: the policy its opening reports as issued ----------------
+
+
+def test_a_news_report_is_titled_by_the_policy_it_reports():
+    # '…淮北银保监分局印发《关于淮北市购房优惠政策的实施意见》,2022年房展会期间…'
+    r = housing("2022-04-11_POL_DB94906D8ED210B8D889.txt")
+    assert (r.title, r.doc_type) == ("关于淮北市购房优惠政策的实施意见", "实施意见")
+
+
+def test_an_excerpt_opening_with_the_policys_name_is_titled_by_it():
+    r = housing("2022-01-18_POL_0B7CDE3A2301A4B8C0EB.txt")
+    assert (r.title, r.doc_type) == ("关于调整住房公积金政策问题的通知", "通知")
+
+
+def test_a_covering_notice_without_its_title_is_titled_by_what_it_issues():
+    # '各市、自治州人民政府…:' then '经省人民政府同意,现将《贵州省…行动方案》印发给你们'
+    r = housing("2022-10-09_POL_5B46D8D3EE92A8D4ADB9.txt")
+    assert r.title == "贵州省推动复工复产复市促进经济恢复提振行动方案"
+
+
+def test_a_short_opening_sentence_that_reports_a_policy_is_not_the_title():
+    # '近日印发《关于…的通知》(以下简称《若干措施》)该措施从颁布起施行…' is a sentence, not a title
+    r = housing("2022-07-14_POL_C7CCBF72390130BB2EE2.txt")
+    assert r.title == "关于促进中心城区住房消费的若干措施的通知"
+
+
+def test_a_subheading_of_a_news_report_is_not_its_title():
+    # the report opens with a paragraph; '选定两家市属国企作为试点企业' below it is a subheading
+    r = housing("2022-05-10_POL_25A135E788334B7DEE43.txt")
+    assert r.title == "关于推进长沙市租赁住房多主体供给多渠道保障盘活存量房的试点实施方案"
+
+
+# ---- dates ------------------------------------------------------------------------------
+
+
+def law(name: str):
+    return read_report(os.path.join(REAL, "LawRefBook-Laws", name))
+
+
+def test_a_laws_history_on_one_long_line_gives_its_latest_amendment():
+    # '2005年…通过根据2011年…第一次修正根据…根据2020年9月24日…第四次修正' on one line of 500 characters
+    assert law("zhejiang_fisheries_2020.md").date == "2020-09-24"
+
+
+def test_a_laws_history_with_an_entry_broken_over_two_lines_gives_its_latest_amendment():
+    # '1989年11月18日…《关于修改〈…乡' + '镇人民代表大会…〉的决定》第一次修正' and on to 2021
+    assert law("shanghai_direct_elections_2021.md").date == "2021-03-24"
+
+
+def test_a_laws_history_longer_than_the_head_is_read_to_its_end():
+    # thirteen entries, the last '2022年1月21日…批准' / '…公告公布'
+    assert law("qingdao_gas_2022.md").date == "2022-01-21"
+
+
+def test_the_day_a_law_takes_effect_without_qi_is_not_its_date():
+    # '…2013年12月9日杭州市…公告第14号公布自2014年1月1日施行'
+    assert law("hangzhou_liangzhu_2013.md").date == "2013-12-09"
+
+
+def test_a_sign_off_of_several_issuers_stands_apart_from_the_attachment_line_above_it():
+    # '附件:南京市…咨询服务窗口及电话' / '南京市住房保障和房产局' / '南京市发展和改革委员会' / '南京市财政局' / '2025年2月15日'
+    r = housing("2025-02-15_POL_829705CFC60B24030686.txt")
+    assert r.date == "2025-02-15"
+    assert r.paragraphs[-1].text == "2025年2月15日"
+
+
+def test_a_sign_off_with_the_issuer_and_the_date_on_one_line():
+    # '…监督电话:呈贡区住房和城乡建设局 0871-67470281' / '昆明市呈贡区住房和城乡建设局 2025年4月20日'
+    assert housing("2025-04-20_POL_3A50207489E081F1F637.txt").date == "2025-04-20"
+
+
+def test_the_day_a_policy_expires_is_not_its_date():
+    # '本通知自发布之日起施行,有效期至2028年12月31日' over the sign-off '2026年4月16日'
+    assert housing("2026-04-16_POL_2BA3690E33F471E4C6B2.txt").date == "2026-04-16"
+    # a report: '上述公积金贷款新政自2022年5月11日起至2022年12月31日止'
+    assert housing("2022-05-11_POL_8FC71237498CF58797C9.txt").date == "2022-05-11"
+
+
+def test_a_doc_number_cited_in_a_sentence_is_not_the_documents_own():
+    # '根据《住房公积金管理条例》《关于印发的通知》(云房金〔2021〕46号)等文件精神,…'; the notice takes
+    # effect '自2022年9月5日起', which the cited number's year must not veto
+    r = housing("2022-09-05_POL_21A68A9BDE8009A765DF.txt")
+    assert r.doc_number is None
+    assert r.date == "2022-09-05"
+
+
+def test_a_news_report_without_a_date_of_its_own_is_dated_by_its_dateline():
+    # '2022年11月21日,人民银行、银保监会联合召开全国性商业银行信贷工作座谈会…'
+    assert housing("2022-11-21_POL_038373C8EB14082C5F9C.txt").date == "2022-11-21"
+    # '烟台市政府新闻办公室于2025年2月8日召开烟台市发放定向购房优惠券新闻发布会…'
+    assert housing("2025-02-08_POL_57C72F2DB3C46B7B39D3.txt").date == "2025-02-08"
+
+
+def test_a_doc_number_cited_by_a_sentence_of_purpose_is_not_the_documents_own():
+    # '为贯彻落实《中共揭阳市委办公室…的通知》(揭办字〔2022〕42号)…'; '该政策自2023年3月14日起施行'
+    r = housing("2023-03-14_POL_027CE11A58BA036D9C8B.txt")
+    assert r.doc_number is None
+    assert r.date == "2023-03-14"
+
+
+def test_the_day_it_takes_effect_may_be_written_without_zi():
+    # '…经市住房公积金管理委员会审议通过,2022年9月24日起,实施高层次人才住房公积金优惠政策。'
+    assert housing("2022-09-24_POL_7F8BBCB4187D3B3F2937.txt").date == "2022-09-24"
+
+
+# ---- flattened texts ----------------------------------------------------------------------
+
+
+def flattened(name: str):
+    return read_report(os.path.join(REAL, "GovDocClassification", name))
+
+
+def test_the_signer_after_a_flattened_doc_number_is_not_the_title():
+    # '国网陕西后勤服务中心文件后勤中心办〔2021〕13号 签发人：XXX国网陕西后勤服务中心关于…的报告国网陕西省电力有限公司：…'
+    r = flattened("shaanxi_logistics_report_signer.txt")
+    assert r.title == "国网陕西后勤服务中心关于呈送安全生产专项整治三年行动“两个清单”的报告"
+    assert (r.doc_type, r.doc_number) == ("报告", "后勤中心办〔2021〕13号")
+
+
+def test_a_flattened_request_ends_its_title_at_qingshi():
+    # '…签发人：XXX中共国网渭南供电公司委员会关于推荐XXX同志参选…代表的请示中共国网陕西省电力有限公司委员会：…'
+    r = flattened("weinan_party_request_signer.txt")
+    assert r.title == "中共国网渭南供电公司委员会关于推荐XXX同志参选渭南市第六次党代表大会代表的请示"
+    assert r.doc_type == "请示"
+
+
+def test_a_letter_spaced_title_run_into_its_doc_number_keeps_its_last_character():
+    # '…请　示　的　通　知国发〔1981〕172号各省、市、自治区人民政府…'
+    r = read_report(os.path.join(REAL, "GCCMPD-climate-policy-dataset", "024_1981_spaced_title_notice.txt"))
+    assert r.title == "国务院批转国家能源委员会关于地方国营煤矿若干经济政策问题请示的通知"
+    assert r.doc_number == "国发〔1981〕172号"
+
+
+def test_an_order_is_titled_by_the_regulation_it_promulgates():
+    # '中华人民共和国国务院令第432号《电力监管条例》已经2005年2月2日国务院第80次常务会议通过，现予公布…'
+    r = read_report(os.path.join(REAL, "GCCMPD-climate-policy-dataset", "094_2005_order_promulgating_regulation.txt"))
+    assert (r.title, r.doc_type) == ("电力监管条例", "条例")
+
+
+def test_a_title_line_that_ends_with_wenjian_is_not_a_red_header():
+    # '国务院办公厅关于全面推行行政规范性文件' + '合法性审核机制的指导意见'
+    r = read_report(os.path.join(REAL, "ZhouYNF-platform-1", "034_2018_legality_review_opinion.txt"))
+    assert r.title == "国务院办公厅关于全面推行行政规范性文件合法性审核机制的指导意见"
+
+
+def test_a_title_of_more_than_eighty_characters_is_still_a_title():
+    # '安徽省推进“三地一区”建设领导小组改革开放新高地执行小组办公室关于印发…实施意见的通知' (85 characters)
+    r = read_report(os.path.join(REAL, "mengke25-pkulaw-policies", "anhui_rcep_opinion_notice.txt"))
+    assert r.title.startswith("安徽省推进“三地一区”建设领导小组改革开放新高地执行小组办公室关于印发")
+    assert r.title.endswith("扎实推进高水平开放实施意见的通知")
+    assert r.doc_type == "通知"
+
+
+def test_a_call_for_comments_is_titled_by_the_draft_it_puts_out():
+    # '市公积金中心起草了《关于调整优化个人住房公积金贷款政策的通知(征求意见稿)》,2025年2月5日至2月24日期间…'
+    r = housing("2025-02-05_POL_36DFCF86FEABB73BE146.txt")
+    assert (r.title, r.doc_type) == ("关于调整优化个人住房公积金贷款政策的通知(征求意见稿)", "通知")
+
+
+def test_a_covering_notice_after_its_doc_number_and_salutation_is_titled_by_what_it_issues():
+    # '哈政规〔2024〕10号' / '各区、县(市)人民政府…:' / '现将《哈尔滨市保障性住房配售管理办法(试行)》予以印发…'
+    r = housing("2024-12-23_POL_333ACFA814C51A1DC7B5.txt")
+    assert (r.title, r.doc_type) == ("哈尔滨市保障性住房配售管理办法(试行)", "办法")
+
+
+def test_a_motion_adopted_by_a_committee_is_a_kind_of_document():
+    # '…管委会集体审议通过了《关于优化住房公积金业务政策和流程的议案》,…'
+    r = housing("2023-03-24_POL_C1DD2880E83A72F4FB33.txt")
+    assert (r.title, r.doc_type) == ("关于优化住房公积金业务政策和流程的议案", "议案")
