@@ -13,7 +13,7 @@ from whoosh.system import pack_uint
 
 from ..model import Report
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 PLACE_LEVELS = ("province", "city", "district", "town")
 # Metadata that has a facet: counted per value over the hits and usable as a filter.
 FACETS = (*PLACE_LEVELS, "year", "section_type", "doc_type")
