@@ -50,7 +50,9 @@ class Scores:
 
     def __init__(self, ev: Evaluator, words: list[str], docs: DocSet):
         postings = sum(ev.snapshot.doc_frequency("words", w) for w in words)
-        self.docs, self.arrays, self.scores = docs, None, {}
+        self.docs = docs
+        self.arrays: tuple | None = None  # scores_numpy's
+        self.scores: dict[int, float] = {}
         if min(postings, len(docs)) >= MANY:
             self.arrays = scores_numpy(ev, words, docs)
         else:
@@ -61,7 +63,8 @@ class Scores:
         hold any of the words, by score, then number."""
         whole = len(group) == len(self.docs)
         if self.arrays is not None:
-            return best_numpy(*self.arrays, None if whole else group, need)
+            docs, scores = self.arrays
+            return best_numpy(docs, scores, None if whole else group, need)
         scores = self.scores if whole else {d: v for d, v in self.scores.items() if d in group}
         if need is not None and len(scores) > need:  # the need-th best score, then only those at or above it
             cut = heapq.nlargest(need, scores.values())[-1]
@@ -70,7 +73,7 @@ class Scores:
         return sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:need]
 
 
-def scores_numpy(ev: Evaluator, words: list[str], group: DocSet):
+def scores_numpy(ev: Evaluator, words: list[str], group: DocSet) -> tuple:
     """(numbers, scores) of the paragraphs of `group` that hold any of the words, in numpy: the
     same arithmetic in the same order per document as bm25 (so the same floats), summed into an
     array over the snapshot's documents."""

@@ -150,7 +150,8 @@ class SpanWriter:
     segment's first number; what lies in spans that no later segment can reach is written."""
 
     def __init__(self, phrases: PhraseIndex):
-        self.phrases, self.sets = phrases, {}
+        self.phrases = phrases
+        self.sets: dict[str, BitMap] = {}
 
     def add(self, sets: dict[str, BitMap], base: int) -> None:
         for ch, docs in sets.items():

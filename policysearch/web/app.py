@@ -146,7 +146,7 @@ class Search:
         params = list(replace(self, filters={**self.filters, keyword: ""}, page=1).params().items())
         at = [k for k, _ in params].index(name)
         head, tail = urlencode(params[:at]), urlencode(params[at + 1 :])
-        removed = self.toggled(keyword, on).url() if on is not None else None
+        removed = self.toggled(keyword, on).url() if on is not None else ""  # (asked only when on is set)
 
         def url(value: str) -> str:
             if value == on:
