@@ -48,6 +48,8 @@ QUERIES: list[dict[str, str]] = [
     {"q": '"首付款比例"', "section": "other"},
     {"q": '"公积金" year:2015-2020'},
     {"q": '"生态环境保护" OR "碳达峰"', "limit": "50"},
+    {"q": '"市"'},  # another single character: a quarter of the paragraphs
+    {"q": "发展"},  # a plain word of 14,000 paragraphs, all of them scored
 ]
 
 

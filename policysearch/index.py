@@ -94,6 +94,26 @@ class Index:
             facets=facets,
         )
 
+    def search_with_trend(
+        self,
+        query: str,
+        *,
+        limit: int | None = 10,
+        offset: int = 0,
+        sort: str = "relevance",
+        facets: Iterable[str] = FACETS,
+        **filters,
+    ) -> tuple[Results, dict | None]:
+        """What a search page shows: `search` and the query's `trend` by year, under the same filters
+        but the year (so that any year can be chosen), both from one state of the index, which asks
+        the phrase table once for both; no trend when nothing matched. Raises QueryError."""
+        snap = self.snapshot()
+        results = search(snap, query, limit=limit, offset=offset, sort=sort, facets=facets, **filters)
+        if not results.total:
+            return results, None
+        others = {k: v for k, v in filters.items() if k != "year"}
+        return results, analyze.trend(snap, [query], by="year", **others)
+
     def trend(self, queries: Sequence[str] | str, *, by: str = "year", per: str = "paragraphs", **filters) -> dict:
         """How often each query is met per year, place, section type or kind (`by`: any facet, or
         section / type), against all paragraphs and reports of the cell under the same filters:

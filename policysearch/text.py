@@ -80,10 +80,15 @@ def form_grams(form: str) -> str:
     return " ".join(map(operator.add, form, form[1:]))
 
 
+def phrase_form(phrase: str) -> str:
+    """A phrase's match form as the phrase index holds its characters (gram_tokens)."""
+    return match_form(phrase).translate(TOKEN_SAFE)
+
+
 def phrase_match(column: str, phrase: str) -> str | None:
     """The FTS5 query for an exact phrase in one column (None for a phrase with nothing to match):
     its bigrams as one FTS5 phrase; a single character is every bigram that starts with it."""
-    form = match_form(phrase).translate(TOKEN_SAFE)
+    form = phrase_form(phrase)
     if not form:
         return None
     if len(form) == 1:

@@ -1,5 +1,5 @@
 """What numpy does for many hits gives what the Python path gives: ranking (query/rank.py
-best_scores: the same pages, score for score, ties broken by document number, for whole and
+Scores: the same pages, score for score, ties broken by document number, for whole and
 filtered groups) and the count of reports (store/snapshot.py count_reports)."""
 
 from __future__ import annotations
@@ -42,9 +42,12 @@ def test_numpy_scores_equal_the_python_ones(long_index, monkeypatch):
     for words in (["发展"], ["发展", "社区"], ["社区", "改革", "养老"], ["没有的词"]):
         for name, group in groups.items():
             for need in (None, 1, 10, 50):
-                python = rank.best_scores(ev, words, group, need)
+                # the group scored by itself, and as a part of all hits scored at once (rank's two groups)
+                python = rank.Scores(ev, words, group).best(group, need)
+                assert rank.Scores(ev, words, everything).best(group, need) == python, (words, name, need)
                 monkeypatch.setattr(rank, "MANY", 0)
-                numpy = rank.best_scores(ev, words, group, need)
+                numpy = rank.Scores(ev, words, group).best(group, need)
+                assert rank.Scores(ev, words, everything).best(group, need) == numpy, (words, name, need)
                 monkeypatch.undo()
                 assert numpy == python, (words, name, need)
                 assert numpy or words == ["没有的词"] or name == "one"
@@ -76,7 +79,9 @@ def test_numpy_counts_the_reports_the_python_loop_counts(long_index, sample_inde
             Evaluator(snap, None).substring("社区", None),
         ]
         for found in sets:
+            monkeypatch.setattr(store_snapshot, "FEW_FOR_NUMPY", len(found))  # the loop, numpy loaded or not
             python = snap.count_reports(found)
+            monkeypatch.undo()
             monkeypatch.setattr(store_snapshot, "MANY", 1)
             numpy = snap.count_reports(found)
             monkeypatch.undo()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..errors import QueryError
 from ..store.schema import FACETS, PARTIAL_FILTERS, PLACE_LEVELS
 from ..store.snapshot import DocSet, Snapshot
-from ..text import match_form, phrase_match
+from ..text import match_form, phrase_form, phrase_match
 from .parse import And, Field, Node, Not, Or_, Phrase, Word
 
 Cut = Callable[[str], list[str]]
@@ -34,11 +34,18 @@ class Evaluator:
 
     def substring(self, phrases: str | list[str], within: DocSet | None, column: str = "body") -> DocSet:
         """Paragraphs whose match form (or heading path's) contains the phrase, or every phrase of
-        a list: FTS5 meets them in C, one query instead of one set per phrase."""
-        queries = [phrase_match(column, p) for p in ([phrases] if isinstance(phrases, str) else phrases)]
-        if None in queries:
+        a list: single characters of the body from their sets, the rest met by FTS5 in C, one
+        query instead of one set per phrase."""
+        forms = {p: phrase_form(p) for p in ([phrases] if isinstance(phrases, str) else phrases)}
+        if not all(forms.values()):
             return DocSet()
-        return self.snapshot.phrase_rows(" AND ".join(f"({q})" for q in queries), within)
+        chars = [f for f in forms.values() if len(f) == 1] if column == "body" else []
+        if chars:
+            within = self.snapshot.char_rows(chars, within)
+            forms = {p: f for p, f in forms.items() if len(f) > 1}
+            if not forms or not within:
+                return within
+        return self.snapshot.phrase_rows(" AND ".join(f"({phrase_match(column, p)})" for p in forms), within)
 
     def evaluate(self, node: Node, within: DocSet | None = None) -> DocSet:
         if isinstance(node, Phrase):

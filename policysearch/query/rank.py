@@ -27,12 +27,15 @@ def rank(
     words = [w.lower() for w in dict.fromkeys(words)]
     run = exact_run(tree, ev.cut)
     first = ev.substring(run, found) if run else DocSet()
+    # When the run's paragraphs do not fill the page, the others are ranked too: the words'
+    # postings are then read once, for all hits.
+    scores = Scores(ev, words, found if want is None or len(first) < want else first)
     order: list[tuple[int, float]] = []
     for group, bonus in ((first, RUN_BONUS), (found - first, 0.0)):
         need = None if want is None else want - len(order)
         if not group or need == 0:
             continue
-        best = best_scores(ev, words, group, need)
+        best = scores.best(group, need)
         order += [(d, s + bonus) for d, s in best]
         if need is None or len(best) < need:  # then the page holds some with no query word: index order
             rest = group - DocSet(d for d, _ in best)  # (best holds every paragraph that has a word)
@@ -40,24 +43,40 @@ def rank(
     return order
 
 
-def best_scores(ev: Evaluator, words: list[str], group: DocSet, need: int | None) -> list[tuple[int, float]]:
-    """The `need` best (all when None) of the paragraphs of `group` that hold any of the words, by
-    score, then number. Many postings are scored in one numpy
-    pass over arrays; a few in Python, which spares a query numpy's import (~0.1 s)."""
-    postings = sum(ev.snapshot.doc_frequency("words", w) for w in words)
-    if min(postings, len(group)) >= MANY:
-        return best_scores_numpy(ev, words, group, need)
-    scores = bm25(ev, words, group)
-    if need is not None and len(scores) > need:  # the need-th best score, then only those at or above it
-        cut = heapq.nlargest(need, scores.values())[-1]
-        kept = list(compress(scores, map(cut.__le__, scores.values())))
-        scores = dict(zip(kept, map(scores.__getitem__, kept)))
-    return sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:need]
+class Scores:
+    """BM25 of the paragraphs of a set that hold any of the words, and the best of any part of the
+    set. Many postings are scored in one numpy pass over arrays; a few in Python, which spares a
+    query numpy's import (~0.1 s)."""
+
+    def __init__(self, ev: Evaluator, words: list[str], docs: DocSet):
+        postings = sum(ev.snapshot.doc_frequency("words", w) for w in words)
+        self.docs = docs
+        self.arrays: tuple | None = None  # scores_numpy's
+        self.scores: dict[int, float] = {}
+        if min(postings, len(docs)) >= MANY:
+            self.arrays = scores_numpy(ev, words, docs)
+        else:
+            self.scores = bm25(ev, words, docs)
+
+    def best(self, group: DocSet, need: int | None) -> list[tuple[int, float]]:
+        """The `need` best (all when None) of the paragraphs of `group` (a part of the set) that
+        hold any of the words, by score, then number."""
+        whole = len(group) == len(self.docs)
+        if self.arrays is not None:
+            docs, scores = self.arrays
+            return best_numpy(docs, scores, None if whole else group, need)
+        scores = self.scores if whole else {d: v for d, v in self.scores.items() if d in group}
+        if need is not None and len(scores) > need:  # the need-th best score, then only those at or above it
+            cut = heapq.nlargest(need, scores.values())[-1]
+            kept = list(compress(scores, map(cut.__le__, scores.values())))
+            scores = dict(zip(kept, map(scores.__getitem__, kept)))
+        return sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:need]
 
 
-def best_scores_numpy(ev: Evaluator, words: list[str], group: DocSet, need: int | None) -> list[tuple[int, float]]:
-    """best_scores with numpy: the same arithmetic in the same order per document (so the same
-    floats), summed into an array over the snapshot's documents, the best found by partition."""
+def scores_numpy(ev: Evaluator, words: list[str], group: DocSet) -> tuple:
+    """(numbers, scores) of the paragraphs of `group` that hold any of the words, in numpy: the
+    same arithmetic in the same order per document as bm25 (so the same floats), summed into an
+    array over the snapshot's documents."""
     import numpy as np
 
     snap = ev.snapshot
@@ -82,7 +101,18 @@ def best_scores_numpy(ev: Evaluator, words: list[str], group: DocSet, need: int 
         total[numbers] += snap.idf("words", word) * (K1 + 1) * tf / (tf + normal[numbers])
         seen[numbers] = True
     docs = np.flatnonzero(seen)
-    scores = total[docs]
+    return docs, total[docs]
+
+
+def best_numpy(docs, scores, group: DocSet | None, need: int | None) -> list[tuple[int, float]]:
+    """The `need` best of scores_numpy's paragraphs (of `group` only, when given), found by partition."""
+    import numpy as np
+
+    if group is not None:
+        part = np.frombuffer(group.to_array(), dtype=np.uint32)
+        at = np.minimum(np.searchsorted(part, docs), len(part) - 1)
+        mine = part[at] == docs
+        docs, scores = docs[mine], scores[mine]
     if need is not None and len(docs) > need:  # the need-th best score, then only those at or above it
         cut = np.partition(scores, len(scores) - need)[len(scores) - need]
         docs, scores = docs[scores >= cut], scores[scores >= cut]

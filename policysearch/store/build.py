@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import PolicySearchError
 from ..model import Report
 from ..text import form_grams, gram_tokens, index_words, match_form
+from .phrases import char_sets
 from .schema import paragraph_documents, report_document, word_counts
 from .segments import SegmentBuilder, abandon
 
@@ -119,13 +120,14 @@ class Written:
 
     segment: Any
     files: list[Prepared]
+    chars: dict = field(default_factory=dict)  # the segment's character sets (phrases.char_sets), from 0
 
 
 def write_segment(job: tuple[str, list]) -> Written:
     """Read, cut and write files into a new segment of the Whoosh index in `folder` (not yet in
     its table of contents: the build adds it, in order, when every file before is in)."""
     folder, items = job
-    files, writer = [], None
+    files, writer, rows = [], None, []
     try:
         for item in items:
             prep = prepare(item)
@@ -134,6 +136,7 @@ def write_segment(job: tuple[str, list]) -> Written:
                     writer = SegmentBuilder(folder)
                 prep.first = writer.docnum
                 prep.rows = write_report(writer, prep, writer.docnum)
+                rows += prep.rows
                 prep.report = replace(prep.report, paragraphs=[replace(p, text="") for p in prep.report.paragraphs])
                 prep.words, prep.forms, prep.grams = [], [], []
             files.append(prep)
@@ -142,7 +145,7 @@ def write_segment(job: tuple[str, list]) -> Written:
         if writer is not None:
             abandon(writer)
         raise
-    return Written(segment, files)
+    return Written(segment, files, char_sets(rows))
 
 
 def runs_of_files(items: list, processes: int) -> list[list]:

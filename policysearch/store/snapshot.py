@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from pyroaring import BitMap
 from ..model import Paragraph, ReportEntry
 from .forms import FORMS_SUFFIX, VOCABULARY_FILE, Forms
 from .layout import Folder, load_pickle, save_pickle
-from .phrases import PhraseIndex
+from .phrases import FEW_ROWS, PhraseIndex
 from .schema import FILTER_FIELDS
 from .segments import (
     LENGTH_OF_BYTE,
@@ -42,6 +43,7 @@ from .segments import (
 
 DocSet = BitMap
 MANY = 20_000  # hits from which numpy pays for its import (~0.1 s): see rank.py, count_reports
+FEW_FOR_NUMPY = 64  # hits from which numpy, once loaded, counts reports faster than a step per report
 FACETS_FILE = "facets.pickle"
 FACETS_FORMAT = "roaring-2"  # what the saved facets are made of; another format is computed anew
 ENTRY_KEYS = {f.name for f in dataclass_fields(ReportEntry)}
@@ -58,6 +60,7 @@ class Snapshot:
     folder: str
     lexicon: str | None = None
     cache: dict = field(default_factory=dict)
+    asked: dict = field(default_factory=dict)  # (FTS5 query, end) -> its matches (phrase_rows)
 
     @property
     def reader(self):
@@ -117,8 +120,24 @@ class Snapshot:
         return found - deleted if deleted and not found.isdisjoint(deleted) else found
 
     def phrase_rows(self, query: str, within: DocSet | None) -> DocSet:
-        """The paragraphs whose phrase rows match an FTS5 query (text.phrase_match)."""
-        return self.live(self.phrases.match(query, within, self.end), within)
+        """The paragraphs whose phrase rows match an FTS5 query (text.phrase_match). With a few
+        candidates (`within`), FTS5 looks at those rows only (about 25 us each) instead of
+        handing out every match (a common word has tens of thousands). What it hands out is kept
+        with this snapshot object, which lives for one library call: a page's hits and its trend
+        ask FTS5 once."""
+        if within is not None and len(within) <= FEW_ROWS:
+            return self.live(self.phrases.match(query, self.end, within), within)
+        key = (query, self.end)
+        if key not in self.asked:
+            self.asked[key] = self.phrases.match(query, self.end)
+        return self.live(self.asked[key], within)
+
+    def char_rows(self, chars: list[str], within: DocSet | None) -> DocSet:
+        """The paragraphs whose match form holds every one of the characters (text.phrase_form)."""
+        found = self.phrases.with_char(chars[0], self.end)
+        for ch in chars[1:]:
+            found &= self.phrases.with_char(ch, self.end)
+        return self.live(found, within)
 
     def column(self, name: str):
         if ("column", name) not in self.cache:
@@ -147,17 +166,20 @@ class Snapshot:
     def count_reports(self, found: DocSet) -> int:
         """How many reports the paragraphs belong to (a paragraph's report is the next report
         document): from a report's first hit, jump past its document; a step per report met, not
-        per report of the index (trend counts many small sets); many hits, in numpy."""
+        per report of the index (trend counts many small sets); in numpy for many hits, or for
+        more than a few once numpy is loaded (a server: a trend strip counts a hundred sets)."""
         if "report_set" not in self.cache:
             self.cache["report_set"] = DocSet(self.report_numbers())
         reports, count, i, n = self.cache["report_set"], 0, 0, len(found)
-        if n >= MANY:  # each hit's report by bisection in numpy: no step in Python per report
+        if n >= MANY or (n > FEW_FOR_NUMPY and "numpy" in sys.modules):
             import numpy as np
 
-            if "report_array" not in self.cache:
-                self.cache["report_array"] = np.array(self.report_numbers(), dtype=np.uint32)
-            of = np.searchsorted(self.cache["report_array"], np.frombuffer(found.to_array(), dtype=np.uint32))
-            return int(np.count_nonzero(np.diff(of))) + 1
+            if "report_of" not in self.cache:  # every document's report (its index among them), once
+                every = np.arange(self.end, dtype=np.uint32)
+                reports_at = np.array(self.report_numbers(), dtype=np.uint32)
+                self.cache["report_of"] = np.searchsorted(reports_at, every).astype(np.uint32)
+            of = self.cache["report_of"][np.frombuffer(found.to_array(), dtype=np.uint32)]
+            return int(np.count_nonzero(of[1:] != of[:-1])) + 1
         while i < n:
             after = reports.rank(found[i])  # the report documents before this hit
             count += 1

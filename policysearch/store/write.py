@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from ..model import METADATA_KEYS, AddOutcome, ReportEntry, RunSummary
 from .build import PARALLEL_FROM, Prepared, Written, files_written, prepare, write_report
 from .layout import Folder
-from .phrases import PhraseIndex, sqlite_errors
+from .phrases import PhraseIndex, SpanWriter, sqlite_errors
 from .segments import abandon, commit, list_segments, open_writer, scratch_index
 from .snapshot import Snapshot, Snapshots, facets_of
 
@@ -245,6 +245,7 @@ def build(
             generation = folder.new_generation()
             gen_path = os.path.join(folder.path, generation)
             phrases = PhraseIndex(gen_path)
+            chars = SpanWriter(phrases)
             docnum = 0  # the first document of the next segment, in the order they are listed
             with sqlite_errors():
                 phrases.db.execute("BEGIN IMMEDIATE")
@@ -253,6 +254,7 @@ def build(
                     if written.segment is not None and (not segments or segments[-1] is not written.segment):
                         segments.append(written.segment)
                         base, docnum = docnum, docnum + written.segment.doc_count_all()
+                        chars.add(written.chars, base)
                     report = prep.report
                     if report is None:
                         summary.outcomes.append(AddOutcome(prep.path, "failed", message=prep.error))
@@ -267,6 +269,7 @@ def build(
                         phrases.insert([(base + n, body, heading) for n, body, heading in prep.rows])
                         summary.outcomes.append(AddOutcome(prep.path, "added", report))
                 list_segments(gen_path, segments)
+                chars.finish()
                 phrases.mark(docnum)
                 phrases.db.execute("COMMIT")
             phrases.close()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from urllib.parse import quote, unquote_to_bytes, urlencode
+from types import SimpleNamespace
+from urllib.parse import quote, quote_plus, unquote_to_bytes, urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
@@ -137,6 +139,22 @@ class Search:
             filters[keyword] = value
         return replace(self, filters=filters, page=1)
 
+    def toggle_urls(self, keyword: str) -> Callable[[str], str]:
+        """toggled(keyword, value).url() for the many values of one filter (a facet's, the trend's
+        years): the rest of the URL is encoded once, as urlencode encodes it."""
+        on, name = self.filters.get(keyword), param_of(keyword)
+        params = list(replace(self, filters={**self.filters, keyword: ""}, page=1).params().items())
+        at = [k for k, _ in params].index(name)
+        head, tail = urlencode(params[:at]), urlencode(params[at + 1 :])
+        removed = self.toggled(keyword, on).url() if on is not None else ""  # (asked only when on is set)
+
+        def url(value: str) -> str:
+            if value == on:
+                return removed
+            return "/?" + "&".join(p for p in (head, f"{quote_plus(name)}={quote_plus(value)}", tail) if p)
+
+        return url
+
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.limit
@@ -183,24 +201,23 @@ def place_path(item: Hit | ReportEntry | dict) -> list[str]:
     return path
 
 
-def facet_groups(search: Search, facets: dict) -> list[dict]:
-    """Every facet the results carry, each value with its count, whether it is applied, and the
-    URL that applies or removes it."""
+def facet_groups(search: Search, facets: dict) -> list[SimpleNamespace]:
+    """Every facet the results carry, each value with its count, whether it is applied, the URL
+    that applies or removes it and its label for screen readers. (Views are namespaces, not dicts:
+    the templates read their attributes directly, a few hundred values per page.)"""
     groups = []
     for name, counts in facets.items():
         keyword = keyword_of(name)
-        values = [
-            {
-                "value": str(v),
-                "label": facet_value_label(name, v),
-                "count": n,
-                "on": search.filters.get(keyword) == str(v),
-                "url": search.toggled(keyword, str(v)).url(),
-            }
-            for v, n in counts.items()
-        ]
-        if values and keyword in library.FILTERS:
-            groups.append({"name": name, "label": FACET_LABELS.get(name, name), "values": values})
+        if keyword not in library.FILTERS:
+            continue
+        url, group = search.toggle_urls(keyword), FACET_LABELS.get(name, name)
+        values = []
+        for v, n in counts.items():
+            on, label = search.filters.get(keyword) == str(v), facet_value_label(name, v)
+            aria = f"{'remove' if on else 'only'} {group} {label}, {n} hits"
+            values.append(SimpleNamespace(value=str(v), label=label, count=n, on=on, url=url(str(v)), aria=aria))
+        if values:
+            groups.append(SimpleNamespace(name=name, label=group, values=values))
     return groups
 
 
@@ -233,38 +250,44 @@ def hit_view(hit, search: Search) -> dict:
     }
 
 
-def trend_strip(search: Search, trend: dict) -> dict:
+def trend_strip(search: Search, trend: dict) -> SimpleNamespace:
     """The query's hits per year as bars (SVG geometry), each a link that filters to its year, or
     removes that filter, with the cell's denominators for the hover text and the table."""
     cells = [c for c in trend["cells"] if c["key"] not in (None, "")]  # a year unknown cannot be chosen
     top = max((c["series"][0]["paragraphs"] for c in cells), default=0) or 1
+    url = search.toggle_urls("year")
     bars = []
     for i, cell in enumerate(cells):
-        hits = cell["series"][0]
+        hits, key, thin = cell["series"][0], cell["key"], cell["thin"]
         height = round(BAR_HEIGHT * hits["paragraphs"] / top, 1)
+        on = search.filters.get("year") == key
         bars.append(
-            {
-                "key": cell["key"],
-                "paragraphs": hits["paragraphs"],
-                "reports": hits["reports"],
-                "rate": hits["rate"],
-                "total_paragraphs": cell["total_paragraphs"],
-                "total_reports": cell["total_reports"],
-                "thin": cell["thin"],
-                "on": search.filters.get("year") == cell["key"],
-                "url": search.toggled("year", cell["key"]).url(),
-                "x": i * (BAR_WIDTH + BAR_GAP),
-                "y": BAR_HEIGHT - height,
-                "height": height,
-            }
+            SimpleNamespace(
+                key=key,
+                paragraphs=hits["paragraphs"],
+                reports=hits["reports"],
+                rate=hits["rate"],
+                total_paragraphs=cell["total_paragraphs"],
+                total_reports=cell["total_reports"],
+                thin=thin,
+                url=url(key),
+                aria=f"{key}: {hits['paragraphs']} paragraphs in {hits['reports']} reports",
+                title=f"{key}: {hits['paragraphs']} of {cell['total_paragraphs']} paragraphs ({hits['rate']} per 1,000), "
+                f"in {hits['reports']} of {cell['total_reports']} reports{' (few reports)' if thin else ''}",
+                classes="bar" + (" on" if on else "") + (" thin" if thin else ""),
+                x=i * (BAR_WIDTH + BAR_GAP),
+                y=BAR_HEIGHT - height,
+                height=height,
+                middle=i * (BAR_WIDTH + BAR_GAP) + BAR_WIDTH / 2,
+            )
         )
-    return {
-        "bars": bars,
-        "width": max(1, len(bars) * (BAR_WIDTH + BAR_GAP) - BAR_GAP),
-        "height": BAR_HEIGHT + LABEL_HEIGHT,
-        "bar_width": BAR_WIDTH,
-        "label_y": BAR_HEIGHT + LABEL_HEIGHT - 3,
-    }
+    return SimpleNamespace(
+        bars=bars,
+        width=max(1, len(bars) * (BAR_WIDTH + BAR_GAP) - BAR_GAP),
+        height=BAR_HEIGHT + LABEL_HEIGHT,
+        bar_width=BAR_WIDTH,
+        label_y=BAR_HEIGHT + LABEL_HEIGHT - 3,
+    )
 
 
 def pages(search: Search, total: int, path: str = "/", **extra) -> dict:
@@ -312,11 +335,11 @@ class Site:
         if not search.q:
             return self.page("search.html", search=search, results=None)
         try:
-            results = library.search(self.ix, search.q, search.filters, search.limit, search.offset, search.sort)
+            results, trend = library.search_with_trend(
+                self.ix, search.q, search.filters, search.limit, search.offset, search.sort
+            )
         except QueryError as e:
             return self.page("search.html", 400, search=search, error=str(e))
-        others = {k: v for k, v in search.filters.items() if k != "year"}
-        trend = library.trend(self.ix, [search.q], "year", "paragraphs", others) if results.total else None
         return self.page(
             "search.html",
             search=search,

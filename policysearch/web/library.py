@@ -23,6 +23,14 @@ def search(ix: Index, query: str, filters: dict, limit: int | None, offset: int,
     return ix.search(query, **filters, limit=limit, offset=offset, sort=sort, facets=FACETS)
 
 
+def search_with_trend(
+    ix: Index, query: str, filters: dict, limit: int | None, offset: int, sort: str
+) -> tuple[Results, dict | None]:
+    """A search page's hits and its trend strip (`policysearch trend --json` of the query by year,
+    under the filters but the year; None without hits), from one state of the index."""
+    return ix.search_with_trend(query, **filters, limit=limit, offset=offset, sort=sort, facets=FACETS)
+
+
 def context(ix: Index, paragraph_id: str, around: int | None) -> Context | None:
     """The paragraph, its report and `around` paragraphs either side (None: the whole report),
     read from one state of the index."""
