@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from importlib import resources
 
 LEVELS = ("province", "city", "district", "town")
@@ -29,14 +31,21 @@ AUTONOMOUS_CITY = re.compile(
 # 'Xx新区' -> 'Xx' (浦东), 'Xx县'/'Xx区'/'Xx市'/'Xx旗' -> 'Xx': only where no other unit shares it.
 SHORT_DISTRICT = re.compile(r"(?:新区|区|县|市|旗)$")
 TOWNSHIP = re.compile(r"(?:镇|乡|街道|苏木)$")
+# A district that may have been the 县 or county-level 市 of its stem (崇明区: 崇明县), unlike 新区, 城区, 矿区, 郊区.
+DISTRICT_OF_STEM = re.compile(r"[^新城矿郊]区$")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Unit:
     code: str  # the package's code: 2, 4, 6 or 9 digits by level
     name: str
     level: str  # province, city, district, town
-    parent: Unit | None = field(default=None, repr=False)
+
+    @property
+    def parent(self) -> Unit | None:
+        """The unit of the longest code prefix that is a unit."""
+        units = gazetteer().by_code
+        return next((units[self.code[:n]] for n in (6, 4, 2) if n < len(self.code) and self.code[:n] in units), None)
 
     @property
     def path(self) -> list[Unit]:
@@ -68,14 +77,100 @@ class Unit:
         return out
 
 
-@dataclass
+class Units(Mapping[str, Unit]):
+    """code -> Unit over the data file's own code -> name table: a unit is made when first asked for
+    (a document's reading asks for a few dozen of the 44,000), and is the same object after."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self._names = names
+        self._made: dict[str, Unit] = {}
+
+    def __getitem__(self, code: str) -> Unit:
+        unit = self._made.get(code)
+        if unit is None:
+            unit = self._made[code] = Unit(code, self._names[code], LEVEL_OF_CODE[len(code)])
+        return unit
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 class Gazetteer:
-    version: str
-    by_code: dict[str, Unit]
-    names: dict[str, list[Unit]]  # full and former names
-    short: dict[str, list[Unit]]  # short forms people write (上海, 浦东), when only one unit has them
-    children: dict[str, list[Unit]]
-    lengths: dict[str, list[int]]  # by a name's first two characters: the lengths of the names, longest first
+    """The data file's code -> name table, and the indexes of names built from it when first used,
+    as tables of codes (a process that only looks up codes never builds them)."""
+
+    def __init__(self, version: str, names_by_code: dict[str, str]) -> None:
+        self.version = version
+        self.names_by_code = names_by_code
+        self.by_code = Units(names_by_code)
+
+    @cached_property
+    def names(self) -> dict[str, list[str]]:
+        """Full, former and derived names -> the codes of the units they name."""
+        names: dict[str, list[str]] = {}
+        for code, name in self.names_by_code.items():
+            names.setdefault(name, []).append(code)
+        for former, now, within, _year in _read("former_names.json")["names"]:
+            scope = names.get(within, [])
+            targets = [c for c in names.get(now, []) if len(scope) == 1 and c.startswith(scope[0])]
+            if len(targets) != 1:
+                raise ValueError(f"former_names.json: {former} -> {now} in {within} is not one unit")
+            _add(names, former, targets[0])
+        # A 县 or county-level 市 turned into a 区 of the same stem (崇明县 -> 崇明区, 从化市 -> 从化区), where
+        # no unit of today has that name.
+        derived: set[str] = set()
+        for code, name in [(c, n) for c, n in self.names_by_code.items() if len(c) == 6]:
+            if len(name) >= 3 and DISTRICT_OF_STEM.search(name):
+                for former in (name[:-1] + "县", name[:-1] + "市"):
+                    if former not in names or former in derived:
+                        derived.add(former)
+                        _add(names, former, code)
+        return names
+
+    @cached_property
+    def short(self) -> dict[str, list[str]]:
+        """Short forms people write (上海, 浦东) -> codes, when only one unit has them."""
+        names = self.names
+        short: dict[str, list[str]] = {}
+        patterns = {2: SHORT_PROVINCE, 4: SHORT_CITY, 6: SHORT_DISTRICT}
+        for code, name in [(c, n) for c, n in self.names_by_code.items() if len(c) < 9]:
+            stem = patterns[len(code)].sub("", AUTONOMOUS_CITY.sub("州", name) if len(code) == 4 else name)
+            if len(stem) >= 2 and stem != name and stem not in names:
+                _add(short, stem, code)
+        # a short form only one unit has, or a city and its own district (荆州市, 荆州区: the city, on the
+        # path of both); 吉林 stays none (吉林省 or 吉林市: a user's 市:吉林 is no province)
+        return {
+            k: top
+            for k, v in short.items()
+            if (top := v if len(v) == 1 else [c for c in v if len(c) == 4 and all(w.startswith(c) for w in v)])
+        }
+
+    @cached_property
+    def lengths(self) -> dict[str, list[int]]:
+        """By a name's first two characters: the lengths of the names and short forms, longest first."""
+        lengths: dict[str, list[int]] = {}
+        for name in sorted([*self.names, *self.short], key=len, reverse=True):
+            seen = lengths.setdefault(name[:2], [])
+            if not seen or seen[-1] != len(name):
+                seen.append(len(name))
+        return lengths
+
+    @cached_property
+    def codes(self) -> list[str]:
+        """Every code, sorted: the units below one are the run after it that starts with its code."""
+        return sorted(self.names_by_code)
+
+    def named(self, name: str) -> list[Unit]:
+        return [self.by_code[c] for c in self.names.get(name, ())]
+
+    def short_named(self, name: str) -> list[Unit]:
+        return [self.by_code[c] for c in self.short.get(name, ())]
 
 
 def _read(name: str) -> dict:
@@ -83,58 +178,16 @@ def _read(name: str) -> dict:
         return json.load(f)
 
 
-def _add(index: dict[str, list[Unit]], name: str, unit: Unit) -> None:
-    units = index.setdefault(name, [])
-    if unit not in units:
-        units.append(unit)
+def _add(index: dict[str, list[str]], name: str, code: str) -> None:
+    codes = index.setdefault(name, [])
+    if code not in codes:
+        codes.append(code)
 
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     data = _read("divisions.json")
-    by_code: dict[str, Unit] = {}
-    children: dict[str, list[Unit]] = {}
-    names: dict[str, list[Unit]] = {}
-    for code, name in data["units"].items():  # sorted by code: parents come first
-        parent = next((by_code[code[:n]] for n in (6, 4, 2) if n < len(code) and code[:n] in by_code), None)
-        unit = Unit(code, name, LEVEL_OF_CODE[len(code)], parent)
-        by_code[code] = unit
-        children.setdefault(parent.code if parent else "", []).append(unit)
-        _add(names, name, unit)
-    for former, now, within, _year in _read("former_names.json")["names"]:
-        scope = _unique(names.get(within, []))
-        targets = [u for u in names.get(now, []) if scope and u.within(scope)]
-        if len(targets) != 1:
-            raise ValueError(f"former_names.json: {former} -> {now} in {within} is not one unit")
-        _add(names, former, targets[0])
-    # A 县 or county-level 市 turned into a 区 of the same stem (崇明县 -> 崇明区, 从化市 -> 从化区), where
-    # no unit of today has that name.
-    derived: set[str] = set()
-    for unit in [u for u in by_code.values() if u.level == "district" and re.search(r"[^新城矿郊]区$", u.name)]:
-        stem = unit.name[:-1]
-        for former in (stem + "县", stem + "市"):
-            if len(stem) >= 2 and (former not in names or former in derived):
-                derived.add(former)
-                _add(names, former, unit)
-    short: dict[str, list[Unit]] = {}
-    for unit in by_code.values():
-        pattern = {"province": SHORT_PROVINCE, "city": SHORT_CITY, "district": SHORT_DISTRICT}.get(unit.level)
-        name = AUTONOMOUS_CITY.sub("州", unit.name) if unit.level == "city" else unit.name
-        stem = pattern.sub("", name) if pattern else ""
-        if len(stem) >= 2 and stem != unit.name and stem not in names:
-            _add(short, stem, unit)
-    # a short form only one unit has, or a city and its own district (荆州市, 荆州区: the city, on the
-    # path of both); 吉林 stays none (吉林省 or 吉林市: a user's 市:吉林 is no province)
-    short = {
-        k: top
-        for k, v in short.items()
-        if (top := v if len(v) == 1 else [u for u in v if u.level == "city" and all(w.within(u) for w in v)])
-    }
-    lengths: dict[str, list[int]] = {}
-    for name in [*names, *short]:
-        lengths.setdefault(name[:2], []).append(len(name))
-    lengths = {k: sorted(set(v), reverse=True) for k, v in lengths.items()}
-    return Gazetteer(data["version"], by_code, names, short, children, lengths)
+    return Gazetteer(data["version"], data["units"])
 
 
 def _unique(units: list[Unit]) -> Unit | None:
@@ -146,10 +199,10 @@ def units(name: str) -> list[Unit]:
     only one unit has (上海, 浦东, 广西)."""
     g = gazetteer()
     name = re.sub(r"\s+", "", name or "")
-    found = g.names.get(name) or g.short.get(name, [])
+    found = g.named(name) or g.short_named(name)
     if not found and name.endswith("街道办事处"):
-        found = g.names.get(name[:-3], [])
-    return list(found)
+        found = g.named(name[:-3])
+    return found
 
 
 def by_code(code: str) -> Unit | None:
@@ -200,20 +253,22 @@ def mentions(text: str, short_at: tuple[int, ...] = (0,)) -> list[tuple[int, int
     Township-level units that are no 镇, 乡, 街道 or 苏木 (农场, 林场, 开发区) are left out: their
     names are plain words."""
     g = gazetteer()
+    names, short, lengths = g.names, g.short, g.lengths
     out: list[tuple[int, int, list[Unit]]] = []
-    i = 0
-    while i < len(text):
-        first = i in short_at or bool(out) and out[-1][1] == i
-        for n in g.lengths.get(text[i : i + 2], ()):
+    i, end = 0, len(text)
+    while i < end:
+        # most positions start no name: one look-up of their first two characters
+        for n in lengths.get(text[i : i + 2], ()):
             word = text[i : i + n]
-            if len(word) < n or n == 2 and not first:
+            if i + n > end or n == 2 and not (i in short_at or out and out[-1][1] == i):
                 continue
-            found = [
-                u
-                for u in g.names.get(word)
-                or [u for u in g.short.get(word, []) if i in short_at and u.level in ("province", "city")]
-                if u.level != "town" or TOWNSHIP.search(u.name)
-            ]
+            if word in names:
+                found = g.named(word)
+            elif word in short and i in short_at:
+                found = [u for u in g.short_named(word) if u.level in ("province", "city")]
+            else:
+                continue
+            found = [u for u in found if u.level != "town" or TOWNSHIP.search(u.name)]
             if found:
                 out.append((i, i + n, found))
                 i += n
@@ -251,11 +306,9 @@ def below(unit: Unit) -> dict[str, set[str]]:
     """The names at each level of a unit and everything under it: what `place:NAME` matches."""
     g = gazetteer()
     out: dict[str, set[str]] = {level: set() for level in LEVELS}
-    todo = [unit]
-    while todo:
-        u = todo.pop()
-        out[u.level].add(u.name)
-        todo.extend(g.children.get(u.code, []))
+    codes = g.codes
+    for code in codes[bisect_left(codes, unit.code) : bisect_left(codes, unit.code + ":")]:  # ':' follows the digits
+        out[LEVEL_OF_CODE[len(code)]].add(g.names_by_code[code])
     if unit.code[:2] in MUNICIPALITIES and unit.level == "province":
         out["city"].add(unit.name)
     return out
