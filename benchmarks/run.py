@@ -241,6 +241,7 @@ def real_query_set(records: list[dict], quick: bool) -> list[tuple]:
     trends = [("住房公积金", words("住房公积金")), ('"商品房"', phrase("商品房")), ("发展", words("发展"))]
     qs += [("trend", q, {}, test) for q, test in pick(trends, 2)]
     qs += [("kwic", f'"{p}"', {}, phrase(p)) for p in pick(["住房公积金", "城中村", "不动产登记"], 2)]
+    qs += [("keywords", f'"{p}"', {}, phrase(p)) for p in pick(["住房公积金", "城中村", "发展"], 2)]
     return qs
 
 
@@ -919,12 +920,14 @@ REPORT_KEYS = ("province", "city", "district", "town", "year", "doc_type", "doc_
 
 
 def ask(ix, cls, q, kw):
-    """One timed query of the set: a search (the first page of ten), a trend by year, or a
-    concordance (its first 50 lines, every occurrence counted)."""
+    """One timed query of the set: a search (the first page of ten), a trend by year, a
+    concordance (its first 50 lines, every occurrence counted) or the keywords of a focus set."""
     if cls == "trend":
         return ix.trend([q], by="year", **kw)
     if cls == "kwic":
         return ix.kwic(q, limit=50, **kw)
+    if cls == "keywords":
+        return ix.keywords(q, **kw)
     return ix.search(q, limit=10, **kw)
 
 
@@ -934,9 +937,13 @@ def check(ix, cls, q, kw, test, res, times, records, forms) -> dict:
     oracle = [i for i, (form, rec) in enumerate(zip(forms, records)) if test(form, rec)]
     ids = {records[i]["id"] for i in oracle}
     label = q + ("  " + " ".join(f"{k}={v}" for k, v in kw.items()) if kw else "")
-    if cls in ("trend", "kwic"):
+    if cls in ("trend", "kwic", "keywords"):
         why = analysis_differs(cls, q, res, oracle, records, forms)
-        total = sum(c["series"][0]["paragraphs"] for c in res["cells"]) if cls == "trend" else res["total"]
+        total = {
+            "trend": lambda: sum(c["series"][0]["paragraphs"] for c in res["cells"]),
+            "kwic": lambda: res["total"],
+            "keywords": lambda: res["focus"]["paragraphs"],
+        }[cls]()
         return {
             "class": cls,
             "query": label,
@@ -993,6 +1000,9 @@ def analysis_differs(cls, q, res, oracle, records, forms) -> str:
     the phrase in the hits, overlapping ones too) differs from the scan; "" when it does not."""
     from policysearch.text import match_form
 
+    if cls == "keywords":  # the focus set: its words' counts are tested against the stored words in tests/
+        n = res["focus"]["paragraphs"]
+        return "" if n == len(oracle) else f"{n} focus paragraphs, scan {len(oracle)}"
     if cls == "kwic":
         m = match_form(q.strip('"'))
         n = sum(sum(1 for a in range(len(forms[i])) if forms[i].startswith(m, a)) for i in oracle)
