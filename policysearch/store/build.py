@@ -122,6 +122,11 @@ class Written:
     files: list[Prepared]
     chars: dict = field(default_factory=dict)  # the segment's character sets (phrases.char_sets), from 0
 
+    def drop(self, prep: Prepared) -> None:
+        """Delete a file's documents (its paragraphs and its report's) from the segment."""
+        for d in range(prep.first, prep.first + len(prep.rows) + 1):
+            self.segment.delete_document(d)
+
 
 def write_segment(job: tuple[str, list]) -> Written:
     """Read, cut and write files into a new segment of the Whoosh index in `folder` (not yet in

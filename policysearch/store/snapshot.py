@@ -76,10 +76,7 @@ class Snapshot:
 
     def postings(self, fieldname: str, text) -> DocSet:
         """Every live document that holds a term."""
-        found = DocSet()
-        for ids, _ in self.blocks(fieldname, text):
-            found.update(ids)
-        return found
+        return posting_set(self.reader, fieldname, text)
 
     def has_term(self, fieldname: str, text) -> bool:
         return (fieldname, text) in self.reader
@@ -174,11 +171,11 @@ class Snapshot:
         if n >= MANY or (n > FEW_FOR_NUMPY and "numpy" in sys.modules):
             import numpy as np
 
-            if "report_of" not in self.cache:  # every document's report (its index among them), once
+            if "report_index" not in self.cache:  # every document's report (its index among them), once
                 every = np.arange(self.end, dtype=np.uint32)
                 reports_at = np.array(self.report_numbers(), dtype=np.uint32)
-                self.cache["report_of"] = np.searchsorted(reports_at, every).astype(np.uint32)
-            of = self.cache["report_of"][np.frombuffer(found.to_array(), dtype=np.uint32)]
+                self.cache["report_index"] = np.searchsorted(reports_at, every).astype(np.uint32)
+            of = self.cache["report_index"][np.frombuffer(found.to_array(), dtype=np.uint32)]
             return int(np.count_nonzero(of[1:] != of[:-1])) + 1
         while i < n:
             after = reports.rank(found[i])  # the report documents before this hit
@@ -247,6 +244,14 @@ def paragraph_of(doc: dict) -> Paragraph:
     )
 
 
+def posting_set(reader, fieldname: str, text) -> DocSet:
+    """Every live document of a reader (the snapshot's, or one segment's) that holds a term."""
+    found = DocSet()
+    for ids, _ in posting_blocks(reader, fieldname, text):
+        found.update(ids)
+    return found
+
+
 def facets_of(
     snap: Snapshot, before: tuple[dict[str, dict[Any, DocSet]], int] | None = None
 ) -> dict[str, dict[Any, DocSet]]:
@@ -273,9 +278,7 @@ def facets_of(
             for btext in spec.sortable_terms(leaf, name):
                 value = spec.from_bytes(btext)
                 if value:  # "" and 0 stand for "not known"
-                    found = DocSet()
-                    for ids, _ in posting_blocks(leaf, name, btext):
-                        found.update(ids)
+                    found = posting_set(leaf, name, btext)
                     found = (found.shift(base) if base else found) & universe
                     values[value] = values[value] | found if value in values else found
     save_pickle(path, key, facets)

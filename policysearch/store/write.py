@@ -130,8 +130,7 @@ def add_run(folder: Folder, scratch: str, written: Written, files: list[Prepared
         if report is None:
             continue
         if outcome.status == "skipped":
-            for d in range(prep.first, prep.first + len(prep.rows) + 1):
-                written.segment.delete_document(d)
+            written.drop(prep)
             continue
         old = known.by_source(report.source)
         if old is not None:
@@ -259,8 +258,7 @@ def build(
                     if report is None:
                         summary.outcomes.append(AddOutcome(prep.path, "failed", message=prep.error))
                     elif report.id in known:  # written, but not listed: its documents are deleted
-                        for d in range(prep.first, prep.first + len(prep.rows) + 1):
-                            written.segment.delete_document(d)
+                        written.drop(prep)
                         summary.outcomes.append(
                             AddOutcome(prep.path, "skipped", report, f"same content as {known[report.id]}")
                         )
