@@ -1,12 +1,15 @@
 """The forms kept beside each segment (store/forms.py), which kwic and keywords read instead of
 Whoosh's stored fields and jieba:
 - build and add write one file per segment; every document's match form is its stored text's,
-  and its words are, document by document, what Whoosh's postings of the words field hold;
+  its words are, document by document, what Whoosh's postings of the words field hold, and
+  the postings kept (per segment, and a snapshot's per word) are Whoosh's, through add,
+  replace and remove;
 - after remove, and after a writer failed between its writes (the forms written but no table of
   contents listing them; the Whoosh commit done but not the phrase rows), the index opens and kwic
   and keywords answer exactly as scans of the reports that are in; what a failed writer left is
   deleted by the next one;
-- a damaged forms file is one clear error naming the cure, and search still works without it.
+- a damaged forms file is one clear error naming the cure (kwic, keywords, a ranked search),
+  and a search by date still works without it.
 """
 
 import os
@@ -36,32 +39,56 @@ def forms_files(ix) -> list[str]:
     return sorted(n for n in os.listdir(gen) if n.endswith(FORMS_SUFFIX))
 
 
-def whoosh_words(leaf) -> dict[int, Counter]:
-    """{document in the segment: its words} from Whoosh's postings of the words field."""
-    docs: dict[int, Counter] = {}
+def whoosh_postings(leaf) -> dict[str, dict[int, int]]:
+    """{word: {live document in the segment: how often}} from Whoosh's postings of the words field."""
+    postings: dict[str, dict[int, int]] = {}
     for term in leaf.lexicon("words"):
         m = leaf.postings("words", term)
+        mine = postings[term.decode("utf-8")] = {}
         while m.is_active():
-            docs.setdefault(m.id(), Counter())[term.decode("utf-8")] = int(m.weight())
+            mine[m.id()] = int(m.weight())
             m.next()
-    return docs
+    return postings
 
 
 def check_forms_are_the_segments(ix) -> None:
+    """Each segment's forms against Whoosh's files: match forms, each document's words, and the
+    postings of each word; and the snapshot's postings of each word against Whoosh's reader. A
+    deleted document stays in its segment: its postings are still counted by Whoosh (the
+    document frequency, which its idf uses), and kept in the forms too."""
     snap = ix.snapshot()
-    forms = snap.forms()
-    leaves = snap.reader.leaf_readers()
+    forms, reader = snap.forms(), snap.reader
+    leaves = reader.leaf_readers()
     assert len(forms.segments) == len(leaves) == len(forms_files(ix))
+    merged: dict[str, dict[int, int]] = {}
     for (leaf, base), (first, end, seg) in zip(leaves, forms.segments):
         assert (first, end) == (base, base + leaf.doc_count_all())
-        postings = whoosh_words(leaf)
+        postings = whoosh_postings(leaf)
+        documents: dict[int, Counter] = {}
+        for word, docs in postings.items():
+            for doc, n in docs.items():
+                documents.setdefault(doc, Counter())[word] = n
+            merged.setdefault(word, {}).update({base + d: n for d, n in docs.items()})
         words = seg.words()
         ends, ids, counts = (seg.numpy(n).tolist() for n in ("word_ends", "word_ids", "word_counts"))
-        for doc in range(leaf.doc_count_all()):
+        for doc in (d for d in range(leaf.doc_count_all()) if not leaf.is_deleted(d)):
             stored = leaf.stored_fields(doc)
             assert seg.form(doc) == (match_form(stored["text"]) if stored["kind"] == "p" else "")
             run = range(ends[doc - 1] if doc else 0, ends[doc])
-            assert Counter({words[ids[i]]: counts[i] for i in run}) == postings.get(doc, Counter())
+            assert Counter({words[ids[i]]: counts[i] for i in run}) == documents.get(doc, Counter())
+        ends, docs, counts = (seg.numpy(n).tolist() for n in ("posting_ends", "posting_docs", "posting_counts"))
+        assert len(ends) == len(words) and set(words) == set(postings)
+        for number, word in enumerate(words):
+            run = [(docs[i], counts[i]) for i in range(ends[number - 1] if number else 0, ends[number])]
+            assert run == sorted(run) and len(run) == leaf.doc_frequency("words", word), word
+            assert {d: n for d, n in run if not leaf.is_deleted(d)} == postings[word], word
+    assert forms.documents == reader.doc_count_all()
+    for word, docs in merged.items():
+        numbers, counts = forms.postings(word)
+        assert len(numbers) == reader.doc_frequency("words", word) and forms.has_word(word), word
+        assert {d: n for d, n in zip(numbers.tolist(), counts.tolist()) if not reader.is_deleted(d)} == docs, word
+        assert numbers.tolist() == sorted(set(numbers.tolist())), word
+    assert not forms.has_word("没有的词") and len(forms.postings("没有的词")[0]) == 0
 
 
 def scan_kwic(reports, phrase: str) -> Counter:
@@ -118,6 +145,25 @@ def test_build_and_add_write_each_segments_forms(built):
     check_answers(ix, list(REPORTS.values()))
 
 
+def test_the_postings_stay_whooshs_through_replace_and_remove(built):
+    """A replaced report's documents and a removed one's are deleted, not taken out of their
+    segments: their postings stay, as Whoosh's do (its idf counts them); the answers leave them out."""
+    ix, later = built
+    ix.add(later)
+    later.write_text(later.read_text(encoding="utf-8") + "\n\n推进独有标记甲乙丙，新增停车位。\n", encoding="utf-8")
+    assert ix.add_files([later]).outcomes[0].status == "replaced"
+    check_forms_are_the_segments(ix)
+    reports = {**REPORTS, NAMES[-1]: read_report(later)}
+    check_answers(ix, list(reports.values()))
+    gone = REPORTS[NAMES[0]]
+    assert ix.remove(gone.id).removed == [gone.id]
+    check_forms_are_the_segments(ix)
+    reader = ix.snapshot().reader
+    assert len(reader.leaf_readers()) == 3 and sum(map(reader.is_deleted, range(reader.doc_count_all()))) > 10
+    check_answers(ix, [r for r in reports.values() if r.id != gone.id])
+    assert ix.search('"独有标记甲乙丙"').total == 1
+
+
 def test_the_merged_vocabulary_is_kept_extended_after_add_and_ignored_when_foreign(built):
     ix, later = built
     kept = os.path.join(ix.folder.generation(), VOCABULARY_FILE)
@@ -128,8 +174,8 @@ def test_the_merged_vocabulary_is_kept_extended_after_add_and_ignored_when_forei
     check_answers(Index(ix.path), list(REPORTS.values()))  # a new process: the kept merge, extended
     extended = load_pickle(kept, VOCABULARY_FORMAT)
     assert extended["segments"][:1] == first["segments"] and len(extended["segments"]) == 2
-    assert extended["words"][: len(first["words"])] == first["words"]
-    save_pickle(kept, VOCABULARY_FORMAT, {"segments": ["MAIN_other.forms"], "words": ["发展"], "maps": [[0]]})
+    assert list(extended["index"])[: len(first["index"])] == list(first["index"])
+    save_pickle(kept, VOCABULARY_FORMAT, {"segments": ["MAIN_other.forms"], "index": {"发展": 0}, "maps": [[0]]})
     check_answers(Index(ix.path), list(REPORTS.values()))
     assert load_pickle(kept, VOCABULARY_FORMAT)["segments"] == extended["segments"]
 
@@ -191,11 +237,13 @@ def test_a_damaged_forms_file_is_one_clear_error(built, damage):
     else:
         os.remove(path)
     fresh = Index(ix.path)
-    with pytest.raises(IndexStateError, match="rebuild the index with `policysearch build`"):
-        fresh.kwic('"城中村"')
-    assert fresh.search('"城中村"').total > 0
-    result = CliRunner().invoke(main, ["keywords", "town:车墩镇", "--index", ix.path])
-    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+    for ask in (lambda: fresh.kwic('"城中村"'), lambda: fresh.search('"城中村"')):  # a ranked search reads postings
+        with pytest.raises(IndexStateError, match="rebuild the index with `policysearch build`"):
+            ask()
+    assert fresh.search('"城中村"', sort="date").total > 0
+    for command in (["keywords", "town:车墩镇"], ["query", "城中村"]):
+        result = CliRunner().invoke(main, [*command, "--index", ix.path])
+        assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
 
 
 def test_an_index_without_documents_has_no_forms_and_answers_nothing(tmp_path):

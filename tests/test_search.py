@@ -304,59 +304,109 @@ def test_phrases_with_latin_letters_digits_signs_and_private_use_characters(tmp_
     assert ix.search('"G60"').total == 1 and ix.search('"gdp"').total == 0
 
 
-def test_ranking_scores_are_whooshs_bm25f(sample_index):
-    """Ranking computes BM25 over posting blocks itself; the scores must be Whoosh's own BM25F
-    scores of an OR of the words, document for document."""
-    from whoosh.query import Or, Term
+@pytest.fixture(scope="module")
+def changed_index(tmp_path_factory, corpus_reports):
+    """The sample corpus built less its last report, which is then added (a second segment: its
+    own vocabulary, documents numbered from the first segment's end), and another report removed
+    (deleted documents, which Whoosh's idf still counts)."""
+    from helpers import CORPUS
 
-    from policysearch.query.evaluate import Evaluator
-    from policysearch.query.rank import bm25
+    names = sorted(os.listdir(CORPUS))
+    folder, later = tmp_path_factory.mktemp("most"), tmp_path_factory.mktemp("later")
+    for name in names:
+        with open(os.path.join(CORPUS, name), "rb") as f:
+            ((later if name == names[-1] else folder) / name).write_bytes(f.read())
+    ix = Index(tmp_path_factory.mktemp("changed") / "ix")
+    ix.build(str(folder))
+    ix.add(str(later / names[-1]))
+    assert ix.remove(corpus_reports[1].id).removed == [corpus_reports[1].id]
+    reader = ix.snapshot().reader
+    assert len(reader.leaf_readers()) == 2 and any(reader.is_deleted(d) for d in range(reader.doc_count_all()))
+    return ix
 
-    snap = sample_index.snapshot()
-    searcher, ev = snap.searcher, Evaluator(snap, None)
-    universe = set(snap.universe)
-    for words in (["城中村"], ["改造", "项目"], ["发展", "经济", "社区"], ["营商", "环境"]):
-        whoosh = {d: s for s, d in searcher.search(Or([Term("words", w) for w in words]), limit=None).top_n}
-        ours = bm25(ev, words, snap.universe)
-        assert whoosh and set(ours) == set(whoosh) & universe, words
-        assert all(abs(ours[d] - whoosh[d]) < 1e-4 * max(1.0, whoosh[d]) for d in ours), words
+
+WORD_SETS = (
+    ["城中村"],
+    ["改造", "项目"],
+    ["发展", "经济", "社区"],
+    ["营商", "环境"],
+    ["没有的词"],
+    ["社区", "没有的词"],
+)
 
 
-def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path, monkeypatch):
-    """A word in 700 paragraphs has several posting blocks (of 128 here); ranking a group of
-    neighbouring paragraphs (a filtered query) reads only the blocks that hold them. The scores
-    must still be Whoosh's, for neighbours, for a scattered group and for everything."""
-    from whoosh.query import Or, Term
-
-    from policysearch.query.evaluate import Evaluator
-    from policysearch.query.rank import bm25
-    from policysearch.store import segments
+def groups_of(snap) -> dict:
+    """Parts of the hits that ranking scores: all, filtered ones, and the documents at the ends
+    of each segment (where its numbers start and stop)."""
     from policysearch.store.snapshot import DocSet
 
-    folder = tmp_path / "c"
-    folder.mkdir()
-    lines = [f"第{i}项：推进发展" + "发展改革" * (i % 4) + "社区治理" * (i % 3) + "。" * (i % 7) for i in range(700)]
-    (folder / "长报告.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
-    monkeypatch.setattr(segments, "POSTING_BLOCK", 128)
-    ix = Index(tmp_path / "ix")
-    ix.build(str(folder))
-    snap = ix.snapshot()
-    searcher, ev = snap.searcher, Evaluator(snap, None)
-    assert len(list(snap.blocks("words", "发展"))) > 4
-    everything = set(snap.universe)
-    groups = {
-        "neighbours": {d for d in everything if 250 <= d < 262},
-        "scattered": {d for d in everything if d % 5 == 0},
-        "block edges": {d for d in everything if d % 128 in (0, 1, 126, 127)},
-        "all": everything,
+    every = snap.universe
+    ends = {d for leaf, base in snap.reader.leaf_readers() for d in (base, base + leaf.doc_count_all() - 2)}
+    return {
+        "all": every,
+        "scattered": DocSet(d for d in every if d % 3 == 0),
+        "neighbours": DocSet(d for d in every if 250 <= d < 262),
+        "segment ends": DocSet(ends) & every,
+        "one": DocSet([every.max()]),
     }
-    groups |= {f"only {d}": {d} for d in everything if d % 128 in (0, 127)}  # a block's first or last
-    for words in (["发展"], ["发展", "社区"]):
+
+
+@pytest.mark.parametrize("which", ["sample", "changed"])
+def test_ranking_scores_are_whooshs_bm25f(which, sample_index, changed_index):
+    """Ranking computes BM25 over the postings kept beside the segments; the scores must be
+    Whoosh's own BM25F scores of an OR of the words, document for document, for any part of the
+    hits, across segments and with deleted documents (left out, but counted by the idf)."""
+    from whoosh.query import Or, Term
+
+    from policysearch.query.evaluate import Evaluator
+    from policysearch.query.rank import bm25
+
+    snap = (sample_index if which == "sample" else changed_index).snapshot()
+    searcher, ev = snap.searcher, Evaluator(snap, None)
+    for words in WORD_SETS:
         whoosh = {d: s for s, d in searcher.search(Or([Term("words", w) for w in words]), limit=None).top_n}
-        for name, group in groups.items():
-            ours = bm25(ev, words, DocSet(group))
-            assert ours and set(ours) == set(whoosh) & group, (words, name)
-            assert all(abs(ours[d] - whoosh[d]) < 1e-4 * max(1.0, whoosh[d]) for d in ours), (words, name)
+        assert whoosh or words == ["没有的词"]
+        for name, group in groups_of(snap).items():
+            numbers, scores = bm25(ev, words, group)
+            ours = dict(zip(numbers.tolist(), scores.tolist()))
+            assert numbers.tolist() == sorted(ours) and set(ours) == set(whoosh) & set(group), (words, name)
+            assert all(abs(ours[d] - whoosh[d]) < 1e-9 * max(1.0, whoosh[d]) for d in ours), (words, name)
+
+
+def test_the_best_of_a_part_are_the_first_of_its_scores_sorted(changed_index):
+    """Scores.best finds the page by partition: it must be the part's scored paragraphs sorted by
+    score, then number (ties included), whether the part was scored alone or with all hits
+    (rank's two groups: the paragraphs with the whole run, then the others)."""
+    from policysearch.query.evaluate import Evaluator
+    from policysearch.query.rank import Scores, bm25
+
+    snap = changed_index.snapshot()
+    ev = Evaluator(snap, None)
+    every, longest = snap.universe, 0
+    for words in WORD_SETS:
+        numbers, scores = bm25(ev, words, every)
+        ours = dict(zip(numbers.tolist(), scores.tolist()))
+        for name, group in groups_of(snap).items():
+            ranked = sorted(((d, ours[d]) for d in group if d in ours), key=lambda ds: (-ds[1], ds[0]))
+            longest = max(longest, len(ranked))
+            for need in (None, 1, 10, 50):
+                alone, among_all = (
+                    Scores(ev, words, group).best(group, need),
+                    Scores(ev, words, every).best(group, need),
+                )
+                assert alone == among_all == ranked[:need], (words, name, need)
+    assert longest > 50 and len(set(ours.values())) < len(ours)  # pages cut from many; ties, broken by number
+
+
+def test_a_page_is_its_part_of_the_whole_ranking(changed_index):
+    """Ranking only as much as a page needs (the run's paragraphs first, then the others) gives
+    the page that ranking every hit gives, at any offset."""
+    for query in ("发展", "城中村改造", '"城中村改造"', "社区 OR 民生", "改造 项目", '"发展" town:车墩镇'):
+        every = [(h.id, h.score) for h in changed_index.search(query, limit=None).hits]
+        assert every and (len(every) > 20 or "城中村改造" in query), query
+        for offset in (0, 3, 10, len(every) - 2):
+            page = changed_index.search(query, limit=10, offset=max(offset, 0)).hits
+            assert [(h.id, h.score) for h in page] == every[max(offset, 0) : max(offset, 0) + 10], (query, offset)
 
 
 def test_a_snapshot_older_than_the_phrase_rows_sees_only_its_own_documents(tmp_path, corpus_copy):

@@ -3,10 +3,9 @@ the whole query as one run first; or newest first."""
 
 from __future__ import annotations
 
-import heapq
-from itertools import compress
+from math import log
 
-from ..store.snapshot import MANY, DocSet
+from ..store.snapshot import DocSet
 from ..text import match_form
 from .evaluate import Evaluator
 from .parse import Node, Phrase, Word, exact_run
@@ -44,118 +43,72 @@ def rank(
 
 
 class Scores:
-    """BM25 of the paragraphs of a set that hold any of the words, and the best of any part of the
-    set. Many postings are scored in one numpy pass over arrays; a few in Python, which spares a
-    query numpy's import (~0.1 s)."""
+    """BM25 of the paragraphs of a set that hold any of the words, and the best of any part of the set."""
 
     def __init__(self, ev: Evaluator, words: list[str], docs: DocSet):
-        postings = sum(ev.snapshot.doc_frequency("words", w) for w in words)
         self.docs = docs
-        self.arrays: tuple | None = None  # scores_numpy's
-        self.scores: dict[int, float] = {}
-        if min(postings, len(docs)) >= MANY:
-            self.arrays = scores_numpy(ev, words, docs)
-        else:
-            self.scores = bm25(ev, words, docs)
+        self.numbers, self.scores = bm25(ev, words, docs)
 
     def best(self, group: DocSet, need: int | None) -> list[tuple[int, float]]:
         """The `need` best (all when None) of the paragraphs of `group` (a part of the set) that
-        hold any of the words, by score, then number."""
-        whole = len(group) == len(self.docs)
-        if self.arrays is not None:
-            docs, scores = self.arrays
-            return best_numpy(docs, scores, None if whole else group, need)
-        scores = self.scores if whole else {d: v for d, v in self.scores.items() if d in group}
-        if need is not None and len(scores) > need:  # the need-th best score, then only those at or above it
-            cut = heapq.nlargest(need, scores.values())[-1]
-            kept = list(compress(scores, map(cut.__le__, scores.values())))
-            scores = dict(zip(kept, map(scores.__getitem__, kept)))
-        return sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:need]
+        hold any of the words, by score, then number: found by partition, not by a sort of all."""
+        import numpy as np
+
+        numbers, scores = self.numbers, self.scores
+        if len(group) < len(self.docs):
+            part = np.frombuffer(group.to_array(), dtype=np.uint32)
+            at = np.minimum(np.searchsorted(part, numbers), len(part) - 1)
+            mine = part[at] == numbers
+            numbers, scores = numbers[mine], scores[mine]
+        if need is not None and len(numbers) > need:  # the need-th best score, then only those at or above it
+            cut = np.partition(scores, len(scores) - need)[len(scores) - need]
+            numbers, scores = numbers[scores >= cut], scores[scores >= cut]
+        best = np.lexsort((numbers, -scores))[:need]
+        return list(zip(numbers[best].tolist(), scores[best].tolist()))
 
 
-def scores_numpy(ev: Evaluator, words: list[str], group: DocSet) -> tuple:
-    """(numbers, scores) of the paragraphs of `group` that hold any of the words, in numpy: the
-    same arithmetic in the same order per document as bm25 (so the same floats), summed into an
-    array over the snapshot's documents."""
+def bm25(ev: Evaluator, words: list[str], group: DocSet) -> tuple:
+    """(numbers ascending, scores) of the paragraphs of `group` that hold any of the words, as
+    Whoosh's BM25F scores an OR of the words (tested equal), over the words' postings as arrays
+    (forms.py): Whoosh's collector scores one document per call. The idf is Whoosh's
+    (WeightingModel.idf): over all the documents of the segments, deleted ones and those not yet
+    covered too; the scores are of `group`'s only (no deleted document is in a group)."""
     import numpy as np
 
     snap = ev.snapshot
-    if "norm_array" not in snap.cache:
-        snap.cache["norm_array"] = np.array(norms(ev))
-    normal = snap.cache["norm_array"]
-    member = np.zeros(len(normal), dtype=bool)
+    forms = snap.forms()
+    member = np.zeros(forms.documents, dtype=bool)
     member[np.frombuffer(group.to_array(), dtype=np.uint32)] = True
-    total = np.zeros(len(normal))
-    seen = np.zeros(len(normal), dtype=bool)
+    normal = norms(ev)
+    lengths = np.frombuffer(snap.lengths(), dtype=np.uint8)
+    numbers, scores = [np.zeros(0, np.int64)], [np.zeros(0)]
     for word in words:
-        if not snap.has_term("words", word):
+        docs, tf = forms.postings(word)
+        if not len(docs):
             continue
-        ids: list[int] = []
-        tfs: list[float] = []
-        for block_ids, block_tfs in snap.blocks("words", word, weights=True):
-            ids += block_ids
-            tfs += block_tfs
-        numbers, tf = np.array(ids, dtype=np.intp), np.array(tfs, dtype=np.float64)
-        mine = member[numbers]
-        numbers, tf = numbers[mine], tf[mine]
-        total[numbers] += snap.idf("words", word) * (K1 + 1) * tf / (tf + normal[numbers])
-        seen[numbers] = True
-    docs = np.flatnonzero(seen)
-    return docs, total[docs]
+        top = (log(forms.documents / (len(docs) + 1)) + 1) * (K1 + 1)
+        mine = member[docs]
+        docs, tf = docs[mine], tf[mine].astype(np.float64)
+        numbers.append(docs)
+        scores.append(top * tf / (tf + normal[lengths[docs]]))
+    if len(numbers) <= 2:
+        return numbers[-1], scores[-1]
+    every, at = np.unique(np.concatenate(numbers), return_inverse=True)  # a paragraph's words' scores, summed
+    return every, np.bincount(at, weights=np.concatenate(scores))
 
 
-def best_numpy(docs, scores, group: DocSet | None, need: int | None) -> list[tuple[int, float]]:
-    """The `need` best of scores_numpy's paragraphs (of `group` only, when given), found by partition."""
-    import numpy as np
-
-    if group is not None:
-        part = np.frombuffer(group.to_array(), dtype=np.uint32)
-        at = np.minimum(np.searchsorted(part, docs), len(part) - 1)
-        mine = part[at] == docs
-        docs, scores = docs[mine], scores[mine]
-    if need is not None and len(docs) > need:  # the need-th best score, then only those at or above it
-        cut = np.partition(scores, len(scores) - need)[len(scores) - need]
-        docs, scores = docs[scores >= cut], scores[scores >= cut]
-    best = np.lexsort((docs, -scores))[:need]
-    return list(zip(docs[best].tolist(), scores[best].tolist()))
-
-
-def norms(ev: Evaluator) -> list[float]:
-    """Every document's BM25 length normalisation (K1 * (1 - B + B * length / average)), as
-    Whoosh's BM25F computes it from the length byte, once per snapshot."""
+def norms(ev: Evaluator):
+    """BM25's length normalisation (K1 * (1 - B + B * length / average)) of each length byte
+    (numpy), as Whoosh's BM25F computes it, once per snapshot."""
     snap = ev.snapshot
     if "norms" not in snap.cache:
+        import numpy as np
+
         average = snap.average_length("words") or 1
-        norm = [K1 * ((1 - B) + B * (snap.length_of_byte[b] if b else 1) / average) for b in range(256)]
-        snap.cache["norms"] = list(map(norm.__getitem__, snap.lengths()))
+        snap.cache["norms"] = np.array(
+            [K1 * ((1 - B) + B * (snap.length_of_byte[b] if b else 1) / average) for b in range(256)]
+        )
     return snap.cache["norms"]
-
-
-def bm25(ev: Evaluator, words: list[str], group: DocSet) -> dict[int, float]:
-    """BM25 of the paragraphs of `group` that hold any of the words, as Whoosh's BM25F scores an
-    OR of the words (tested equal), computed over posting blocks instead of Whoosh's collector,
-    which scores one document per call and cannot skip blocks when filtered."""
-    scores: dict[int, float] = {}
-    if not words or not group:
-        return scores
-    snap, normal = ev.snapshot, norms(ev)
-    among = list(group)  # sorted; a report's paragraphs are neighbours: a filtered group skips most blocks
-    member = group.__contains__
-    for word in words:
-        if not snap.has_term("words", word):
-            continue
-        top = snap.idf("words", word) * (K1 + 1)
-        mine = {
-            d: top * tf / (tf + normal[d])
-            for ids, tfs in snap.blocks("words", word, weights=True, among=among)
-            for d, tf in zip(ids, tfs)
-            if member(d)
-        }
-        if scores:
-            get = scores.get
-            mine = {d: v + get(d, 0.0) for d, v in mine.items()}
-        scores.update(mine)
-    return scores
 
 
 def vocabulary_words(ev: Evaluator, phrase: str) -> list[str]:
@@ -164,7 +117,7 @@ def vocabulary_words(ev: Evaluator, phrase: str) -> list[str]:
     text, out, i = match_form(phrase).lower(), [], 0
     while i < len(text):
         for j in range(min(len(text), i + 8), i, -1):
-            if ev.snapshot.has_term("words", text[i:j]):
+            if ev.snapshot.forms().has_word(text[i:j]):
                 out.append(text[i:j])
                 i = j
                 break

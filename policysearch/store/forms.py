@@ -1,4 +1,4 @@
-"""Beside each Whoosh segment, its documents in the forms that kwic and keywords read per query.
+"""Beside each Whoosh segment, its documents in the forms that kwic, keywords and ranking read per query.
 
 Whoosh keeps a paragraph's text pickled and compressed with its other stored fields (about 30 us
 to read one, and its match form is as long again to compute), and its words only as postings per
@@ -8,7 +8,11 @@ seconds of that. So each segment has a file of its own, MAIN_<segment id>.forms:
   three), one after another, and where each ends: kwic finds and sorts its lines in them;
 - each document's words as the words field counts them: the word's number in the segment's
   vocabulary and how often it occurs, the documents' runs one after another, and where each
-  ends; and the vocabulary. A set's words are then counts over its documents' runs, in numpy.
+  ends; and the vocabulary. A set's words are then counts over its documents' runs, in numpy;
+- the same, inverted: the words field's postings, per word of the vocabulary the documents that
+  hold it (ascending) and how often, the words' runs one after another, and where each ends.
+  Ranking reads a word's postings there, as arrays (Whoosh decodes them a block at a time into
+  Python lists, and looks the word up in every segment's terms first).
 A report's document has an empty form and no words.
 
 Written by the writer of the segment (a build's worker, or the commit of `add`) after the
@@ -39,8 +43,8 @@ from .layout import load_pickle, save_pickle
 
 FORMS_SUFFIX = ".forms"
 VOCABULARY_FILE = "vocabulary.pickle"  # the segments' vocabularies merged (Forms.vocabulary)
-VOCABULARY_FORMAT = "vocabulary-1"
-MAGIC = b"policysearch-forms-1\n"
+VOCABULARY_FORMAT = "vocabulary-2"  # 2: {word: number}, not a list
+MAGIC = b"policysearch-forms-2\n"  # 2: the postings
 CODES = "BHIQ"  # the unsigned types an array is narrowed to, smallest first
 ENCODING = "utf-16-le"
 
@@ -78,6 +82,7 @@ class FormsWriter:
             "word_ids": narrow(self.word_ids),
             "word_counts": narrow(self.word_counts),
             "vocabulary": "\n".join(self.vocabulary).encode("utf-8"),  # a word holds no newline (schema.SPACES)
+            **postings(self.word_ids, self.word_counts, self.word_ends, len(self.vocabulary)),
         }
         header: dict[str, Any] = {"documents": documents, "byteorder": sys.byteorder, "arrays": {}}
         offset = 0
@@ -97,10 +102,31 @@ class FormsWriter:
         os.replace(tmp, path)
 
 
-def narrow(values: array) -> array:
-    """The values in the smallest unsigned type that holds them all."""
-    top = max(values, default=0)
-    return array(next(c for c in CODES if top < 1 << (8 * array(c).itemsize)), values)
+def postings(ids: array, counts: array, ends: array, words: int) -> dict[str, array]:
+    """The words field's postings of a segment, inverted from its documents' runs (ids, counts,
+    ends: FormsWriter's) by a stable sort of the word numbers, which keeps each word's documents
+    ascending: per word of the vocabulary (`words` of them, by number), its documents and how
+    often it occurs in each, the words' runs one after another, and where each run ends."""
+    import numpy as np
+
+    numbers = np.asarray(ids).astype(np.int64)  # (numpy counts and repeats by signed numbers)
+    order = np.argsort(numbers, kind="stable")
+    documents = np.repeat(np.arange(len(ends)), np.diff(np.asarray(ends).astype(np.int64), prepend=0))
+    return {
+        "posting_ends": narrow(np.cumsum(np.bincount(numbers, minlength=words))),
+        "posting_docs": narrow(documents[order]),
+        "posting_counts": narrow(np.asarray(counts)[order]),
+    }
+
+
+def narrow(values) -> array:
+    """The values (an array or a numpy array) in the smallest unsigned type that holds them all."""
+    import numpy as np
+
+    values = np.asarray(values)
+    top = int(values.max()) if len(values) else 0
+    code = next(c for c in CODES if top < 1 << (8 * array(c).itemsize))
+    return array(code, values.astype(np.dtype(code)).tobytes())
 
 
 def padded(n: int) -> int:
@@ -132,6 +158,9 @@ class SegmentForms:
             self.form_ends, self.forms = self.arrays["form_ends"], self.arrays["forms"]
             if len(self.form_ends) != self.documents or len(self.arrays["word_ends"]) != self.documents:
                 raise ValueError("documents missing")
+            if len(self.arrays["posting_docs"]) != len(self.arrays["word_ids"]):
+                raise ValueError("postings missing")
+            self.views: dict[str, Any] = {}
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise IndexStateError(
                 f"{os.path.dirname(os.path.dirname(path))}: cannot read {os.path.basename(path)} ({e}); "
@@ -149,9 +178,12 @@ class SegmentForms:
         return str(blob, "utf-8").split("\n") if len(blob) else []
 
     def numpy(self, name: str):
-        import numpy as np
+        """An array as numpy's (a view of the mapped file, made once)."""
+        if name not in self.views:
+            import numpy as np
 
-        return np.frombuffer(self.arrays[name], dtype=np.dtype(self.arrays[name].format))
+            self.views[name] = np.frombuffer(self.arrays[name], dtype=np.dtype(self.arrays[name].format))
+        return self.views[name]
 
 
 class Forms:
@@ -165,7 +197,10 @@ class Forms:
         self.names = [os.path.basename(path) for path, _, _ in segments]
         self.segments = [(base, base + count, SegmentForms(path)) for path, base, count in segments]
         self.kept = kept
+        self.documents = self.segments[-1][1] if self.segments else 0  # all of them, deleted ones too
+        self.index: dict[str, int] = {}  # word -> its number in `vocabulary` (once it is merged)
         self.merged: tuple[list[str], list] | None = None
+        self.inverse: tuple[Any, Any, Any] | None = None  # of the maps (holders)
 
     def match_forms(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
         """(number, match form) of each of the (sorted) document numbers."""
@@ -179,9 +214,9 @@ class Forms:
     def vocabulary(self) -> tuple[list[str], list]:
         """Every word of the snapshot's segments, and per segment where each of its words is in
         that list. Merging takes about a microsecond per word of each segment's vocabulary (a
-        second at a million paragraphs), so the merge is kept in the generation folder; segments
-        are only ever added to a generation, so a kept merge of the first ones is extended by the
-        words of the segments added since."""
+        second at a million paragraphs), so the merge ({word: number}, and the maps) is kept in
+        the generation folder; segments are only ever added to a generation, so a kept merge of
+        the first ones is extended by the words of the segments added since."""
         if self.merged is None:
             import numpy as np
 
@@ -189,18 +224,57 @@ class Forms:
             known = saved["segments"]
             if known[: len(self.names)] != self.names[: len(known)]:  # kept for other segments than these
                 saved, known = {"segments": []}, []
-            words, maps = saved.get("words", []), saved.get("maps", [])[: len(self.names)]
-            index = dict(zip(words, range(len(words))))
+            index, maps = saved.get("index", {}), saved.get("maps", [])[: len(self.names)]
             for _, _, segment in self.segments[len(maps) :]:
-                mine = segment.words()
-                new = [w for w in mine if w not in index]
-                index.update(zip(new, range(len(index), len(index) + len(new))))
-                words += new
-                maps.append(np.fromiter(map(index.__getitem__, mine), dtype=np.uint32, count=len(mine)))
+                mine = segment.words()  # a word new to the merge is numbered next (len before it is added)
+                maps.append(np.fromiter((index.setdefault(w, len(index)) for w in mine), np.uint32, len(mine)))
             if len(known) < len(self.names):
-                save_pickle(self.kept, VOCABULARY_FORMAT, {"segments": self.names, "words": words, "maps": maps})
-            self.merged = words, maps
+                save_pickle(self.kept, VOCABULARY_FORMAT, {"segments": self.names, "index": index, "maps": maps})
+            self.index, self.merged = index, (list(index), maps)
         return self.merged
+
+    def has_word(self, word: str) -> bool:
+        """Whether any of the snapshot's segments has the word (in a deleted document too)."""
+        self.vocabulary()
+        return word in self.index
+
+    def postings(self, word: str) -> tuple[Any, Any]:
+        """The words field's postings of a word in all the snapshot's documents, deleted ones too
+        (as Whoosh counts them for idf): their numbers, ascending, and how often it occurs in each
+        (numpy int64 arrays; empty for a word no segment has). The segments that have the word
+        are found through the inverse of the merge's maps, made once per snapshot: no lookup per
+        segment."""
+        import numpy as np
+
+        self.vocabulary()
+        number, numbers, counts = self.index.get(word), [], []
+        if number is not None:
+            ends, segment, local = self.holders()
+            start, end = int(ends[number - 1]) if number else 0, int(ends[number])
+            for at, mine in zip(segment[start:end].tolist(), local[start:end].tolist()):
+                base, _, forms = self.segments[at]
+                run = forms.arrays["posting_ends"]
+                first, last = run[mine - 1] if mine else 0, run[mine]
+                numbers.append(forms.numpy("posting_docs")[first:last].astype(np.int64) + base)
+                counts.append(forms.numpy("posting_counts")[first:last])
+        if not numbers:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(numbers), np.concatenate(counts).astype(np.int64)
+
+    def holders(self) -> tuple[Any, Any, Any]:
+        """Per word of `vocabulary` (by number), the segments that have it (ascending) and its
+        number in each: the runs of the words one after another, and where each run ends."""
+        if self.inverse is None:
+            import numpy as np
+
+            _, maps = self.vocabulary()
+            sizes = np.array([len(m) for m in maps], dtype=np.int64)
+            merged = np.concatenate(maps).astype(np.int64) if maps else np.zeros(0, np.int64)
+            order = np.argsort(merged, kind="stable")  # by word, and by segment within a word
+            segment = np.repeat(np.arange(len(maps)), sizes)[order]
+            local = order - (np.cumsum(sizes) - sizes)[segment]
+            self.inverse = np.cumsum(np.bincount(merged, minlength=len(self.index))), segment, local
+        return self.inverse
 
     def word_counts(self, numbers, reports=None) -> tuple[Any, Any]:
         """For a set of documents (a DocSet), per word of `vocabulary`: how often it occurs in them

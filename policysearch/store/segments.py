@@ -7,17 +7,16 @@ each entry point below has a test in tests/test_seams.py that fails if Whoosh ch
   multiprocess writer does; `add`'s workers write theirs in a scratch index, and each is moved
   in and listed by a commit of its own), the writer's storage folder, the field writer's posting block (_postwriter: _ids, _weights,
   _values, _maxweight, _blocklimit, _write_block), the writer's lock (writelock);
-- reading: the block matcher (_data, _read_data, _read_weights, _weights, _maxid, _lastblock,
-  _next_block; FilterMatcher._ids for deletions), the words length column
-  (_perdoc._cached_reader, column _dbfile/_basepos/_count), the deleted documents
-  (_perdoc.deleted_docs) and the stored fields a segment at a time (_perdoc.stored_fields).
+- reading: the block matcher (_data, _read_data, _lastblock, _next_block; FilterMatcher._ids
+  for deletions), the words length column (_perdoc._cached_reader, column _dbfile/_basepos/_count),
+  the deleted documents (_perdoc.deleted_docs) and the stored fields a segment at a time
+  (_perdoc.stored_fields).
 Both writers keep their segment's forms (forms.py) as documents come in and write them when the
 segment is finalized, before any table of contents lists it.
 """
 
 from __future__ import annotations
 
-import bisect
 import os
 import sys
 import time
@@ -41,7 +40,7 @@ if whoosh.__version__ != WHOOSH_VERSION:
         f"writer and matchers), not {whoosh.versionstring()}: pip install whoosh==2.7.4"
     )
 SCRATCH_PREFIX = "adding-"  # folders of add's workers inside an index folder (see scratch_index)
-POSTING_BLOCK = 1024  # postings per block (Whoosh: 128); ranking reads whole blocks, each with a fixed cost
+POSTING_BLOCK = 1024  # postings per block (Whoosh: 128); a term's set is read a block at a time, each with a fixed cost
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -286,44 +285,21 @@ def open_searcher(gen: str, index_path: str):
     raise IndexStateError(f"{index_path}: cannot open index (its files keep vanishing); is something deleting them?")
 
 
-def posting_blocks(
-    reader, fieldname: str, text, weights: bool = False, among: list[int] | None = None
-) -> Iterator[tuple[list[int], list | None]]:
-    """(numbers, term frequencies or None) of every live document that holds a term, a posting
-    block at a time (Whoosh's matchers hand out one number per call, which was most of a
-    query's time). With `among` (sorted numbers), blocks that hold none of them are skipped
-    unread: a block's header says where it ends."""
+def posting_blocks(reader, fieldname: str, text) -> Iterator[list[int]]:
+    """The numbers of every live document that holds a term, a posting block at a time
+    (Whoosh's matchers hand out one number per call, which was most of a query's time)."""
     for leaf, base in reader.leaf_readers():
         if (fieldname, text) not in leaf:
             continue
         m = leaf.postings(fieldname, text)
         deleted = m._ids if isinstance(m, FilterMatcher) else ()
         m = m.child if isinstance(m, FilterMatcher) else m
-        first = base
         while m.is_active():
-            last, skip = base + m._maxid, False
-            if among is not None:
-                i = bisect.bisect_left(among, first)
-                skip = i == len(among) or among[i] > last
-            first = last + 1
-            if skip:
-                if m._lastblock:
-                    break
-                m._next_block()
-                continue
             if m._data is None:
                 m._read_data()
             # the block's numbers as Whoosh's delta_decode gives them, summed in C, not by a generator
             ids: list[int] = list(accumulate(m._data[0], initial=base))[1:]
-            tfs: list | None = None
-            if weights:  # as Whoosh's _read_weights, without its generator for a block of equal ones
-                w = m._data[1]
-                tfs = [1.0 if w is None else w] * len(ids) if w is None or isinstance(w, float) else list(w)
-            if deleted:
-                keep = [i for i, d in enumerate(ids) if d - base not in deleted]
-                ids = [ids[i] for i in keep]
-                tfs = [tfs[i] for i in keep] if tfs is not None else None
-            yield ids, tfs
+            yield [d for d in ids if d - base not in deleted] if deleted else ids
             if m._lastblock:
                 break
             m._next_block()

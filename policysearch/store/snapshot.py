@@ -42,7 +42,7 @@ from .segments import (
 )
 
 DocSet = BitMap
-MANY = 20_000  # hits from which numpy pays for its import (~0.1 s): see rank.py, count_reports
+MANY = 20_000  # hits from which numpy pays for its import (~0.1 s): see count_reports
 FEW_FOR_NUMPY = 64  # hits from which numpy, once loaded, counts reports faster than a step per report
 FACETS_FILE = "facets.pickle"
 FACETS_FORMAT = "roaring-2"  # what the saved facets are made of; another format is computed anew
@@ -71,22 +71,9 @@ class Snapshot:
         """Numbers from here on are not in this snapshot: not covered yet, or of a newer Whoosh commit."""
         return min(self.covered, self.reader.doc_count_all())
 
-    def blocks(self, fieldname: str, text, weights: bool = False, among: list[int] | None = None):
-        return posting_blocks(self.reader, fieldname, text, weights, among)
-
     def postings(self, fieldname: str, text) -> DocSet:
         """Every live document that holds a term."""
         return posting_set(self.reader, fieldname, text)
-
-    def has_term(self, fieldname: str, text) -> bool:
-        return (fieldname, text) in self.reader
-
-    def doc_frequency(self, fieldname: str, text) -> int:
-        """How many documents hold a term (deleted ones too)."""
-        return self.reader.doc_frequency(fieldname, text)
-
-    def idf(self, fieldname: str, text) -> float:
-        return self.searcher.idf(fieldname, text)
 
     def average_length(self, fieldname: str) -> float:
         return self.searcher.avg_field_length(fieldname)
@@ -148,7 +135,7 @@ class Snapshot:
         return self.cache["facets"]
 
     def forms(self) -> Forms:
-        """The match forms and words kept beside the snapshot's segments (forms.py), opened once."""
+        """The match forms, words and postings kept beside the snapshot's segments (forms.py), opened once."""
         if "forms" not in self.cache:
             files = segment_files(self.reader, self.folder, FORMS_SUFFIX)
             self.cache["forms"] = Forms(files, os.path.join(self.folder, VOCABULARY_FILE))
@@ -247,7 +234,7 @@ def paragraph_of(doc: dict) -> Paragraph:
 def posting_set(reader, fieldname: str, text) -> DocSet:
     """Every live document of a reader (the snapshot's, or one segment's) that holds a term."""
     found = DocSet()
-    for ids, _ in posting_blocks(reader, fieldname, text):
+    for ids in posting_blocks(reader, fieldname, text):
         found.update(ids)
     return found
 
