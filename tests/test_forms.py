@@ -170,11 +170,18 @@ def test_the_merged_vocabulary_is_kept_extended_after_add_and_ignored_when_forei
     check_answers(Index(ix.path), [REPORTS[n] for n in NAMES[:-1]])
     first = load_pickle(kept, VOCABULARY_FORMAT)
     assert first["segments"] == forms_files(ix)
+    older = Index(ix.path).snapshot()  # a reader of the one segment, its forms not read yet
     ix.add(later)
     check_answers(Index(ix.path), list(REPORTS.values()))  # a new process: the kept merge, extended
     extended = load_pickle(kept, VOCABULARY_FORMAT)
     assert extended["segments"][:1] == first["segments"] and len(extended["segments"]) == 2
     assert list(extended["index"])[: len(first["index"])] == list(first["index"])
+    # the older reader loads the kept merge of both segments: the second one's words are not its own
+    forms = older.forms()
+    new = set(extended["index"]) - set(first["index"])
+    assert len(forms.segments) == 1 and new and forms.vocabulary()[0][: len(first["index"])] == list(first["index"])
+    assert not any(forms.has_word(w) or len(forms.postings(w)[0]) for w in new)
+    assert all(forms.has_word(w) for w in first["index"])
     save_pickle(kept, VOCABULARY_FORMAT, {"segments": ["MAIN_other.forms"], "index": {"发展": 0}, "maps": [[0]]})
     check_answers(Index(ix.path), list(REPORTS.values()))
     assert load_pickle(kept, VOCABULARY_FORMAT)["segments"] == extended["segments"]

@@ -235,31 +235,38 @@ class Forms:
 
     def has_word(self, word: str) -> bool:
         """Whether any of the snapshot's segments has the word (in a deleted document too)."""
-        self.vocabulary()
-        return word in self.index
+        start, end = self.holding(word)
+        return start < end
 
     def postings(self, word: str) -> tuple[Any, Any]:
         """The words field's postings of a word in all the snapshot's documents, deleted ones too
         (as Whoosh counts them for idf): their numbers, ascending, and how often it occurs in each
-        (numpy int64 arrays; empty for a word no segment has). The segments that have the word
-        are found through the inverse of the merge's maps, made once per snapshot: no lookup per
-        segment."""
+        (numpy int64 arrays; empty for a word no segment has). Only the segments that have the
+        word are read (`holders`): no lookup in the others."""
         import numpy as np
 
-        self.vocabulary()
-        number, numbers, counts = self.index.get(word), [], []
-        if number is not None:
-            ends, segment, local = self.holders()
-            start, end = int(ends[number - 1]) if number else 0, int(ends[number])
-            for at, mine in zip(segment[start:end].tolist(), local[start:end].tolist()):
-                base, _, forms = self.segments[at]
-                run = forms.arrays["posting_ends"]
-                first, last = run[mine - 1] if mine else 0, run[mine]
-                numbers.append(forms.numpy("posting_docs")[first:last].astype(np.int64) + base)
-                counts.append(forms.numpy("posting_counts")[first:last])
-        if not numbers:
+        start, end = self.holding(word)
+        if start == end:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        _, segment, local = self.holders()
+        numbers, counts = [], []
+        for at, mine in zip(segment[start:end].tolist(), local[start:end].tolist()):
+            base, _, forms = self.segments[at]
+            run = forms.arrays["posting_ends"]
+            first, last = run[mine - 1] if mine else 0, run[mine]
+            numbers.append(forms.numpy("posting_docs")[first:last].astype(np.int64) + base)
+            counts.append(forms.numpy("posting_counts")[first:last])
         return np.concatenate(numbers), np.concatenate(counts).astype(np.int64)
+
+    def holding(self, word: str) -> tuple[int, int]:
+        """Where the word's run of `holders` starts and ends (empty for a word that none of these
+        segments has: the kept merge may know words of segments added after this snapshot)."""
+        self.vocabulary()
+        number = self.index.get(word)
+        if number is None:
+            return 0, 0
+        ends = self.holders()[0]
+        return int(ends[number - 1]) if number else 0, int(ends[number])
 
     def holders(self) -> tuple[Any, Any, Any]:
         """Per word of `vocabulary` (by number), the segments that have it (ascending) and its

@@ -13,7 +13,7 @@ from whoosh.system import pack_uint
 
 from ..model import Report
 
-SCHEMA_VERSION = 7  # 6: each segment's forms beside it (forms.py); a report's source indexed; 7: the forms hold the postings
+SCHEMA_VERSION = 7  # 7: the forms hold the words' postings; 6: each segment's forms (forms.py), a report's source
 PLACE_LEVELS = ("province", "city", "district", "town")
 # Metadata that has a facet: counted per value over the hits and usable as a filter.
 FACETS = (*PLACE_LEVELS, "year", "section_type", "doc_type")
