@@ -43,7 +43,7 @@ from .layout import load_pickle, save_pickle
 
 FORMS_SUFFIX = ".forms"
 VOCABULARY_FILE = "vocabulary.pickle"  # the segments' vocabularies merged (Forms.vocabulary)
-VOCABULARY_FORMAT = "vocabulary-2"  # 2: {word: number}, not a list
+VOCABULARY_FORMAT = "vocabulary-2"  # 2: {word: number}, not a list; the inverse of the maps
 MAGIC = b"policysearch-forms-2\n"  # 2: the postings
 CODES = "BHIQ"  # the unsigned types an array is narrowed to, smallest first
 ENCODING = "utf-16-le"
@@ -129,6 +129,19 @@ def narrow(values) -> array:
     return array(code, values.astype(np.dtype(code)).tobytes())
 
 
+def holders(maps: list, words: int) -> tuple[Any, Any, Any]:
+    """The inverse of a merge's maps (Forms.vocabulary): per word of the merge (`words` of them,
+    by number), the segments that have it (ascending) and its number in each; the runs of the
+    words one after another, and where each run ends."""
+    import numpy as np
+
+    sizes = np.array([len(m) for m in maps], dtype=np.int64)
+    merged = np.concatenate(maps).astype(np.int64) if maps else np.zeros(0, np.int64)
+    order = np.argsort(merged, kind="stable")  # by word, and by segment within a word
+    segment = np.repeat(np.arange(len(maps)), sizes)[order]
+    return np.cumsum(np.bincount(merged, minlength=words)), segment, order - (np.cumsum(sizes) - sizes)[segment]
+
+
 def padded(n: int) -> int:
     return (n + 7) // 8 * 8
 
@@ -200,7 +213,7 @@ class Forms:
         self.documents = self.segments[-1][1] if self.segments else 0  # all of them, deleted ones too
         self.index: dict[str, int] = {}  # word -> its number in `vocabulary` (once it is merged)
         self.merged: tuple[list[str], list] | None = None
-        self.inverse: tuple[Any, Any, Any] | None = None  # of the maps (holders)
+        self.inverse: tuple[Any, Any, Any] = ((), (), ())  # of the maps (holders), once merged
 
     def match_forms(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
         """(number, match form) of each of the (sorted) document numbers."""
@@ -214,9 +227,10 @@ class Forms:
     def vocabulary(self) -> tuple[list[str], list]:
         """Every word of the snapshot's segments, and per segment where each of its words is in
         that list. Merging takes about a microsecond per word of each segment's vocabulary (a
-        second at a million paragraphs), so the merge ({word: number}, and the maps) is kept in
-        the generation folder; segments are only ever added to a generation, so a kept merge of
-        the first ones is extended by the words of the segments added since."""
+        second at a million paragraphs), so the merge ({word: number}, the maps and their
+        inverse, `holders`) is kept in the generation folder; segments are only ever added to a
+        generation, so a kept merge of the first ones is extended by the words of the segments
+        added since."""
         if self.merged is None:
             import numpy as np
 
@@ -228,9 +242,11 @@ class Forms:
             for _, _, segment in self.segments[len(maps) :]:
                 mine = segment.words()  # a word new to the merge is numbered next (len before it is added)
                 maps.append(np.fromiter((index.setdefault(w, len(index)) for w in mine), np.uint32, len(mine)))
+            inverse = saved["holders"] if known and known == self.names else holders(maps, len(index))
             if len(known) < len(self.names):
-                save_pickle(self.kept, VOCABULARY_FORMAT, {"segments": self.names, "index": index, "maps": maps})
-            self.index, self.merged = index, (list(index), maps)
+                kept = {"segments": self.names, "index": index, "maps": maps, "holders": inverse}
+                save_pickle(self.kept, VOCABULARY_FORMAT, kept)
+            self.index, self.merged, self.inverse = index, (list(index), maps), inverse
         return self.merged
 
     def has_word(self, word: str) -> bool:
@@ -242,13 +258,13 @@ class Forms:
         """The words field's postings of a word in all the snapshot's documents, deleted ones too
         (as Whoosh counts them for idf): their numbers, ascending, and how often it occurs in each
         (numpy int64 arrays; empty for a word no segment has). Only the segments that have the
-        word are read (`holders`): no lookup in the others."""
+        word are read (the inverse of the merge's maps, `holders`): no lookup in the others."""
         import numpy as np
 
         start, end = self.holding(word)
         if start == end:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        _, segment, local = self.holders()
+        _, segment, local = self.inverse
         numbers, counts = [], []
         for at, mine in zip(segment[start:end].tolist(), local[start:end].tolist()):
             base, _, forms = self.segments[at]
@@ -259,29 +275,14 @@ class Forms:
         return np.concatenate(numbers), np.concatenate(counts).astype(np.int64)
 
     def holding(self, word: str) -> tuple[int, int]:
-        """Where the word's run of `holders` starts and ends (empty for a word that none of these
+        """Where the word's run in `holders` starts and ends (empty for a word that none of these
         segments has: the kept merge may know words of segments added after this snapshot)."""
         self.vocabulary()
         number = self.index.get(word)
         if number is None:
             return 0, 0
-        ends = self.holders()[0]
+        ends = self.inverse[0]
         return int(ends[number - 1]) if number else 0, int(ends[number])
-
-    def holders(self) -> tuple[Any, Any, Any]:
-        """Per word of `vocabulary` (by number), the segments that have it (ascending) and its
-        number in each: the runs of the words one after another, and where each run ends."""
-        if self.inverse is None:
-            import numpy as np
-
-            _, maps = self.vocabulary()
-            sizes = np.array([len(m) for m in maps], dtype=np.int64)
-            merged = np.concatenate(maps).astype(np.int64) if maps else np.zeros(0, np.int64)
-            order = np.argsort(merged, kind="stable")  # by word, and by segment within a word
-            segment = np.repeat(np.arange(len(maps)), sizes)[order]
-            local = order - (np.cumsum(sizes) - sizes)[segment]
-            self.inverse = np.cumsum(np.bincount(merged, minlength=len(self.index))), segment, local
-        return self.inverse
 
     def word_counts(self, numbers, reports=None) -> tuple[Any, Any]:
         """For a set of documents (a DocSet), per word of `vocabulary`: how often it occurs in them
