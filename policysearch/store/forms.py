@@ -139,7 +139,12 @@ def holders(maps: list, words: int) -> tuple[Any, Any, Any]:
     merged = np.concatenate(maps).astype(np.int64) if maps else np.zeros(0, np.int64)
     order = np.argsort(merged, kind="stable")  # by word, and by segment within a word
     segment = np.repeat(np.arange(len(maps)), sizes)[order]
-    return np.cumsum(np.bincount(merged, minlength=words)), segment, order - (np.cumsum(sizes) - sizes)[segment]
+    local = order - (np.cumsum(sizes) - sizes)[segment]
+    return (
+        np.cumsum(np.bincount(merged, minlength=words)).astype(np.uint32),
+        segment.astype(np.uint32),
+        local.astype(np.uint32),
+    )
 
 
 def padded(n: int) -> int:
