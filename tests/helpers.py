@@ -1,11 +1,13 @@
-"""What several test files need: the repository's paths, the oracle's match form, the command
-line as a user runs it, and PDF and DOCX files made on the spot."""
+"""What several test files need: the repository's paths, the oracle's match form and words, a
+stock Whoosh index to score against, the command line as a user runs it, and PDF and DOCX files
+made on the spot."""
 
 import os
 import re
 import subprocess
 import sys
 import unicodedata
+from collections import Counter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "corpus")
@@ -17,6 +19,43 @@ DROP = re.compile(r"[\s\"'“”‘’《》〈〉「」『』【】〔〕()\[\]
 def scan_form(text: str) -> str:
     """The oracle's own match form, written independently of policysearch.text."""
     return DROP.sub("", unicodedata.normalize("NFKC", text))
+
+
+def words_of(text: str) -> Counter:
+    """A paragraph's words as the index should count them: jieba's, lowercased, stop words out."""
+    from policysearch.store.schema import STOP_WORDS
+    from policysearch.text import segment
+
+    return Counter(w.lower() for w in segment(text) if w.lower() not in STOP_WORDS)
+
+
+def whoosh_scores(snap, folder, words: list[str]) -> dict[int, float]:
+    """Whoosh's own BM25F scores of an OR of the words, {document number: score}, in a stock
+    Whoosh index (`folder`) of the snapshot's documents in the same order: each paragraph with its
+    words (words_of its stored text) in a field analyzed by Whoosh's own tokenizer and filters,
+    each report's document with none, the deleted ones deleted (Whoosh's idf still counts them)."""
+    from whoosh import fields, index
+    from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer, StopFilter
+    from whoosh.query import Or, Term
+
+    from policysearch.store.schema import STOP_WORDS
+
+    analyzer = SpaceSeparatedTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+    os.makedirs(folder, exist_ok=True)
+    stock = index.create_in(folder, fields.Schema(words=fields.TEXT(analyzer=analyzer, phrase=False)))
+    reader, w = snap.reader, stock.writer()
+    for d in range(reader.doc_count_all()):
+        stored = reader.stored_fields(d)
+        counted = words_of(stored["text"]) if stored.get("kind") == "p" else Counter()
+        w.add_document(words=" ".join(counted.elements()))
+    w.commit()
+    w = stock.writer()
+    for d in range(reader.doc_count_all()):
+        if reader.is_deleted(d):
+            w.delete_document(d)
+    w.commit(merge=False)
+    with stock.searcher() as searcher:
+        return {d: s for s, d in searcher.search(Or([Term("words", x) for x in words]), limit=None).top_n}
 
 
 def run_cli(*args, cwd=None, env=None) -> subprocess.CompletedProcess:

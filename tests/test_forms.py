@@ -1,9 +1,9 @@
 """The forms kept beside each segment (store/forms.py), which kwic and keywords read instead of
 Whoosh's stored fields and jieba:
 - build and add write one file per segment; every document's match form is its stored text's,
-  its words are, document by document, what Whoosh's postings of the words field hold, and
-  the postings kept (per segment, and a snapshot's per word) are Whoosh's, through add,
-  replace and remove;
+  its words and length are those of its text (no Whoosh field holds them), and the postings
+  kept (per segment, and a snapshot's per word) are those words inverted, through add, replace
+  and remove;
 - after remove, and after a writer failed between its writes (the forms written but no table of
   contents listing them; the Whoosh commit done but not the phrase rows), the index opens and kwic
   and keywords answer exactly as scans of the reports that are in; what a failed writer left is
@@ -17,7 +17,8 @@ from collections import Counter
 
 import pytest
 from click.testing import CliRunner
-from helpers import CORPUS, scan_form
+from helpers import CORPUS, scan_form, words_of
+from whoosh.util.numeric import length_to_byte
 
 from policysearch import Index, IndexStateError, read_report
 from policysearch.cli import main
@@ -26,8 +27,7 @@ from policysearch.store import segments
 from policysearch.store.forms import FORMS_SUFFIX, VOCABULARY_FILE, VOCABULARY_FORMAT
 from policysearch.store.layout import load_pickle, save_pickle
 from policysearch.store.phrases import PhraseIndex
-from policysearch.store.schema import STOP_WORDS
-from policysearch.text import match_form, segment
+from policysearch.text import match_form
 
 NAMES = sorted(os.listdir(CORPUS))
 REPORTS = {name: read_report(os.path.join(CORPUS, name)) for name in NAMES}
@@ -39,23 +39,12 @@ def forms_files(ix) -> list[str]:
     return sorted(n for n in os.listdir(gen) if n.endswith(FORMS_SUFFIX))
 
 
-def whoosh_postings(leaf) -> dict[str, dict[int, int]]:
-    """{word: {live document in the segment: how often}} from Whoosh's postings of the words field."""
-    postings: dict[str, dict[int, int]] = {}
-    for term in leaf.lexicon("words"):
-        m = leaf.postings("words", term)
-        mine = postings[term.decode("utf-8")] = {}
-        while m.is_active():
-            mine[m.id()] = int(m.weight())
-            m.next()
-    return postings
-
-
 def check_forms_are_the_segments(ix) -> None:
-    """Each segment's forms against Whoosh's files: match forms, each document's words, and the
-    postings of each word; and the snapshot's postings of each word against Whoosh's reader. A
-    deleted document stays in its segment: its postings are still counted by Whoosh (the
-    document frequency, which its idf uses), and kept in the forms too."""
+    """Each segment's forms against its documents' stored text: match forms, each document's
+    words (as jieba cuts its text: helpers.words_of), its length byte (Whoosh's rounding, which
+    BM25F uses), the segment's number of words, and the postings of each word; and the
+    snapshot's postings of each word. A deleted document stays in its segment with its words:
+    Whoosh's idf counts every document of the segments, so the postings keep it."""
     snap = ix.snapshot()
     forms, reader = snap.forms(), snap.reader
     leaves = reader.leaf_readers()
@@ -63,31 +52,31 @@ def check_forms_are_the_segments(ix) -> None:
     merged: dict[str, dict[int, int]] = {}
     for (leaf, base), (first, end, seg) in zip(leaves, forms.segments):
         assert (first, end) == (base, base + leaf.doc_count_all())
-        postings = whoosh_postings(leaf)
         documents: dict[int, Counter] = {}
-        for word, docs in postings.items():
-            for doc, n in docs.items():
-                documents.setdefault(doc, Counter())[word] = n
-            merged.setdefault(word, {}).update({base + d: n for d, n in docs.items()})
+        for doc in range(leaf.doc_count_all()):
+            stored = leaf.stored_fields(doc)
+            paragraph = stored["kind"] == "p"
+            assert seg.form(doc) == (match_form(stored["text"]) if paragraph else "")
+            documents[doc] = words_of(stored["text"]) if paragraph else Counter()
         words = seg.words()
         ends, ids, counts = (seg.numpy(n).tolist() for n in ("word_ends", "word_ids", "word_counts"))
-        for doc in (d for d in range(leaf.doc_count_all()) if not leaf.is_deleted(d)):
-            stored = leaf.stored_fields(doc)
-            assert seg.form(doc) == (match_form(stored["text"]) if stored["kind"] == "p" else "")
+        for doc, want in documents.items():
             run = range(ends[doc - 1] if doc else 0, ends[doc])
-            assert Counter({words[ids[i]]: counts[i] for i in run}) == documents.get(doc, Counter())
+            assert Counter({words[ids[i]]: counts[i] for i in run}) == want
+            assert seg.arrays["lengths"][doc] == length_to_byte(sum(want.values()))
+            for word, n in want.items():
+                merged.setdefault(word, {})[base + doc] = n
+        assert seg.word_total == sum(sum(c.values()) for c in documents.values())
         ends, docs, counts = (seg.numpy(n).tolist() for n in ("posting_ends", "posting_docs", "posting_counts"))
-        assert len(ends) == len(words) and set(words) == set(postings)
+        assert len(ends) == len(words) and set(words) == {w for c in documents.values() for w in c}
         for number, word in enumerate(words):
             run = [(docs[i], counts[i]) for i in range(ends[number - 1] if number else 0, ends[number])]
-            assert run == sorted(run) and len(run) == leaf.doc_frequency("words", word), word
-            assert {d: n for d, n in run if not leaf.is_deleted(d)} == postings[word], word
+            assert run == sorted((d, c[word]) for d, c in documents.items() if word in c), word
     assert forms.documents == reader.doc_count_all()
     for word, docs in merged.items():
         numbers, counts = forms.postings(word)
-        assert len(numbers) == reader.doc_frequency("words", word) and forms.has_word(word), word
-        assert {d: n for d, n in zip(numbers.tolist(), counts.tolist()) if not reader.is_deleted(d)} == docs, word
-        assert numbers.tolist() == sorted(set(numbers.tolist())), word
+        assert dict(zip(numbers.tolist(), counts.tolist())) == docs and forms.has_word(word), word
+        assert numbers.tolist() == sorted(docs), word
     assert not forms.has_word("没有的词") and len(forms.postings("没有的词")[0]) == 0
 
 
@@ -102,9 +91,7 @@ def scan_kwic(reports, phrase: str) -> Counter:
 
 
 def scan_words(reports) -> Counter:
-    return Counter(
-        w.lower() for r in reports for p in r.paragraphs for w in segment(p.text) if w.lower() not in STOP_WORDS
-    )
+    return sum((words_of(p.text) for r in reports for p in r.paragraphs), Counter())
 
 
 def check_answers(ix, reports) -> None:
@@ -145,7 +132,7 @@ def test_build_and_add_write_each_segments_forms(built):
     check_answers(ix, list(REPORTS.values()))
 
 
-def test_the_postings_stay_whooshs_through_replace_and_remove(built):
+def test_the_postings_keep_deleted_documents_through_replace_and_remove(built):
     """A replaced report's documents and a removed one's are deleted, not taken out of their
     segments: their postings stay, as Whoosh's do (its idf counts them); the answers leave them out."""
     ix, later = built

@@ -59,13 +59,16 @@ def removed_index(tmp_path_factory):
     return ix
 
 
-def whoosh_numbers(reader, word: str) -> list[int]:
-    """The live documents that hold a word, from Whoosh's own matcher, one number per call."""
-    found, m = [], reader.postings("words", word)
+def whoosh_numbers(reader, field: str, value: str) -> list[int]:
+    """The live documents that hold a term, from Whoosh's own matcher, one number per call."""
+    found, m = [], reader.postings(field, value)
     while m.is_active():
         found.append(m.id())
         m.next()
     return found
+
+
+TERMS = (("kind", "p"), ("section_type", "plan"), ("town", "车墩镇"))
 
 
 def test_posting_blocks_hand_out_whooshs_postings_deleted_ones_left_out(removed_index):
@@ -73,9 +76,9 @@ def test_posting_blocks_hand_out_whooshs_postings_deleted_ones_left_out(removed_
     FilterMatcher._ids for deletions) read as Whoosh's own matcher does."""
     reader = removed_index.snapshot().reader
     deleted = set(segments.deleted_documents(reader))
-    for word in ("发展", "城中村", "改造"):
-        got = [d for ids in segments.posting_blocks(reader, "words", word) for d in ids]
-        assert got == whoosh_numbers(reader, word) and got, word
+    for field, value in TERMS:
+        got = [d for ids in segments.posting_blocks(reader, field, value) for d in ids]
+        assert got == whoosh_numbers(reader, field, value) and got, value
         assert not set(got) & deleted
 
 
@@ -84,21 +87,10 @@ def test_posting_blocks_read_every_block_of_a_term(tmp_path, monkeypatch):
     ix = Index(tmp_path / "ix")
     ix.build(CORPUS)
     reader = ix.snapshot().reader
-    blocks = list(segments.posting_blocks(reader, "words", "发展"))
-    assert len(blocks) > 3 and all(len(ids) <= 4 for ids in blocks)
-    assert [d for ids in blocks for d in ids] == whoosh_numbers(reader, "发展")
-
-
-def test_word_lengths_are_whooshs_lengths_for_bm25(removed_index):
-    """The length column read through _perdoc._cached_reader and the column's _dbfile."""
-    reader = removed_index.snapshot().reader
-    lengths = segments.word_lengths(reader)
-    assert len(lengths) == reader.doc_count_all()
-    assert all(
-        segments.LENGTH_OF_BYTE[lengths[d]] == reader.doc_field_length(d, "words", 0) or lengths[d] == 0
-        for d in range(reader.doc_count_all())
-    )
-    assert sum(1 for b in lengths if b) > 300
+    for field, value in TERMS:
+        blocks = list(segments.posting_blocks(reader, field, value))
+        assert len(blocks) > 3 and all(len(ids) <= 4 for ids in blocks)
+        assert [d for ids in blocks for d in ids] == whoosh_numbers(reader, field, value)
 
 
 def test_deleted_documents_are_the_ones_whoosh_calls_deleted(removed_index):

@@ -104,7 +104,7 @@ def norms(ev: Evaluator):
     if "norms" not in snap.cache:
         import numpy as np
 
-        average = snap.average_length("words") or 1
+        average = snap.average_length() or 1
         snap.cache["norms"] = np.array(
             [K1 * ((1 - B) + B * (snap.length_of_byte[b] if b else 1) / average) for b in range(256)]
         )

@@ -6,10 +6,12 @@ word. A concordance of thousands of hits, or the words of a set of thousands of 
 seconds of that. So each segment has a file of its own, MAIN_<segment id>.forms:
 - each document's match form (text.match_form), in UTF-16 (two bytes a Chinese character, not
   three), one after another, and where each ends: kwic finds and sorts its lines in them;
-- each document's words as the words field counts them: the word's number in the segment's
-  vocabulary and how often it occurs, the documents' runs one after another, and where each
+- each document's words as the index counts them (schema.word_counts; no Whoosh field holds
+  them): the word's number in the segment's vocabulary and how often it occurs, the documents' runs one after another, and where each
   ends; and the vocabulary. A set's words are then counts over its documents' runs, in numpy;
-- the same, inverted: the words field's postings, per word of the vocabulary the documents that
+- each document's number of words as the length byte Whoosh would keep for BM25
+  (length_to_byte), and, in the header, the segment's number of words;
+- the same words, inverted: their postings, per word of the vocabulary the documents that
   hold it (ascending) and how often, the words' runs one after another, and where each ends.
   Ranking reads a word's postings there, as arrays (Whoosh decodes them a block at a time into
   Python lists, and looks the word up in every segment's terms first).
@@ -38,15 +40,19 @@ from codecs import utf_16_le_decode
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
 from ..errors import IndexStateError
 from .layout import load_pickle, save_pickle
 
 FORMS_SUFFIX = ".forms"
 VOCABULARY_FILE = "vocabulary.pickle"  # the segments' vocabularies merged (Forms.vocabulary)
 VOCABULARY_FORMAT = "vocabulary-2"  # 2: {word: number}, not a list; the inverse of the maps
-MAGIC = b"policysearch-forms-2\n"  # 2: the postings
+MAGIC = b"policysearch-forms-2\n"  # 2: the postings and the lengths
 CODES = "BHIQ"  # the unsigned types an array is narrowed to, smallest first
 ENCODING = "utf-16-le"
+# A length byte -> the number of words it stands for (Whoosh's rounding, which BM25F's scores use).
+LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
 
 class FormsWriter:
@@ -59,6 +65,8 @@ class FormsWriter:
         self.word_ids = array("Q")
         self.word_counts = array("Q")
         self.word_ends = array("Q")
+        self.lengths = array("B")  # length bytes
+        self.words = 0
 
     def add(self, form: str, words: Mapping[str, int]) -> None:
         """The next document: its match form and {word: how often} (schema.word_counts)."""
@@ -70,6 +78,9 @@ class FormsWriter:
         self.word_ids.extend(map(vocabulary.__getitem__, words))
         self.word_counts.extend(words.values())
         self.word_ends.append(len(self.word_ids))
+        length = sum(words.values())
+        self.lengths.append(length_to_byte(length))
+        self.words += length
 
     def write(self, path: str, documents: int) -> None:
         """Write the file of a segment of `documents` documents, atomically."""
@@ -82,9 +93,10 @@ class FormsWriter:
             "word_ids": narrow(self.word_ids),
             "word_counts": narrow(self.word_counts),
             "vocabulary": "\n".join(self.vocabulary).encode("utf-8"),  # a word holds no newline (schema.SPACES)
+            "lengths": self.lengths,
             **postings(self.word_ids, self.word_counts, self.word_ends, len(self.vocabulary)),
         }
-        header: dict[str, Any] = {"documents": documents, "byteorder": sys.byteorder, "arrays": {}}
+        header: dict[str, Any] = {"documents": documents, "words": self.words, "byteorder": sys.byteorder, "arrays": {}}
         offset = 0
         for name, data in arrays.items():
             code = data.typecode if isinstance(data, array) else "B"
@@ -173,9 +185,12 @@ class SegmentForms:
                     raise ValueError("cut short")
                 self.arrays[name] = view[begin:end].cast(code)
             self.documents: int = header["documents"]
+            self.word_total: int = header["words"]
             self.form_ends, self.forms = self.arrays["form_ends"], self.arrays["forms"]
             if len(self.form_ends) != self.documents or len(self.arrays["word_ends"]) != self.documents:
                 raise ValueError("documents missing")
+            if len(self.arrays["lengths"]) != self.documents:
+                raise ValueError("lengths missing")
             if len(self.arrays["posting_docs"]) != len(self.arrays["word_ids"]):
                 raise ValueError("postings missing")
             self.views: dict[str, Any] = {}
@@ -216,9 +231,17 @@ class Forms:
         self.segments = [(base, base + count, SegmentForms(path)) for path, base, count in segments]
         self.kept = kept
         self.documents = self.segments[-1][1] if self.segments else 0  # all of them, deleted ones too
+        self.word_total = sum(segment.word_total for _, _, segment in self.segments)  # in all of them
+        self.lengths: bytes | None = None
         self.index: dict[str, int] = {}  # word -> its number in `vocabulary` (once it is merged)
         self.merged: tuple[list[str], list] | None = None
         self.inverse: tuple[Any, Any, Any] = ((), (), ())  # of the maps (holders), once merged
+
+    def length_bytes(self) -> bytes:
+        """Every document's number of words as a length byte (LENGTH_OF_BYTE decodes it)."""
+        if self.lengths is None:
+            self.lengths = b"".join(segment.arrays["lengths"] for _, _, segment in self.segments)
+        return self.lengths
 
     def match_forms(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
         """(number, match form) of each of the (sorted) document numbers."""

@@ -8,12 +8,10 @@ from collections import Counter
 from datetime import datetime, timezone
 
 from whoosh import fields
-from whoosh.analysis import Composable, LowercaseFilter, SpaceSeparatedTokenizer, StopFilter
-from whoosh.system import pack_uint
 
 from ..model import Report
 
-SCHEMA_VERSION = 7  # 7: the forms hold the words' postings; 6: each segment's forms (forms.py), a report's source
+SCHEMA_VERSION = 7  # 7: the words and their postings in the forms only, not in Whoosh; 6: each segment's forms (forms.py), a report's source
 PLACE_LEVELS = ("province", "city", "district", "town")
 # Metadata that has a facet: counted per value over the hits and usable as a filter.
 FACETS = (*PLACE_LEVELS, "year", "section_type", "doc_type")
@@ -26,7 +24,7 @@ REPORT_FIELDS = (*PLACE_LEVELS, "place_code", "doc_type", "year", "date", *PARTI
 # document of a segment lacks it, and reading that document then fails.
 EMPTY_COLUMNS = {**dict.fromkeys(REPORT_FIELDS, ""), "section_type": "", "year": 0, "position": 0}
 STOP_WORDS = frozenset("的了和与及在是")
-SPACES = re.compile(r"[ \t\r\n]+")  # what SpaceSeparatedTokenizer splits at
+SPACES = re.compile(r"[ \t\r\n]+")  # what Whoosh's SpaceSeparatedTokenizer splits at
 
 
 def schema() -> fields.Schema:
@@ -35,7 +33,6 @@ def schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         doc_id=fields.ID(stored=True, sortable=True),
         text=fields.STORED(),
-        words=CutWords(),
         # A paragraph stores only what is its own; its report's metadata is stored once, with the report.
         province=fields.ID(sortable=True),
         city=fields.ID(sortable=True),
@@ -56,44 +53,11 @@ def schema() -> fields.Schema:
     )
 
 
-def words_analyzer() -> Composable:
-    """For text already cut by text.index_words; queries cut their words with text.segment likewise."""
-    return SpaceSeparatedTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
-
-
-class CutWords(fields.TEXT):
-    """The `words` field: text cut by index_words, indexed as words_analyzer would (tested equal),
-    counted in one pass instead of a token object per word through the analyzer's chain. The
-    writers give it the words counted already (word_counts), which the segment's forms keep too."""
-
-    def __init__(self):
-        super().__init__(analyzer=words_analyzer(), phrase=False)
-
-    def index(self, value, **kwargs):
-        counts = value if isinstance(value, Counter) else word_counts(value)
-        return [
-            (WORD_BYTES.get(w) or WORD_BYTES.setdefault(w, w.encode("utf-8")), n, *COUNT_VALUES[n])
-            for w, n in counts.items()
-        ]
-
-
 def word_counts(value: str) -> Counter:
-    """The terms of the words field for a text cut by index_words, with how often each occurs."""
+    """The words of a text cut by index_words as the index counts them (lowercased, stop words
+    left out: as Whoosh's SpaceSeparatedTokenizer | LowercaseFilter | StopFilter would, tested),
+    with how often each occurs. They are kept in the segment's forms (forms.py), not in Whoosh."""
     return Counter(w for w in SPACES.split(value.lower()) if w and w not in STOP_WORDS)
-
-
-class CountValues(dict):
-    """n -> (weight, stored value) of a word that occurs n times."""
-
-    def __missing__(self, n):
-        self[n] = float(n), pack_uint(n)
-        return self[n]
-
-
-# A writer holds a segment's postings in memory until it writes them, each with its word's bytes
-# and its count's weight and value: shared objects, not new ones per posting (a third of the memory).
-WORD_BYTES: dict[str, bytes] = {}
-COUNT_VALUES = CountValues()
 
 
 def paragraph_documents(report: Report, words: list[Counter], forms: list[str]) -> list[dict]:

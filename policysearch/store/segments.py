@@ -8,11 +8,11 @@ each entry point below has a test in tests/test_seams.py that fails if Whoosh ch
   in and listed by a commit of its own), the writer's storage folder, the field writer's posting block (_postwriter: _ids, _weights,
   _values, _maxweight, _blocklimit, _write_block), the writer's lock (writelock);
 - reading: the block matcher (_data, _read_data, _lastblock, _next_block; FilterMatcher._ids
-  for deletions), the words length column (_perdoc._cached_reader, column _dbfile/_basepos/_count),
-  the deleted documents (_perdoc.deleted_docs) and the stored fields a segment at a time
+  for deletions), the deleted documents (_perdoc.deleted_docs) and the stored fields a segment at a time
   (_perdoc.stored_fields).
-Both writers keep their segment's forms (forms.py) as documents come in and write them when the
-segment is finalized, before any table of contents lists it.
+Both writers keep their segment's forms (forms.py: the match forms, and the words, which no
+Whoosh field indexes) as documents come in and write them when the segment is finalized, before
+any table of contents lists it.
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import accumulate
 
 import whoosh
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from ..errors import IndexStateError, PolicySearchError
@@ -80,8 +79,8 @@ class KeepsForms(SegmentWriter):
         super().__init__(*args, **kwargs)
         self.forms = FormsWriter()
 
-    def keep(self, form: str, values: dict) -> None:
-        self.forms.add(form, values.get("words") or {})
+    def keep(self, form: str, words: Mapping[str, int] | None) -> None:
+        self.forms.add(form, words or {})
 
     def _finalize_segment(self):
         segment = super()._finalize_segment()
@@ -92,8 +91,8 @@ class KeepsForms(SegmentWriter):
 class Writer(KeepsForms):
     """Whoosh's own writer (add, remove, and the build's listing), keeping the forms of what it adds."""
 
-    def add_document(self, form: str = "", **values):
-        self.keep(form, values)
+    def add_document(self, form: str = "", words: Mapping[str, int] | None = None, **values):
+        self.keep(form, words)
         super().add_document(**values)
 
 
@@ -107,30 +106,21 @@ class SegmentBuilder(KeepsForms):
         super().__init__(whoosh_index.open_dir(folder), _lk=False, codec=Codec(), compound=False)
         self.pool = TermPool()
         # names interned, as keyword names are: stored fields pickle as Whoosh's would, byte for byte;
-        # "shared": values that documents share (town, year, position…), not words and not ids
+        # "shared": values that documents share (town, year, position…), not ids
         self.fields = [
-            (
-                sys.intern(name),
-                spec,
-                spec.indexed,
-                spec.scorable,
-                spec.indexed and not (spec.scorable or spec.unique),
-                spec.stored,
-                spec.column_type,
-            )
+            (sys.intern(name), spec, spec.indexed, spec.indexed and not spec.unique, spec.stored, spec.column_type)
             for name, spec in sorted(self.schema.items())
         ]
         self.shared_terms: dict = {}  # (field, value) -> [(term lists, weight, value)] of a value documents share
 
-    def add_document(self, form: str = "", **values):
-        self.keep(form, values)
+    def add_document(self, form: str = "", words: Mapping[str, int] | None = None, **values):
+        self.keep(form, words)
         perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
         perdoc.start_doc(docnum)
-        for name, spec, indexed, scorable, shared, stored, column in self.fields:
+        for name, spec, indexed, shared, stored, column in self.fields:
             value = values.get(name)
             if value is None:
                 continue
-            length = 0
             if shared:
                 if (name, value) not in self.shared_terms:
                     self.shared_terms[name, value] = [
@@ -141,16 +131,15 @@ class SegmentBuilder(KeepsForms):
                     lists[0].append(docnum)
                     lists[1].append(weight)
                     lists[2].append(posted)
-            elif indexed:  # words, ids: terms of this document's own
-                for term, count, weight, posted in spec.index(value):
+            elif indexed:  # ids: terms of this document's own
+                for term, _, weight, posted in spec.index(value):
                     lists = terms.get((name, term))
                     if lists is None:
                         lists = terms[name, term] = ([], [], [])
                     lists[0].append(docnum)
                     lists[1].append(weight)
                     lists[2].append(posted)
-                    length += count if scorable else 0
-            perdoc.add_field(name, spec, value if stored else None, length)
+            perdoc.add_field(name, spec, value if stored else None, 0)  # no length: no field is scored
             if column is not None:
                 perdoc.add_column_value(name, column, spec.to_column_value(value))
         perdoc.finish_doc()
@@ -303,20 +292,6 @@ def posting_blocks(reader, fieldname: str, text) -> Iterator[list[int]]:
             if m._lastblock:
                 break
             m._next_block()
-
-
-# A length byte -> the number of words it stands for (Whoosh keeps lengths in a byte each, rounded).
-LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
-
-
-def word_lengths(reader) -> bytes:
-    """Every document's number of words as Whoosh keeps it for BM25 (one byte each: LENGTH_OF_BYTE)."""
-    parts = []
-    for leaf, _ in reader.leaf_readers():
-        column = leaf._perdoc._cached_reader("_words_len", LENGTHS_COLUMN)
-        raw = column._dbfile.get(column._basepos, column._count) if column is not None else b""
-        parts.append(bytes(raw).ljust(leaf.doc_count_all(), b"\0"))
-    return b"".join(parts)
 
 
 def stored_documents(reader, numbers: Iterable[int]) -> Iterator[tuple[int, dict]]:

@@ -27,18 +27,16 @@ from typing import Any
 from pyroaring import BitMap
 
 from ..model import Paragraph, ReportEntry
-from .forms import FORMS_SUFFIX, VOCABULARY_FILE, Forms
+from .forms import FORMS_SUFFIX, LENGTH_OF_BYTE, VOCABULARY_FILE, Forms
 from .layout import Folder, load_pickle, save_pickle
 from .phrases import FEW_ROWS, PhraseIndex
 from .schema import FILTER_FIELDS
 from .segments import (
-    LENGTH_OF_BYTE,
     deleted_documents,
     open_searcher,
     posting_blocks,
     segment_files,
     stored_documents,
-    word_lengths,
 )
 
 DocSet = BitMap
@@ -75,14 +73,15 @@ class Snapshot:
         """Every live document that holds a term."""
         return posting_set(self.reader, fieldname, text)
 
-    def average_length(self, fieldname: str) -> float:
-        return self.searcher.avg_field_length(fieldname)
+    def average_length(self) -> float:
+        """Words per document, over every document of the segments (deleted ones too), as
+        Whoosh's avg_field_length would give it for BM25F."""
+        forms = self.forms()
+        return forms.word_total / (forms.documents or 1)
 
     def lengths(self) -> bytes:
-        """Every document's number of words, a byte each (LENGTH_OF_BYTE decodes it), read once."""
-        if "lengths" not in self.cache:
-            self.cache["lengths"] = word_lengths(self.reader)
-        return self.cache["lengths"]
+        """Every document's number of words, a byte each (LENGTH_OF_BYTE decodes it)."""
+        return self.forms().length_bytes()
 
     length_of_byte = LENGTH_OF_BYTE
 
