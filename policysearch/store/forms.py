@@ -8,8 +8,14 @@ seconds of that. So each segment has a file of its own, MAIN_<segment id>.forms:
   three), one after another, and where each ends: kwic finds and sorts its lines in them;
 - each document's words as the words field counts them: the word's number in the segment's
   vocabulary and how often it occurs, the documents' runs one after another, and where each
-  ends; and the vocabulary. A set's words are then counts over its documents' runs, in numpy.
-A report's document has an empty form and no words.
+  ends; and the vocabulary. A set's words are then counts over its documents' runs, in numpy;
+- each paragraph's shown fields (TEXT_FIELDS: its text, section path, heading flag, id, report,
+  section type, position), which Whoosh does not store: a JSON list each, one after another, in
+  blocks of consecutive documents compressed with zlib (TEXT_BLOCK). Whoosh compressed each
+  paragraph's pickled fields by themselves: a short Chinese text compresses badly alone, and the
+  names of the fields and the section path repeated per paragraph (85 MB of 250,000 paragraphs,
+  23.7 MB so; reading one paragraph decompresses its block: about 40 us).
+A report's document has an empty form, no words and no shown fields (Whoosh stores its report).
 
 Written by the writer of the segment (a build's worker, or the commit of `add`) after the
 segment's own files and before the segment is listed in a table of contents (segments.py), under a
@@ -25,10 +31,12 @@ of 8 bytes, in the machine's byte order (which the header names).
 
 from __future__ import annotations
 
+import bisect
 import json
 import mmap
 import os
 import sys
+import zlib
 from array import array
 from codecs import utf_16_le_decode
 from collections.abc import Iterable, Iterator, Mapping
@@ -40,9 +48,15 @@ from .layout import load_pickle, save_pickle
 FORMS_SUFFIX = ".forms"
 VOCABULARY_FILE = "vocabulary.pickle"  # the segments' vocabularies merged (Forms.vocabulary)
 VOCABULARY_FORMAT = "vocabulary-1"
-MAGIC = b"policysearch-forms-1\n"
+MAGIC = b"policysearch-forms-2\n"  # 2: the paragraphs' shown fields
 CODES = "BHIQ"  # the unsigned types an array is narrowed to, smallest first
 ENCODING = "utf-16-le"
+# A paragraph's fields that are read from here, in the order of each one's JSON list.
+TEXT_FIELDS = ("id", "doc_id", "text", "section", "section_type", "position", "heading")
+# Bytes of JSON per compressed block, measured on 250,000 real paragraphs (MB of blocks, us to read
+# one paragraph by itself): 1 KB 32.0, 25; 2 KB 27.5, 31; 4 KB 23.7, 41; 8 KB 21.1, 56; 16 KB 19.3,
+# 94. A block read is kept for the next paragraph (a report's paragraphs are read in a row).
+TEXT_BLOCK = 4096
 
 
 class FormsWriter:
@@ -55,9 +69,12 @@ class FormsWriter:
         self.word_ids = array("Q")
         self.word_counts = array("Q")
         self.word_ends = array("Q")
+        self.texts = TextsWriter()
 
-    def add(self, form: str, words: Mapping[str, int]) -> None:
-        """The next document: its match form and {word: how often} (schema.word_counts)."""
+    def add(self, form: str, words: Mapping[str, int], shown: Mapping[str, Any] | None = None) -> None:
+        """The next document: its match form, {word: how often} (schema.word_counts) and, for a
+        paragraph, its shown fields ({name: value} of TEXT_FIELDS)."""
+        self.texts.add(shown)
         self.forms += form.encode(ENCODING)
         self.form_ends.append(len(self.forms) // 2)
         vocabulary = self.vocabulary
@@ -78,6 +95,7 @@ class FormsWriter:
             "word_ids": narrow(self.word_ids),
             "word_counts": narrow(self.word_counts),
             "vocabulary": "\n".join(self.vocabulary).encode("utf-8"),  # a word holds no newline (schema.SPACES)
+            **self.texts.arrays(),
         }
         header: dict[str, Any] = {"documents": documents, "byteorder": sys.byteorder, "arrays": {}}
         offset = 0
@@ -95,6 +113,43 @@ class FormsWriter:
                 f.write(data)
             f.truncate(start + offset)
         os.replace(tmp, path)
+
+
+class TextsWriter:
+    """The shown fields of a segment's documents, in blocks of about TEXT_BLOCK bytes of JSON."""
+
+    def __init__(self) -> None:
+        self.ends = array("Q")  # per document: where its JSON ends, in the blocks' bytes laid end to end
+        self.block = bytearray()  # the block being filled
+        self.block_ends = array("Q")  # per block: where it ends, likewise
+        self.packed = bytearray()  # the blocks compressed, one after another
+        self.packed_ends = array("Q")  # per block: where it ends in `packed`
+        self.written = 0  # bytes of JSON in the blocks before `block`
+
+    def add(self, shown: Mapping[str, Any] | None) -> None:
+        if shown is not None:
+            record = [shown[name] for name in TEXT_FIELDS]
+            self.block += json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self.ends.append(self.written + len(self.block))
+        if len(self.block) >= TEXT_BLOCK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.block:
+            self.written += len(self.block)
+            self.packed += zlib.compress(self.block)
+            self.block_ends.append(self.written)
+            self.packed_ends.append(len(self.packed))
+            self.block = bytearray()
+
+    def arrays(self) -> dict[str, array | bytearray]:
+        self.flush()
+        return {
+            "text_ends": narrow(self.ends),
+            "text_block_ends": narrow(self.block_ends),
+            "text_packed_ends": narrow(self.packed_ends),
+            "texts": self.packed,
+        }
 
 
 def narrow(values: array) -> array:
@@ -130,18 +185,37 @@ class SegmentForms:
                 self.arrays[name] = view[begin:end].cast(code)
             self.documents: int = header["documents"]
             self.form_ends, self.forms = self.arrays["form_ends"], self.arrays["forms"]
-            if len(self.form_ends) != self.documents or len(self.arrays["word_ends"]) != self.documents:
+            if any(len(self.arrays[n]) != self.documents for n in ("form_ends", "word_ends", "text_ends")):
                 raise ValueError("documents missing")
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise IndexStateError(
-                f"{os.path.dirname(os.path.dirname(path))}: cannot read {os.path.basename(path)} ({e}); "
-                "rebuild the index with `policysearch build`"
-            ) from None
+            raise damaged(path, e) from None
+        self.path = path
+        self.block: tuple[int, bytes] = (-1, b"")  # the block read last: its number and its JSON
 
     def form(self, doc: int) -> str:
         """The match form of the segment's document `doc`."""
         start = self.form_ends[doc - 1] if doc else 0
         return utf_16_le_decode(self.forms[2 * start : 2 * self.form_ends[doc]])[0]  # the codec itself: no lookup
+
+    def shown(self, doc: int) -> dict[str, Any] | None:
+        """The shown fields of the segment's document `doc` ({name: value} of TEXT_FIELDS; None
+        for a report's document)."""
+        ends = self.arrays["text_ends"]
+        start, end = ends[doc - 1] if doc else 0, ends[doc]
+        if start == end:
+            return None
+        block_ends = self.arrays["text_block_ends"]
+        at = bisect.bisect_right(block_ends, start)
+        try:
+            if self.block[0] != at:
+                packed_ends = self.arrays["text_packed_ends"]
+                packed = self.arrays["texts"][packed_ends[at - 1] if at else 0 : packed_ends[at]]
+                self.block = at, zlib.decompress(packed)
+            base = block_ends[at - 1] if at else 0
+            record = json.loads(self.block[1][start - base : end - base])
+            return dict(zip(TEXT_FIELDS, record, strict=True))
+        except (IndexError, ValueError, TypeError, zlib.error) as e:
+            raise damaged(self.path, e) from None
 
     def words(self) -> list[str]:
         """The vocabulary, in the order of the words' numbers."""
@@ -152,6 +226,13 @@ class SegmentForms:
         import numpy as np
 
         return np.frombuffer(self.arrays[name], dtype=np.dtype(self.arrays[name].format))
+
+
+def damaged(path: str, e: Exception) -> IndexStateError:
+    return IndexStateError(
+        f"{os.path.dirname(os.path.dirname(path))}: cannot read {os.path.basename(path)} ({e}); "
+        "rebuild the index with `policysearch build`"
+    )
 
 
 class Forms:
@@ -167,14 +248,26 @@ class Forms:
         self.kept = kept
         self.merged: tuple[list[str], list] | None = None
 
-    def match_forms(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
-        """(number, match form) of each of the (sorted) document numbers."""
+    def located(self, numbers: Iterable[int]) -> Iterator[tuple[int, SegmentForms, int]]:
+        """(number, its segment, its number there) of each of the (sorted) document numbers."""
         at = 0
         for number in numbers:
             while number >= self.segments[at][1]:
                 at += 1
             base, _, segment = self.segments[at]
-            yield number, segment.form(number - base)
+            yield number, segment, number - base
+
+    def match_forms(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
+        """(number, match form) of each of the (sorted) document numbers."""
+        for number, segment, doc in self.located(numbers):
+            yield number, segment.form(doc)
+
+    def texts(self, numbers: Iterable[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(number, shown fields) of each paragraph among the (sorted) document numbers."""
+        for number, segment, doc in self.located(numbers):
+            shown = segment.shown(doc)
+            if shown is not None:
+                yield number, shown
 
     def vocabulary(self) -> tuple[list[str], list]:
         """Every word of the snapshot's segments, and per segment where each of its words is in

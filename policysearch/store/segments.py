@@ -10,9 +10,10 @@ each entry point below has a test in tests/test_seams.py that fails if Whoosh ch
 - reading: the block matcher (_data, _read_data, _read_weights, _weights, _maxid, _lastblock,
   _next_block; FilterMatcher._ids for deletions), the words length column
   (_perdoc._cached_reader, column _dbfile/_basepos/_count), the deleted documents
-  (_perdoc.deleted_docs) and the stored fields a segment at a time (_perdoc.stored_fields).
-Both writers keep their segment's forms (forms.py) as documents come in and write them when the
-segment is finalized, before any table of contents lists it.
+  (_perdoc.deleted_docs).
+Both writers keep their segment's forms (forms.py: a paragraph's shown fields too, which Whoosh
+does not store) as documents come in and write them when the segment is finalized, before any
+table of contents lists it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import bisect
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import accumulate
 
 import whoosh
@@ -74,15 +75,16 @@ class TermPool:
 
 class KeepsForms(SegmentWriter):
     """A writer that keeps its segment's forms (forms.py): each document comes with its `form`
-    (its match form; not a field), and the file is written beside the segment's own files when
-    they are, before a table of contents lists the segment."""
+    (its match form) and, a paragraph's, its `shown` fields (neither is a field of Whoosh's), and
+    the file is written beside the segment's own files when they are, before a table of contents
+    lists the segment."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.forms = FormsWriter()
 
-    def keep(self, form: str, values: dict) -> None:
-        self.forms.add(form, values.get("words") or {})
+    def keep(self, form: str, shown: dict | None, values: dict) -> None:
+        self.forms.add(form, values.get("words") or {}, shown)
 
     def _finalize_segment(self):
         segment = super()._finalize_segment()
@@ -93,8 +95,8 @@ class KeepsForms(SegmentWriter):
 class Writer(KeepsForms):
     """Whoosh's own writer (add, remove, and the build's listing), keeping the forms of what it adds."""
 
-    def add_document(self, form: str = "", **values):
-        self.keep(form, values)
+    def add_document(self, form: str = "", shown: dict | None = None, **values):
+        self.keep(form, shown, values)
         super().add_document(**values)
 
 
@@ -123,8 +125,8 @@ class SegmentBuilder(KeepsForms):
         ]
         self.shared_terms: dict = {}  # (field, value) -> [(term lists, weight, value)] of a value documents share
 
-    def add_document(self, form: str = "", **values):
-        self.keep(form, values)
+    def add_document(self, form: str = "", shown: dict | None = None, **values):
+        self.keep(form, shown, values)
         perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
         perdoc.start_doc(docnum)
         for name, spec, indexed, scorable, shared, stored, column in self.fields:
@@ -341,23 +343,6 @@ def word_lengths(reader) -> bytes:
         raw = column._dbfile.get(column._basepos, column._count) if column is not None else b""
         parts.append(bytes(raw).ljust(leaf.doc_count_all(), b"\0"))
     return b"".join(parts)
-
-
-def stored_documents(reader, numbers: Iterable[int]) -> Iterator[tuple[int, dict]]:
-    """(number, stored fields) of each of the (sorted) numbers, read from its segment's stored
-    column: Whoosh's reader finds the segment by bisection and filters the fields against the
-    schema for every document, a third of the time of a concordance over thousands of hits."""
-    leaves = [
-        (base, base + leaf.doc_count_all(), leaf._perdoc)
-        for leaf, base in reader.leaf_readers()
-        if leaf.doc_count_all()
-    ]
-    at = 0
-    for number in numbers:
-        while number >= leaves[at][1]:
-            at += 1
-        base, _, perdoc = leaves[at]
-        yield number, perdoc.stored_fields(number - base)
 
 
 def segment_files(reader, folder: str, suffix: str) -> list[tuple[str, int, int]]:
