@@ -1,8 +1,8 @@
-"""Beside each Whoosh segment, its documents in the forms that kwic and keywords read per query.
+"""Beside each Whoosh segment, its documents in the forms that kwic and keywords read per query,
+and its paragraphs as they are shown.
 
-Whoosh keeps a paragraph's text pickled and compressed with its other stored fields (about 30 us
-to read one, and its match form is as long again to compute), and its words only as postings per
-word. A concordance of thousands of hits, or the words of a set of thousands of paragraphs, was
+A paragraph's text is slow to match (its match form takes as long to compute as the text to
+read), and Whoosh keeps its words only as postings per word. A concordance of thousands of hits, or the words of a set of thousands of paragraphs, was
 seconds of that. So each segment has a file of its own, MAIN_<segment id>.forms:
 - each document's match form (text.match_form), in UTF-16 (two bytes a Chinese character, not
   three), one after another, and where each ends: kwic finds and sorts its lines in them;
@@ -14,7 +14,7 @@ seconds of that. So each segment has a file of its own, MAIN_<segment id>.forms:
   blocks of consecutive documents compressed with zlib (TEXT_BLOCK). Whoosh compressed each
   paragraph's pickled fields by themselves: a short Chinese text compresses badly alone, and the
   names of the fields and the section path repeated per paragraph (85 MB of 250,000 paragraphs,
-  23.7 MB so; reading one paragraph decompresses its block: about 40 us).
+  25 MB so; reading one paragraph by itself decompresses its block: about 45 us, Whoosh's 35).
 A report's document has an empty form, no words and no shown fields (Whoosh stores its report).
 
 Written by the writer of the segment (a build's worker, or the commit of `add`) after the
