@@ -32,7 +32,7 @@ def words_of(text: str) -> Counter:
 def whoosh_scores(snap, folder, words: list[str]) -> dict[int, float]:
     """Whoosh's own BM25F scores of an OR of the words, {document number: score}, in a stock
     Whoosh index (`folder`) of the snapshot's documents in the same order: each paragraph with its
-    words (words_of its stored text) in a field analyzed by Whoosh's own tokenizer and filters,
+    words (words_of its text as shown) in a field analyzed by Whoosh's own tokenizer and filters,
     each report's document with none, the deleted ones deleted (Whoosh's idf still counts them)."""
     from whoosh import fields, index
     from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer, StopFilter
@@ -44,10 +44,10 @@ def whoosh_scores(snap, folder, words: list[str]) -> dict[int, float]:
     os.makedirs(folder, exist_ok=True)
     stock = index.create_in(folder, fields.Schema(words=fields.TEXT(analyzer=analyzer, phrase=False)))
     reader, w = snap.reader, stock.writer()
-    for d in range(reader.doc_count_all()):
-        stored = reader.stored_fields(d)
-        counted = words_of(stored["text"]) if stored.get("kind") == "p" else Counter()
-        w.add_document(words=" ".join(counted.elements()))
+    for base, end, segment in snap.forms().segments:
+        for d in range(end - base):
+            shown = segment.shown(d)  # None for a report's document
+            w.add_document(words=" ".join(words_of(shown["text"]).elements()) if shown else "")
     w.commit()
     w = stock.writer()
     for d in range(reader.doc_count_all()):

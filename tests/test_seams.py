@@ -129,15 +129,6 @@ def test_jiebas_precise_cut_calls_the_entry_point_we_replace(monkeypatch):
     assert text.cutter(None).lcut("推进城中村改造项目") == jieba.lcut("推进城中村改造项目") and calls
 
 
-def test_stored_documents_are_whooshs_stored_fields(removed_index):
-    """Stored fields read from each segment's own column (_perdoc.stored_fields) equal Whoosh's."""
-    reader = removed_index.snapshot().reader
-    numbers = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
-    got = dict(segments.stored_documents(reader, numbers))
-    assert len(got) == len(numbers) > 200
-    assert all(got[d] == reader.stored_fields(d) for d in numbers)
-
-
 def test_segment_files_are_named_as_whoosh_names_its_segments_files(tmp_path):
     """Per segment (leaf_readers, segment().make_filename): the file beside it, its first document
     and its number of documents; the name is of the pattern by which Whoosh's commits delete the
@@ -184,6 +175,6 @@ def test_a_segment_written_in_a_scratch_index_is_moved_in_and_listed_last(tmp_pa
     assert segments.commit(writer, segment, scratch) == 3
     searcher = segments.whoosh_index.open_dir(gen).searcher()
     assert [leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers()][-1] == segment.segment_id()
-    assert [searcher.stored_fields(d)["id"] for d in range(4)] == ["a", "b0", "b1", "b2"]
+    assert [searcher.document_number(id=i) for i in ["a", "b0", "b1", "b2"]] == [0, 1, 2, 3]
     assert not [f for f in os.listdir(scratch) if f.startswith(segment.segment_id())]
     searcher.close()

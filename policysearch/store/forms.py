@@ -1,21 +1,28 @@
-"""Beside each Whoosh segment, its documents in the forms that kwic, keywords and ranking read per query.
+"""Beside each Whoosh segment, its documents in the forms that kwic, keywords and ranking read
+per query, and its paragraphs as they are shown.
 
-Whoosh keeps a paragraph's text pickled and compressed with its other stored fields (about 30 us
-to read one, and its match form is as long again to compute), and its words only as postings per
-word. A concordance of thousands of hits, or the words of a set of thousands of paragraphs, was
+A paragraph's text is slow to match (its match form takes as long to compute as the text to
+read), and Whoosh keeps its words only as postings per word. A concordance of thousands of hits, or the words of a set of thousands of paragraphs, was
 seconds of that. So each segment has a file of its own, MAIN_<segment id>.forms:
 - each document's match form (text.match_form), in UTF-16 (two bytes a Chinese character, not
   three), one after another, and where each ends: kwic finds and sorts its lines in them;
 - each document's words as the index counts them (schema.word_counts; no Whoosh field holds
-  them): the word's number in the segment's vocabulary and how often it occurs, the documents' runs one after another, and where each
-  ends; and the vocabulary. A set's words are then counts over its documents' runs, in numpy;
+  them): the word's number in the segment's vocabulary and how often it occurs, the documents'
+  runs one after another, and where each ends; and the vocabulary. A set's words are then
+  counts over its documents' runs, in numpy;
 - each document's number of words as the length byte Whoosh would keep for BM25
   (length_to_byte), and, in the header, the segment's number of words;
 - the same words, inverted: their postings, per word of the vocabulary the documents that
   hold it (ascending) and how often, the words' runs one after another, and where each ends.
   Ranking reads a word's postings there, as arrays (Whoosh decodes them a block at a time into
-  Python lists, and looks the word up in every segment's terms first).
-A report's document has an empty form and no words.
+  Python lists, and looks the word up in every segment's terms first);
+- each paragraph's shown fields (TEXT_FIELDS: its text, section path, heading flag, id, report,
+  section type, position), which Whoosh does not store: a JSON list each, one after another, in
+  blocks of consecutive documents compressed with zlib (TEXT_BLOCK). Whoosh compressed each
+  paragraph's pickled fields by themselves: a short Chinese text compresses badly alone, and the
+  names of the fields and the section path repeated per paragraph (85 MB of 250,000 paragraphs,
+  25 MB so; reading one paragraph by itself decompresses its block: about 45 us, Whoosh's 35).
+A report's document has an empty form, no words and no shown fields (Whoosh stores its report).
 
 Written by the writer of the segment (a build's worker, or the commit of `add`) after the
 segment's own files and before the segment is listed in a table of contents (segments.py), under a
@@ -31,10 +38,12 @@ of 8 bytes, in the machine's byte order (which the header names).
 
 from __future__ import annotations
 
+import bisect
 import json
 import mmap
 import os
 import sys
+import zlib
 from array import array
 from codecs import utf_16_le_decode
 from collections.abc import Iterable, Iterator, Mapping
@@ -48,11 +57,17 @@ from .layout import load_pickle, save_pickle
 FORMS_SUFFIX = ".forms"
 VOCABULARY_FILE = "vocabulary.pickle"  # the segments' vocabularies merged (Forms.vocabulary)
 VOCABULARY_FORMAT = "vocabulary-2"  # 2: {word: number}, not a list; the inverse of the maps
-MAGIC = b"policysearch-forms-2\n"  # 2: the postings and the lengths
+MAGIC = b"policysearch-forms-2\n"  # 2: the postings, the lengths, the shown fields
 CODES = "BHIQ"  # the unsigned types an array is narrowed to, smallest first
 ENCODING = "utf-16-le"
 # A length byte -> the number of words it stands for (Whoosh's rounding, which BM25F's scores use).
 LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
+# A paragraph's fields that are read from here, in the order of each one's JSON list.
+TEXT_FIELDS = ("id", "doc_id", "text", "section", "section_type", "position", "heading")
+# Bytes of JSON per compressed block, measured on 250,000 real paragraphs (MB of blocks, us to read
+# one paragraph by itself): 1 KB 32.0, 25; 2 KB 27.5, 31; 4 KB 23.7, 41; 8 KB 21.1, 56; 16 KB 19.3,
+# 94. A block read is kept for the next paragraph (a report's paragraphs are read in a row).
+TEXT_BLOCK = 4096
 
 
 class FormsWriter:
@@ -67,9 +82,12 @@ class FormsWriter:
         self.word_ends = array("Q")
         self.lengths = array("B")  # length bytes
         self.words = 0
+        self.texts = TextsWriter()
 
-    def add(self, form: str, words: Mapping[str, int]) -> None:
-        """The next document: its match form and {word: how often} (schema.word_counts)."""
+    def add(self, form: str, words: Mapping[str, int], shown: Mapping[str, Any] | None = None) -> None:
+        """The next document: its match form, {word: how often} (schema.word_counts) and, for a
+        paragraph, its shown fields ({name: value} of TEXT_FIELDS)."""
+        self.texts.add(shown)
         self.forms += form.encode(ENCODING)
         self.form_ends.append(len(self.forms) // 2)
         vocabulary = self.vocabulary
@@ -95,6 +113,7 @@ class FormsWriter:
             "vocabulary": "\n".join(self.vocabulary).encode("utf-8"),  # a word holds no newline (schema.SPACES)
             "lengths": self.lengths,
             **postings(self.word_ids, self.word_counts, self.word_ends, len(self.vocabulary)),
+            **self.texts.arrays(),
         }
         header: dict[str, Any] = {"documents": documents, "words": self.words, "byteorder": sys.byteorder, "arrays": {}}
         offset = 0
@@ -159,6 +178,43 @@ def holders(maps: list, words: int) -> tuple[Any, Any, Any]:
     )
 
 
+class TextsWriter:
+    """The shown fields of a segment's documents, in blocks of about TEXT_BLOCK bytes of JSON."""
+
+    def __init__(self) -> None:
+        self.ends = array("Q")  # per document: where its JSON ends, in the blocks' bytes laid end to end
+        self.block = bytearray()  # the block being filled
+        self.block_ends = array("Q")  # per block: where it ends, likewise
+        self.packed = bytearray()  # the blocks compressed, one after another
+        self.packed_ends = array("Q")  # per block: where it ends in `packed`
+        self.written = 0  # bytes of JSON in the blocks before `block`
+
+    def add(self, shown: Mapping[str, Any] | None) -> None:
+        if shown is not None:
+            record = [shown[name] for name in TEXT_FIELDS]
+            self.block += json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self.ends.append(self.written + len(self.block))
+        if len(self.block) >= TEXT_BLOCK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.block:
+            self.written += len(self.block)
+            self.packed += zlib.compress(self.block)
+            self.block_ends.append(self.written)
+            self.packed_ends.append(len(self.packed))
+            self.block = bytearray()
+
+    def arrays(self) -> dict[str, array | bytearray]:
+        self.flush()
+        return {
+            "text_ends": narrow(self.ends),
+            "text_block_ends": narrow(self.block_ends),
+            "text_packed_ends": narrow(self.packed_ends),
+            "texts": self.packed,
+        }
+
+
 def padded(n: int) -> int:
     return (n + 7) // 8 * 8
 
@@ -187,7 +243,7 @@ class SegmentForms:
             self.documents: int = header["documents"]
             self.word_total: int = header["words"]
             self.form_ends, self.forms = self.arrays["form_ends"], self.arrays["forms"]
-            if len(self.form_ends) != self.documents or len(self.arrays["word_ends"]) != self.documents:
+            if any(len(self.arrays[n]) != self.documents for n in ("form_ends", "word_ends", "text_ends")):
                 raise ValueError("documents missing")
             if len(self.arrays["lengths"]) != self.documents:
                 raise ValueError("lengths missing")
@@ -195,15 +251,34 @@ class SegmentForms:
                 raise ValueError("postings missing")
             self.views: dict[str, Any] = {}
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise IndexStateError(
-                f"{os.path.dirname(os.path.dirname(path))}: cannot read {os.path.basename(path)} ({e}); "
-                "rebuild the index with `policysearch build`"
-            ) from None
+            raise damaged(path, e) from None
+        self.path = path
+        self.block: tuple[int, bytes] = (-1, b"")  # the block read last: its number and its JSON
 
     def form(self, doc: int) -> str:
         """The match form of the segment's document `doc`."""
         start = self.form_ends[doc - 1] if doc else 0
         return utf_16_le_decode(self.forms[2 * start : 2 * self.form_ends[doc]])[0]  # the codec itself: no lookup
+
+    def shown(self, doc: int) -> dict[str, Any] | None:
+        """The shown fields of the segment's document `doc` ({name: value} of TEXT_FIELDS; None
+        for a report's document)."""
+        ends = self.arrays["text_ends"]
+        start, end = ends[doc - 1] if doc else 0, ends[doc]
+        if start == end:
+            return None
+        block_ends = self.arrays["text_block_ends"]
+        at = bisect.bisect_right(block_ends, start)
+        try:
+            if self.block[0] != at:
+                packed_ends = self.arrays["text_packed_ends"]
+                packed = self.arrays["texts"][packed_ends[at - 1] if at else 0 : packed_ends[at]]
+                self.block = at, zlib.decompress(packed)
+            base = block_ends[at - 1] if at else 0
+            record = json.loads(self.block[1][start - base : end - base])
+            return dict(zip(TEXT_FIELDS, record, strict=True))
+        except (IndexError, ValueError, TypeError, zlib.error) as e:
+            raise damaged(self.path, e) from None
 
     def words(self) -> list[str]:
         """The vocabulary, in the order of the words' numbers."""
@@ -217,6 +292,13 @@ class SegmentForms:
 
             self.views[name] = np.frombuffer(self.arrays[name], dtype=np.dtype(self.arrays[name].format))
         return self.views[name]
+
+
+def damaged(path: str, e: Exception) -> IndexStateError:
+    return IndexStateError(
+        f"{os.path.dirname(os.path.dirname(path))}: cannot read {os.path.basename(path)} ({e}); "
+        "rebuild the index with `policysearch build`"
+    )
 
 
 class Forms:
@@ -243,14 +325,26 @@ class Forms:
             self.lengths = b"".join(segment.arrays["lengths"] for _, _, segment in self.segments)
         return self.lengths
 
-    def match_forms(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
-        """(number, match form) of each of the (sorted) document numbers."""
+    def located(self, numbers: Iterable[int]) -> Iterator[tuple[int, SegmentForms, int]]:
+        """(number, its segment, its number there) of each of the (sorted) document numbers."""
         at = 0
         for number in numbers:
             while number >= self.segments[at][1]:
                 at += 1
             base, _, segment = self.segments[at]
-            yield number, segment.form(number - base)
+            yield number, segment, number - base
+
+    def match_forms(self, numbers: Iterable[int]) -> Iterator[tuple[int, str]]:
+        """(number, match form) of each of the (sorted) document numbers."""
+        for number, segment, doc in self.located(numbers):
+            yield number, segment.form(doc)
+
+    def texts(self, numbers: Iterable[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(number, shown fields) of each paragraph among the (sorted) document numbers."""
+        for number, segment, doc in self.located(numbers):
+            shown = segment.shown(doc)
+            if shown is not None:
+                yield number, shown
 
     def vocabulary(self) -> tuple[list[str], list]:
         """Every word of the snapshot's segments, and per segment where each of its words is in

@@ -11,7 +11,10 @@ from whoosh import fields
 
 from ..model import Report
 
-SCHEMA_VERSION = 7  # 7: the words and their postings in the forms only, not in Whoosh; 6: each segment's forms (forms.py), a report's source
+# 6: each segment's forms beside it (forms.py); a report's source indexed. 7: a paragraph's words
+# and shown fields (text, section path, heading flag, id…) kept in the forms only (the words with
+# their postings and lengths, the shown fields in compressed blocks), not by Whoosh
+SCHEMA_VERSION = 7
 PLACE_LEVELS = ("province", "city", "district", "town")
 # Metadata that has a facet: counted per value over the hits and usable as a filter.
 FACETS = (*PLACE_LEVELS, "year", "section_type", "doc_type")
@@ -28,12 +31,12 @@ SPACES = re.compile(r"[ \t\r\n]+")  # what Whoosh's SpaceSeparatedTokenizer spli
 
 
 def schema() -> fields.Schema:
+    # Whoosh stores a report's `report` only: a paragraph's own fields are shown from the segment's
+    # forms (forms.TEXT_FIELDS), its report's metadata from its report.
     return fields.Schema(
-        kind=fields.ID(stored=True),  # "p" paragraph, "r" report
-        id=fields.ID(stored=True, unique=True),
-        doc_id=fields.ID(stored=True, sortable=True),
-        text=fields.STORED(),
-        # A paragraph stores only what is its own; its report's metadata is stored once, with the report.
+        kind=fields.ID(),  # "p" paragraph, "r" report
+        id=fields.ID(unique=True),
+        doc_id=fields.ID(sortable=True),
         province=fields.ID(sortable=True),
         city=fields.ID(sortable=True),
         district=fields.ID(sortable=True),
@@ -42,12 +45,10 @@ def schema() -> fields.Schema:
         doc_type=fields.ID(sortable=True),
         doc_number=fields.ID(sortable=True),
         issuer=fields.ID(sortable=True),
-        section_type=fields.ID(stored=True, sortable=True),
+        section_type=fields.ID(sortable=True),
         year=fields.NUMERIC(int, bits=32, sortable=True, signed=False, shift_step=0),
         date=fields.ID(sortable=True),
-        position=fields.NUMERIC(int, bits=32, stored=True, sortable=True, signed=False, shift_step=0),
-        section=fields.STORED(),
-        heading=fields.STORED(),
+        position=fields.NUMERIC(int, bits=32, sortable=True, signed=False, shift_step=0),
         report=fields.STORED(),  # report documents: metadata, source, overrides
         source=fields.ID(),  # report documents: the file, so that `add` finds an older version by it
     )
@@ -61,8 +62,8 @@ def word_counts(value: str) -> Counter:
 
 
 def paragraph_documents(report: Report, words: list[Counter], forms: list[str]) -> list[dict]:
-    """A report's paragraphs as documents, with their words counted and their match forms (for
-    the writer's forms, segments.KeepsForms)."""
+    """A report's paragraphs as documents, with their words counted, and their match forms and
+    shown fields for the writer's forms (segments.KeepsForms; not fields of Whoosh's)."""
     facets = {k: getattr(report, k) for k in REPORT_FIELDS if getattr(report, k) is not None}
     return [
         dict(
@@ -71,13 +72,19 @@ def paragraph_documents(report: Report, words: list[Counter], forms: list[str]) 
             kind="p",
             id=p.id,
             doc_id=report.id,
-            text=p.text,
             words=w,
             form=form,
+            shown=dict(
+                id=p.id,
+                doc_id=report.id,
+                text=p.text,
+                section=p.section,
+                section_type=p.section_type,
+                position=p.position,
+                heading=p.heading,
+            ),
             section_type=p.section_type,
             position=p.position,
-            section=p.section,
-            heading=p.heading,
         )
         for p, w, form in zip(report.paragraphs, words, forms)
     ]

@@ -8,11 +8,10 @@ each entry point below has a test in tests/test_seams.py that fails if Whoosh ch
   in and listed by a commit of its own), the writer's storage folder, the field writer's posting block (_postwriter: _ids, _weights,
   _values, _maxweight, _blocklimit, _write_block), the writer's lock (writelock);
 - reading: the block matcher (_data, _read_data, _lastblock, _next_block; FilterMatcher._ids
-  for deletions), the deleted documents (_perdoc.deleted_docs) and the stored fields a segment at a time
-  (_perdoc.stored_fields).
-Both writers keep their segment's forms (forms.py: the match forms, and the words, which no
-Whoosh field indexes) as documents come in and write them when the segment is finalized, before
-any table of contents lists it.
+  for deletions) and the deleted documents (_perdoc.deleted_docs).
+Both writers keep their segment's forms (forms.py: the match forms and words, which no Whoosh
+field indexes, and a paragraph's shown fields, which Whoosh does not store) as documents come in
+and write them when the segment is finalized, before any table of contents lists it.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from itertools import accumulate
 
 import whoosh
@@ -72,15 +71,16 @@ class TermPool:
 
 class KeepsForms(SegmentWriter):
     """A writer that keeps its segment's forms (forms.py): each document comes with its `form`
-    (its match form; not a field), and the file is written beside the segment's own files when
-    they are, before a table of contents lists the segment."""
+    (its match form) and, a paragraph's, its `shown` fields (neither is a field of Whoosh's), and
+    the file is written beside the segment's own files when they are, before a table of contents
+    lists the segment."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.forms = FormsWriter()
 
-    def keep(self, form: str, words: Mapping[str, int] | None) -> None:
-        self.forms.add(form, words or {})
+    def keep(self, form: str, words: Mapping[str, int] | None, shown: dict | None) -> None:
+        self.forms.add(form, words or {}, shown)
 
     def _finalize_segment(self):
         segment = super()._finalize_segment()
@@ -91,8 +91,10 @@ class KeepsForms(SegmentWriter):
 class Writer(KeepsForms):
     """Whoosh's own writer (add, remove, and the build's listing), keeping the forms of what it adds."""
 
-    def add_document(self, form: str = "", words: Mapping[str, int] | None = None, **values):
-        self.keep(form, words)
+    def add_document(
+        self, form: str = "", words: Mapping[str, int] | None = None, shown: dict | None = None, **values
+    ):
+        self.keep(form, words, shown)
         super().add_document(**values)
 
 
@@ -113,8 +115,10 @@ class SegmentBuilder(KeepsForms):
         ]
         self.shared_terms: dict = {}  # (field, value) -> [(term lists, weight, value)] of a value documents share
 
-    def add_document(self, form: str = "", words: Mapping[str, int] | None = None, **values):
-        self.keep(form, words)
+    def add_document(
+        self, form: str = "", words: Mapping[str, int] | None = None, shown: dict | None = None, **values
+    ):
+        self.keep(form, words, shown)
         perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
         perdoc.start_doc(docnum)
         for name, spec, indexed, shared, stored, column in self.fields:
@@ -294,21 +298,6 @@ def posting_blocks(reader, fieldname: str, text) -> Iterator[list[int]]:
             m._next_block()
 
 
-def stored_documents(reader, numbers: Iterable[int]) -> Iterator[tuple[int, dict]]:
-    """(number, stored fields) of each of the (sorted) numbers, read from its segment's stored
-    column: Whoosh's reader finds the segment by bisection and filters the fields against the
-    schema for every document, a third of the time of a concordance over thousands of hits."""
-    leaves = [
-        (base, base + leaf.doc_count_all(), leaf._perdoc)
-        for leaf, base in reader.leaf_readers()
-        if leaf.doc_count_all()
-    ]
-    at = 0
-    for number in numbers:
-        while number >= leaves[at][1]:
-            at += 1
-        base, _, perdoc = leaves[at]
-        yield number, perdoc.stored_fields(number - base)
 
 
 def segment_files(reader, folder: str, suffix: str) -> list[tuple[str, int, int]]:

@@ -19,7 +19,7 @@ import bisect
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from typing import Any
@@ -36,7 +36,6 @@ from .segments import (
     open_searcher,
     posting_blocks,
     segment_files,
-    stored_documents,
 )
 
 DocSet = BitMap
@@ -134,7 +133,8 @@ class Snapshot:
         return self.cache["facets"]
 
     def forms(self) -> Forms:
-        """The match forms, words and postings kept beside the snapshot's segments (forms.py), opened once."""
+        """The match forms, words, postings and paragraphs' shown fields kept beside the snapshot's
+        segments (forms.py), opened once."""
         if "forms" not in self.cache:
             files = segment_files(self.reader, self.folder, FORMS_SUFFIX)
             self.cache["forms"] = Forms(files, os.path.join(self.folder, VOCABULARY_FILE))
@@ -200,16 +200,16 @@ class Snapshot:
 
     def paragraph(self, number: int) -> Paragraph | None:
         """The paragraph with this document number (None for a report's document)."""
-        doc = self.searcher.stored_fields(number)
-        return paragraph_of(doc) if doc.get("kind") == "p" else None
+        return next((paragraph_of(doc) for _, doc in self.stored([number])), None)
 
-    def stored(self, numbers: DocSet) -> Iterator[tuple[int, dict]]:
-        """(number, stored fields: id, doc_id, text…) of each paragraph of a set, in order."""
-        return stored_documents(self.reader, numbers)
+    def stored(self, numbers: Iterable[int]) -> Iterator[tuple[int, dict]]:
+        """(number, shown fields: id, doc_id, text…) of each paragraph of the (sorted) numbers, in
+        order: kept in the forms (forms.TEXT_FIELDS), not by Whoosh."""
+        return self.forms().texts(numbers)
 
     def paragraphs(self, **terms) -> list[Paragraph]:
         """The paragraphs that have these terms, in reading order within each report."""
-        found = [p for p in map(self.paragraph, self.documents(**terms)) if p is not None]
+        found = [paragraph_of(doc) for _, doc in self.stored(self.documents(**terms))]
         return sorted(found, key=lambda p: (p.doc_id, p.position))
 
 
@@ -226,7 +226,7 @@ def paragraph_of(doc: dict) -> Paragraph:
         section_type=doc["section_type"],
         position=doc["position"],
         doc_id=doc["doc_id"],
-        heading=doc.get("heading", False),
+        heading=doc["heading"],
     )
 
 
