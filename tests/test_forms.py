@@ -218,7 +218,9 @@ def test_the_merged_vocabulary_is_kept_extended_after_add_and_ignored_when_forei
     extended = load_pickle(kept, VOCABULARY_FORMAT)
     assert extended["segments"][:1] == first["segments"] and len(extended["segments"]) == 2
     assert list(extended["index"])[: len(first["index"])] == list(first["index"])
-    check_forms_are_the_segments(Index(ix.path), REPORTS.values())  # the postings through the kept merge and its inverse
+    check_forms_are_the_segments(
+        Index(ix.path), REPORTS.values()
+    )  # the postings through the kept merge and its inverse
     # the older reader loads the kept merge of both segments: the second one's words are not its own
     forms = older.forms()
     new = set(extended["index"]) - set(first["index"])

@@ -91,9 +91,7 @@ class KeepsForms(SegmentWriter):
 class Writer(KeepsForms):
     """Whoosh's own writer (add, remove, and the build's listing), keeping the forms of what it adds."""
 
-    def add_document(
-        self, form: str = "", words: Mapping[str, int] | None = None, shown: dict | None = None, **values
-    ):
+    def add_document(self, form: str = "", words: Mapping[str, int] | None = None, shown: dict | None = None, **values):
         self.keep(form, words, shown)
         super().add_document(**values)
 
@@ -115,9 +113,7 @@ class SegmentBuilder(KeepsForms):
         ]
         self.shared_terms: dict = {}  # (field, value) -> [(term lists, weight, value)] of a value documents share
 
-    def add_document(
-        self, form: str = "", words: Mapping[str, int] | None = None, shown: dict | None = None, **values
-    ):
+    def add_document(self, form: str = "", words: Mapping[str, int] | None = None, shown: dict | None = None, **values):
         self.keep(form, words, shown)
         perdoc, terms, docnum = self.perdocwriter, self.pool.terms, self.docnum
         perdoc.start_doc(docnum)
@@ -296,8 +292,6 @@ def posting_blocks(reader, fieldname: str, text) -> Iterator[list[int]]:
             if m._lastblock:
                 break
             m._next_block()
-
-
 
 
 def segment_files(reader, folder: str, suffix: str) -> list[tuple[str, int, int]]:
