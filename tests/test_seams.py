@@ -108,6 +108,28 @@ def test_deleted_documents_are_the_ones_whoosh_calls_deleted(removed_index):
     assert deleted and deleted == DocSet(d for d in range(reader.doc_count_all()) if reader.is_deleted(d))
 
 
+def test_a_segments_terms_open_as_whoosh_opens_them(removed_index):
+    """TermsTable and TermsReader hold what Whoosh's OrderedHashReader and W3TermsReader hold
+    (HashReader's fields, filetables' _dir_entry and _directory_size), and answer alike."""
+    from whoosh.codec.whoosh3 import W3TermsReader
+    from whoosh.filedb.filetables import OrderedHashReader
+
+    leaves = [leaf for leaf, _ in removed_index.snapshot().reader.leaf_readers()]
+    assert leaves and all(isinstance(leaf._terms, segments.TermsReader) for leaf in leaves)
+    for leaf in leaves:
+        ours = leaf._terms
+        name = leaf.segment().make_filename(segments.Codec.TERMS_EXT)
+        storage = leaf.storage()
+        table = OrderedHashReader(storage.open_file(name), storage.file_length(name))
+        theirs = W3TermsReader(leaf.codec(), table.dbfile, storage.file_length(name), ours._postfile)
+        mine = {k: v for k, v in vars(ours._tindex).items() if k not in ("dbfile", "_get_pos")}
+        assert mine == {k: v for k, v in vars(table).items() if k not in ("dbfile", "_get_pos")}
+        assert len(mine["tables"]) == 256 and ours._fieldmap == theirs._fieldmap
+        assert ours._fieldunmap == theirs._fieldunmap and "words" in ours._fieldmap
+        assert list(ours.terms()) == list(theirs.terms()) and ours.term_info("words", "发展".encode()).doc_frequency()
+        table.close()
+
+
 def test_an_abandoned_writer_frees_the_lock_for_the_next(tmp_path):
     """abandon() releases Whoosh's writelock even when cancel fails."""
     ix = Index(tmp_path / "ix")

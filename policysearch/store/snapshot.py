@@ -156,8 +156,9 @@ class Snapshot:
 
     def report_numbers(self) -> list[int]:
         if "report_docs" not in self.cache:
-            end = self.end
-            self.cache["report_docs"] = sorted(d for d in self.searcher.document_numbers(kind="r") if d < end)
+            reports = self.postings("kind", "r")
+            reports.remove_range(self.end, 2**32)
+            self.cache["report_docs"] = list(reports)
         return self.cache["report_docs"]
 
     def count_reports(self, found: DocSet) -> int:
@@ -186,8 +187,11 @@ class Snapshot:
         return count
 
     def documents(self, **terms) -> list[int]:
-        """The numbers of the documents that have these terms and are there, in order."""
-        return sorted(d for d in self.searcher.document_numbers(**terms) if d < self.covered)
+        """The numbers of the documents that have these terms and are there, in order (read from the
+        posting lists: Whoosh's document_numbers makes a query per segment, and hands out a number per call)."""
+        found = DocSet.intersection(*(self.postings(name, value) for name, value in terms.items()))
+        found.remove_range(self.covered, 2**32)
+        return list(found)
 
     def report(self, report_id: str) -> ReportEntry | None:
         """A report's metadata (stored once, with the report, not with each paragraph)."""
