@@ -140,24 +140,24 @@ def test_an_abandoned_writer_frees_the_lock_for_the_next(tmp_path):
     segments.open_writer(gen).cancel()  # would raise LockError if the lock were still held
 
 
-def test_jiebas_precise_cut_calls_the_entry_point_we_replace(monkeypatch):
-    """text.cutter overrides jieba's name-mangled Tokenizer.__cut_DAG: jieba's cut() must call it
-    (were it renamed, our cut would silently not be used)."""
+def test_our_cut_is_jiebas_precise_mode_step_for_step():
+    """text.Cutter stands in for jieba's Tokenizer.cut in precise mode with the HMM: the text split
+    by the same two patterns, the runs cut as __cut_DAG cuts them (cut_dag), a run of characters
+    that no word covers given to finalseg.cut. Were jieba to change these, the cut would differ."""
+    import inspect
+
     import jieba
 
     from policysearch import text
 
-    assert callable(jieba.Tokenizer._Tokenizer__cut_DAG)
-    calls = []
-    monkeypatch.setattr(text, "_cutters", {})
-    original = text.cut_dag
-
-    def counted(self, sentence):
-        calls.append(sentence)
-        return original(self, sentence)
-
-    monkeypatch.setattr(text, "cut_dag", counted)
-    assert text.cutter(None).lcut("推进城中村改造项目") == jieba.lcut("推进城中村改造项目") and calls
+    assert (text.HAN_RUN.pattern, text.HAN_RUN.flags) == (jieba.re_han_default.pattern, jieba.re_han_default.flags)
+    assert (text.SKIP.pattern, text.SKIP.flags) == (jieba.re_skip_default.pattern, jieba.re_skip_default.flags)
+    cut = inspect.getsource(jieba.Tokenizer.cut)
+    assert "re_han_default" in cut and "re_skip_default" in cut and "cut_block = self.__cut_DAG" in cut
+    assert "finalseg.cut(buf)" in inspect.getsource(jieba.Tokenizer._Tokenizer__cut_DAG)
+    text.jieba_module()
+    mixed = "推进城中村改造项目，G60科创走廊 2024年\r\n完成“一网通办”改革  abc-def 3.5% 车墩镇联东U谷"
+    assert text.cutter(None).lcut(mixed) == jieba.lcut(mixed)
 
 
 def test_stored_documents_are_whooshs_stored_fields(removed_index):
