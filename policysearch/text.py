@@ -202,7 +202,7 @@ class Lexicon:
 
 # jieba's Tokenizer.cut (precise mode) splits a text at these: runs of Han characters, letters,
 # digits and +#&._%- are cut with the dictionary; whitespace comes whole, any other character alone.
-HAN_RUN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)", re.U)  # jieba's re_han_default
+HAN_RUN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)", re.U)  # jieba's re_han_default
 SKIP = re.compile("(\r\n|\\s)", re.U)  # jieba's re_skip_default
 
 
