@@ -130,6 +130,26 @@ def test_a_segments_terms_open_as_whoosh_opens_them(removed_index):
         table.close()
 
 
+def test_our_searcher_answers_as_whooshs(removed_index, tmp_path):
+    """segments.Searcher gives a query Whoosh's idf, average field length and stored fields, and
+    knows as Whoosh's Searcher does when a writer has committed since."""
+    from whoosh.searching import Searcher
+
+    ours = removed_index.snapshot().searcher
+    theirs = Searcher(ours.reader(), closereader=False)
+    for word in ("发展", "城中村", "改造", "不在索引里的词"):
+        assert ours.idf("words", word) == theirs.idf("words", word)
+    assert ours.avg_field_length("words") == theirs.avg_field_length("words") > 0
+    assert ours.avg_field_length("id") is theirs.avg_field_length("id") is None
+    assert all(ours.stored_fields(d) == theirs.stored_fields(d) for d in range(ours.reader().doc_count_all()))
+    ix = Index(tmp_path / "ix")
+    ix.build(CORPUS)
+    before = ix.snapshot().searcher
+    assert before.up_to_date()
+    ix.remove(ix.reports()[0].id)
+    assert not before.up_to_date() and ix.snapshot().searcher.up_to_date()
+
+
 def test_an_abandoned_writer_frees_the_lock_for_the_next(tmp_path):
     """abandon() releases Whoosh's writelock even when cancel fails."""
     ix = Index(tmp_path / "ix")

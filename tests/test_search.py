@@ -308,12 +308,13 @@ def test_ranking_scores_are_whooshs_bm25f(sample_index):
     """Ranking computes BM25 over posting blocks itself; the scores must be Whoosh's own BM25F
     scores of an OR of the words, document for document."""
     from whoosh.query import Or, Term
+    from whoosh.searching import Searcher
 
     from policysearch.query.evaluate import Evaluator
     from policysearch.query.rank import bm25
 
     snap = sample_index.snapshot()
-    searcher, ev = snap.searcher, Evaluator(snap, None)
+    searcher, ev = Searcher(snap.reader, closereader=False), Evaluator(snap, None)  # Whoosh's own
     universe = set(snap.universe)
     for words in (["城中村"], ["改造", "项目"], ["发展", "经济", "社区"], ["营商", "环境"]):
         whoosh = {d: s for s, d in searcher.search(Or([Term("words", w) for w in words]), limit=None).top_n}
@@ -327,6 +328,7 @@ def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path, 
     neighbouring paragraphs (a filtered query) reads only the blocks that hold them. The scores
     must still be Whoosh's, for neighbours, for a scattered group and for everything."""
     from whoosh.query import Or, Term
+    from whoosh.searching import Searcher
 
     from policysearch.query.evaluate import Evaluator
     from policysearch.query.rank import bm25
@@ -341,7 +343,7 @@ def test_ranking_a_few_hits_skips_posting_blocks_and_keeps_the_scores(tmp_path, 
     ix = Index(tmp_path / "ix")
     ix.build(str(folder))
     snap = ix.snapshot()
-    searcher, ev = snap.searcher, Evaluator(snap, None)
+    searcher, ev = Searcher(snap.reader, closereader=False), Evaluator(snap, None)  # Whoosh's own
     assert len(list(snap.blocks("words", "发展"))) > 4
     everything = set(snap.universe)
     groups = {

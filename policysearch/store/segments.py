@@ -10,7 +10,8 @@ each entry point below has a test in tests/test_seams.py that fails if Whoosh ch
 - reading: the block matcher (_data, _read_data, _read_weights, _weights, _maxid, _lastblock,
   _next_block; FilterMatcher._ids for deletions), the words length column
   (_perdoc._cached_reader, column _dbfile/_basepos/_count), the deleted documents
-  (_perdoc.deleted_docs) and the stored fields a segment at a time (_perdoc.stored_fields);
+  (_perdoc.deleted_docs) and the stored fields a segment at a time (_perdoc.stored_fields); what
+  a query takes from Whoosh's Searcher, without it (Searcher: Whoosh's idf and average length);
   opening a segment's terms (TermsTable: HashReader's fields and filetables' _hash_functions,
   _dir_entry, _directory_size; TermsReader: W3TermsReader's fields).
 Both writers keep their segment's forms (forms.py) as documents come in and write them when the
@@ -25,6 +26,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
+from math import log
 
 import whoosh
 from whoosh import index as whoosh_index
@@ -310,14 +312,49 @@ class TermsReader(W3TermsReader):
             self._fieldunmap[num] = fieldname
 
 
-def open_searcher(gen: str, index_path: str):
+class Searcher:
+    """Whoosh's reader of one commit, with what a query takes from Whoosh's Searcher (idf, average
+    field length, stored fields, up_to_date) computed as Whoosh's computes it. Whoosh's Searcher
+    imports whoosh.searching, whoosh.query, highlight, classify… (25 ms of a fresh process) and
+    makes a searcher per segment, for nothing a query here uses."""
+
+    def __init__(self, index, reader):
+        self.index, self.ixreader, self.schema = index, reader, reader.schema
+        self.doc_count = reader.doc_count_all()
+        self.stored_fields = reader.stored_fields
+        self.idfs: dict = {}
+
+    def reader(self):
+        return self.ixreader
+
+    def up_to_date(self) -> bool:
+        """Whether no writer has committed since (Whoosh's Searcher.up_to_date)."""
+        return self.index.latest_generation() == self.ixreader.generation()
+
+    def idf(self, fieldname: str, text) -> float:
+        """Whoosh's idf (WeightingModel.idf), kept per term as Whoosh's Searcher keeps it."""
+        if (fieldname, text) not in self.idfs:
+            self.idfs[fieldname, text] = log(self.doc_count / (self.ixreader.doc_frequency(fieldname, text) + 1)) + 1
+        return self.idfs[fieldname, text]
+
+    def avg_field_length(self, fieldname: str, default=None):
+        if not self.schema[fieldname].scorable:
+            return default
+        return self.ixreader.field_length(fieldname) / (self.doc_count or 1)
+
+    def close(self) -> None:
+        self.ixreader.close()
+
+
+def open_searcher(gen: str, index_path: str) -> Searcher:
     """A Whoosh searcher on the newest commit. A writer that commits deletes the commit before, so
     a reader that found it a moment ago may see it vanish: then it opens the newer one. A listing of
     the folder taken while a commit renames its table of contents in may hold neither the old one
     nor the new (readdir is no snapshot; seen under load as "Index 'MAIN' does not exist"): again."""
     for attempt in range(50):
         try:
-            return whoosh_index.open_dir(gen).searcher()
+            index = whoosh_index.open_dir(gen)
+            return Searcher(index, index.reader())
         except (FileNotFoundError, whoosh_index.EmptyIndexError):
             if not os.path.isdir(gen):
                 raise IndexStateError(
