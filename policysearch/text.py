@@ -23,6 +23,7 @@ import sqlite3
 import sys
 import threading
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from math import log
 
@@ -212,7 +213,7 @@ class Cutter:
 
     def __init__(self, freq, total: int):
         self.FREQ, self.total = freq, total
-        self.hmm_cut = None
+        self.hmm_cut: Callable | None = None
 
     def lcut(self, sentence: str) -> list[str]:
         return list(self.cut(sentence))

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import bisect
 import os
+import pickle
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from typing import Any
@@ -45,7 +46,7 @@ DocSet = BitMap
 MANY = 20_000  # hits from which numpy pays for its import (~0.1 s): see rank.py, count_reports
 FEW_FOR_NUMPY = 64  # hits from which numpy, once loaded, counts reports faster than a step per report
 FACETS_FILE = "facets.pickle"
-FACETS_FORMAT = "roaring-2"  # what the saved facets are made of; another format is computed anew
+FACETS_FORMAT = "roaring-3"  # what the saved facets are made of; another format is computed anew
 ENTRY_KEYS = {f.name for f in dataclass_fields(ReportEntry)}
 
 
@@ -141,7 +142,7 @@ class Snapshot:
             self.cache[("column", name)] = self.reader.column_reader(name, translate=True)
         return self.cache[("column", name)]
 
-    def facets(self) -> dict[str, dict[Any, DocSet]]:
+    def facets(self) -> Mapping[str, dict[Any, DocSet]]:
         """{field: {value: its paragraphs}} of this snapshot for every facet and filter (see facets_of)."""
         if "facets" not in self.cache:
             self.cache["facets"] = facets_of(self)
@@ -256,13 +257,34 @@ def posting_set(reader, fieldname: str, text) -> DocSet:
     return found
 
 
+class SavedFacets(Mapping):
+    """The facets as facets_of keeps them, each field unpickled when first asked for: a query
+    loads the fields it counts or filters by, not the 文号 and issuers of every report."""
+
+    def __init__(self, saved: dict[str, bytes]):
+        self.saved: dict[str, bytes] = saved
+        self.loaded: dict[str, dict[Any, DocSet]] = {}
+
+    def __getitem__(self, name: str) -> dict[Any, DocSet]:
+        if name not in self.loaded:
+            self.loaded[name] = pickle.loads(self.saved[name])
+        return self.loaded[name]
+
+    def __iter__(self):
+        return iter(self.saved)
+
+    def __len__(self) -> int:
+        return len(self.saved)
+
+
 def facets_of(
-    snap: Snapshot, before: tuple[dict[str, dict[Any, DocSet]], int] | None = None
-) -> dict[str, dict[Any, DocSet]]:
+    snap: Snapshot, before: tuple[Mapping[str, dict[Any, DocSet]], int] | None = None
+) -> Mapping[str, dict[Any, DocSet]]:
     """{facet: {value: DocSet}} of a snapshot. Reading every facet value's posting list takes
     about 0.3 s at 100,000 paragraphs, more than the rest of a query: it is done once per index
     state (by the writer after it commits, else by the first reader) and kept in the generation
-    folder, keyed by the Whoosh commit and the covered mark; other processes load it in ms.
+    folder, keyed by the Whoosh commit and the covered mark, each field pickled apart; other
+    processes load the fields they use (SavedFacets) in ms.
     A writer gives `before`, the facets of the state it started from and that state's end: then
     only the segments written since are read, and the older sets lose what is no longer there
     (the same sets as reading everything, in a time that does not grow with the index)."""
@@ -270,7 +292,7 @@ def facets_of(
     path = os.path.join(snap.folder, FACETS_FILE)
     saved = load_pickle(path, key)
     if saved is not None:
-        return saved
+        return SavedFacets(saved)
     old, start = before or ({}, 0)
     universe = snap.universe
     facets = {name: {v: s & universe for v, s in old.get(name, {}).items()} for name in FILTER_FIELDS}
@@ -285,7 +307,7 @@ def facets_of(
                     found = posting_set(leaf, name, btext)
                     found = (found.shift(base) if base else found) & universe
                     values[value] = values[value] | found if value in values else found
-    save_pickle(path, key, facets)
+    save_pickle(path, key, {name: pickle.dumps(values, pickle.HIGHEST_PROTOCOL) for name, values in facets.items()})
     return facets
 
 
