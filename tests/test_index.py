@@ -350,6 +350,31 @@ def test_a_query_loads_the_saved_facets_it_counts_and_filters_by(built):
     assert res.total and (res.total, res.facets) == (again.total, again.facets)
 
 
+def test_the_saved_paragraphs_and_reports_follow_every_write(built, tmp_path):
+    """The sets of paragraphs and of report documents are saved per index state for other
+    processes (kinds.pickle); a stale, damaged or missing file must never show: they always
+    equal the posting lists of kind:p and kind:r below the snapshot's end."""
+    from policysearch.store.snapshot import KINDS_FILE, DocSet
+
+    def check():
+        snap = Index(built.path).snapshot()  # as a fresh process sees it
+        below = DocSet(range(snap.end))
+        assert snap.kinds() == (snap.postings("kind", "p") & below, snap.postings("kind", "r") & below)
+        assert snap.report_numbers() == sorted(snap.postings("kind", "r")) and snap.universe
+        assert os.path.exists(os.path.join(snap.folder, KINDS_FILE))
+        return snap
+
+    before = check()
+    built.add(new_report(tmp_path))
+    after = check()
+    assert len(after.report_numbers()) == len(before.report_numbers()) + 1
+    with open(os.path.join(after.folder, KINDS_FILE), "wb") as f:
+        f.write(b"not a pickle")
+    check()
+    assert built.remove(built.reports()[0].id)
+    assert len(check().report_numbers()) == len(before.report_numbers())
+
+
 def test_facets_kept_across_writes_equal_facets_counted_afresh(built, tmp_path, corpus_copy):
     """A writer counts the new state's facets from the old state's plus what it wrote: after
     adds, a replacement and a removal they equal facets read from every posting list again."""
