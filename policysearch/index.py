@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .errors import PolicySearchError, ReadError
 from .model import Context, Paragraph, Removal, Report, ReportEntry, Results, RunSummary, Stats
 from .query import Years, analyze, keywords, query_highlights, search
-from .store import layout, write
+from .store import layout
 from .store.phrases import LOCK_WAIT
 from .store.schema import FACETS
 from .store.snapshot import Snapshot, Snapshots
-from .store.write import OnWait, Progress
+
+if TYPE_CHECKING:  # a search imports none of the writers
+    from .store.write import OnWait, Progress
 
 
 class Index:
@@ -203,6 +206,8 @@ class Index:
         self, paths, overrides: dict | None = None, progress: Progress = None, on_wait: OnWait = None
     ) -> RunSummary:
         """Add files and folders; every report is committed on its own. Failures are collected."""
+        from .store import write
+
         return write.add_files(self.folder, self.snapshots, paths, overrides, progress, on_wait)
 
     def remove(self, *ids: str, sources: Iterable[str] = ()) -> Removal:
@@ -217,6 +222,8 @@ class Index:
                 absent.append(source)
             else:
                 named.append(found.id)
+        from .store import write
+
         removed = write.remove(self.folder, self.snapshots, named)
         return Removal(removed, [rid for rid in named if rid not in removed] + absent)
 
@@ -225,6 +232,8 @@ class Index:
     ) -> RunSummary:
         """(Re)build from a folder plus the files added since the last build. The current index
         stays searchable until the new one is complete and switched in."""
+        from .store import write
+
         return write.build(self.folder, self.snapshots, os.fspath(corpus), progress, on_wait)
 
     def writing(self, wait: float = LOCK_WAIT, on_wait: OnWait = None):

@@ -6,14 +6,15 @@
 - Words: jieba's precise-mode words, for BM25 ranking (store/schema.py indexes them, cut once at
   indexing time). jieba's own ChineseAnalyzer stores character offsets as positions and emits
   overlapping search-mode tokens, which breaks phrase queries; here phrases never depend on words.
-This is the one module that imports jieba, on first use only: a query of quoted phrases and filters
-never loads it. It relies on jieba's private precise-mode cut (see cutter), so jieba's version is
-pinned (JIEBA_VERSION) and checked when jieba is imported.
+This is the one module that imports jieba, and only for what needs it: its dictionary (writers) and
+its HMM (a run of characters that no word of the dictionary covers). A query cuts its words with
+jieba's precise mode as written here (Cutter) over the dictionary saved beside the index (Lexicon),
+so most queries never import jieba. The cut follows jieba's own step for step, so jieba's version
+is pinned (JIEBA_VERSION) and checked when jieba is imported.
 """
 
 from __future__ import annotations
 
-import logging
 import operator
 import os
 import re
@@ -22,13 +23,14 @@ import sqlite3
 import sys
 import threading
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from math import log
 
 from .errors import PolicySearchError
 
 ANALYZER_VERSION = 2
-JIEBA_VERSION = "0.42.1"  # the version whose Tokenizer.__cut_DAG cut_dag stands in for (pyproject pins it)
+JIEBA_VERSION = "0.42.1"  # the version whose Tokenizer.cut Cutter follows (pyproject pins it)
 # Removed from the match form: whitespace and the quote and bracket characters.
 DROPPED = "\"'“”‘’《》〈〉「」『』【】〔〕()[]{}"
 DROP = re.compile(r"[\s" + re.escape(DROPPED) + "]")
@@ -109,6 +111,8 @@ def import_jieba():
         if hide:
             sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import pkg_resources` fail
         try:
+            import logging  # here: a query that never imports jieba needs no logging either
+
             import jieba
         finally:
             if hide:
@@ -197,26 +201,53 @@ class Lexicon:
         os.replace(tmp, path)
 
 
-def cutter(lexicon_path: str | None):
-    """A jieba tokenizer (see cut_dag) reading its dictionary from `lexicon_path`, or jieba's own
-    loaded one when None."""
+# jieba's Tokenizer.cut (precise mode) splits a text at these: runs of Han characters, letters,
+# digits and +#&._%- are cut with the dictionary; whitespace comes whole, any other character alone.
+HAN_RUN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)", re.U)  # jieba's re_han_default
+SKIP = re.compile("(\r\n|\\s)", re.U)  # jieba's re_skip_default
+
+
+class Cutter:
+    """jieba's precise-mode cut with its HMM, as jieba.lcut (Tokenizer.cut, jieba 0.42), over a
+    dictionary: jieba's loaded one (FREQ) or a Lexicon. jieba is imported for the HMM only."""
+
+    def __init__(self, freq, total: int):
+        self.FREQ, self.total = freq, total
+        self.hmm_cut: Callable | None = None
+
+    def lcut(self, sentence: str) -> list[str]:
+        return list(self.cut(sentence))
+
+    def cut(self, sentence: str):
+        for block in HAN_RUN.split(sentence):
+            if not block:
+                continue
+            if HAN_RUN.match(block):
+                yield from cut_dag(self, block)
+            else:
+                for part in SKIP.split(block):
+                    if SKIP.match(part):
+                        yield part
+                    else:
+                        yield from part
+
+    def hmm(self, run: str):
+        """jieba's HMM cut of a run of characters (jieba.finalseg), which finds unknown words."""
+        if self.hmm_cut is None:
+            self.hmm_cut = import_jieba().finalseg.cut
+        return self.hmm_cut(run)
+
+
+def cutter(lexicon_path: str | None) -> Cutter:
+    """The cut (see Cutter) with the dictionary at `lexicon_path`, or jieba's own loaded one when None."""
     key = lexicon_path
     if key not in _cutters:
-        jieba = import_jieba()
-
-        class Tokenizer(jieba.Tokenizer):  # type: ignore[name-defined]
-            _Tokenizer__cut_DAG = cut_dag  # what jieba's cut() calls for precise mode with HMM
-            hmm = staticmethod(jieba.finalseg.cut)
-
-        tokenizer = Tokenizer()
         if lexicon_path is None:
-            tokenizer.FREQ = jieba_module().dt.FREQ
-            tokenizer.total = jieba.dt.total
+            jieba = jieba_module()
+            _cutters[key] = Cutter(jieba.dt.FREQ, jieba.dt.total)
         else:
-            tokenizer.FREQ = Lexicon(lexicon_path)
-            tokenizer.total = tokenizer.FREQ.total
-        tokenizer.initialized = True
-        _cutters[key] = tokenizer
+            lexicon = Lexicon(lexicon_path)
+            _cutters[key] = Cutter(lexicon, lexicon.total)
     return _cutters[key]
 
 

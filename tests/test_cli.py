@@ -162,3 +162,37 @@ def test_inspect_a_folder_gives_a_row_per_file_for_a_spreadsheet(tmp_path):
     assert list(rows[0])[:7] == ["file", "id", "title", "province", "city", "district", "town"]
     as_json = json.loads(run("inspect", str(folder), "--json").stdout)
     assert [r["file"] for r in as_json] == [r["file"] for r in rows]
+
+
+def imported_by(*args, cwd) -> set[str]:
+    """The modules a fresh `policysearch ARGS` process imports (python -X importtime's listing)."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "policysearch.cli", *args], capture_output=True, text=True, cwd=cwd
+    )
+    assert out.returncode == 0, out.stderr[-500:]
+    return {line.rsplit("|", 1)[1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+
+
+NOT_FOR_A_QUERY = {"numpy", "matplotlib", "starlette", "jinja2", "uvicorn", "pdfminer", "docx", "bs4", "tqdm"}
+
+
+def test_a_query_process_imports_what_a_query_needs_only(workdir):
+    """A fresh query loads no web page, chart, numpy or file reader, and not urllib.request (with
+    http, email and ssl), which Whoosh's compat module imports for a function Whoosh never calls;
+    nor Whoosh's searcher and queries, nor our writers; nor jieba, when the query's words are words
+    of the dictionary beside the index."""
+    for query in ("城中村改造", '"城中村改造"'):
+        imported = imported_by("query", query, "--json", cwd=workdir)
+        assert {"whoosh.fields", "whoosh.codec.whoosh3", "pyroaring"} <= imported  # the index was read
+        top = {name.split(".")[0] for name in imported}
+        assert not top & (NOT_FOR_A_QUERY | {"http", "email", "ssl", "jieba"}), query
+        assert not {"urllib.request", "whoosh.searching", "whoosh.query", "policysearch.store.write"} & imported, query
+
+
+def test_a_run_of_characters_no_word_covers_is_cut_by_jiebas_hmm(workdir):
+    """Characters that no word of the dictionary covers go to jieba's HMM, which is imported for
+    them: the query finds what jieba's words find."""
+    imported = imported_by("query", "松江区车墩镇", "--json", cwd=workdir)
+    assert "jieba.finalseg" in imported
+    out = json.loads(run("query", "松江区车墩镇", "--json", cwd=workdir).stdout)
+    assert out["total"] and all("车墩" in hit["text"] for hit in out["hits"])

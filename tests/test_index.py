@@ -332,6 +332,49 @@ def test_a_build_writes_the_segment_whoosh_would(tmp_path, monkeypatch):
     assert max(reader.doc_frequency(f, t) for f, t in reader.all_terms()) > 10 * 3  # terms of many blocks
 
 
+def test_a_query_loads_the_saved_facets_it_counts_and_filters_by(built):
+    """Each field of the saved facets is unpickled when first used: a query counting the place
+    levels, filtered by year, leaves the others (文号, issuers, place codes…) as they were saved,
+    and counts as a query that loaded them all."""
+    from policysearch.store.schema import FILTER_FIELDS, PLACE_LEVELS
+    from policysearch.store.snapshot import SavedFacets
+
+    fresh = Index(built.path)  # another process's view: the facets come from the file the build saved
+    res = fresh.search("改造 year:2020-2030", facets=PLACE_LEVELS, limit=3)
+    facets = fresh.snapshot().facets()
+    assert isinstance(facets, SavedFacets) and set(facets) == set(FILTER_FIELDS)
+    assert set(facets.loaded) == {*PLACE_LEVELS, "year"}
+    every = Index(built.path)
+    assert dict(every.snapshot().facets()) == dict(facets)  # every field unpickled
+    again = every.search("改造 year:2020-2030", facets=PLACE_LEVELS, limit=3)
+    assert res.total and (res.total, res.facets) == (again.total, again.facets)
+
+
+def test_the_saved_paragraphs_and_reports_follow_every_write(built, tmp_path):
+    """The sets of paragraphs and of report documents are saved per index state for other
+    processes (kinds.pickle); a stale, damaged or missing file must never show: they always
+    equal the posting lists of kind:p and kind:r below the snapshot's end."""
+    from policysearch.store.snapshot import KINDS_FILE, DocSet
+
+    def check():
+        snap = Index(built.path).snapshot()  # as a fresh process sees it
+        below = DocSet(range(snap.end))
+        assert snap.kinds() == (snap.postings("kind", "p") & below, snap.postings("kind", "r") & below)
+        assert snap.report_numbers() == sorted(snap.postings("kind", "r")) and snap.universe
+        assert os.path.exists(os.path.join(snap.folder, KINDS_FILE))
+        return snap
+
+    before = check()
+    built.add(new_report(tmp_path))
+    after = check()
+    assert len(after.report_numbers()) == len(before.report_numbers()) + 1
+    with open(os.path.join(after.folder, KINDS_FILE), "wb") as f:
+        f.write(b"not a pickle")
+    check()
+    assert built.remove(built.reports()[0].id)
+    assert len(check().report_numbers()) == len(before.report_numbers())
+
+
 def test_facets_kept_across_writes_equal_facets_counted_afresh(built, tmp_path, corpus_copy):
     """A writer counts the new state's facets from the old state's plus what it wrote: after
     adds, a replacement and a removal they equal facets read from every posting list again."""

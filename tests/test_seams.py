@@ -99,6 +99,44 @@ def test_deleted_documents_are_the_ones_whoosh_calls_deleted(removed_index):
     assert deleted and deleted == DocSet(d for d in range(reader.doc_count_all()) if reader.is_deleted(d))
 
 
+def test_a_segments_terms_open_as_whoosh_opens_them(removed_index):
+    """TermsTable and TermsReader hold what Whoosh's OrderedHashReader and W3TermsReader hold
+    (HashReader's fields, filetables' _dir_entry and _directory_size), and answer alike."""
+    from whoosh.codec.whoosh3 import W3TermsReader
+    from whoosh.filedb.filetables import OrderedHashReader
+
+    leaves = [leaf for leaf, _ in removed_index.snapshot().reader.leaf_readers()]
+    assert leaves and all(isinstance(leaf._terms, segments.TermsReader) for leaf in leaves)
+    for leaf in leaves:
+        ours = leaf._terms
+        name = leaf.segment().make_filename(segments.Codec.TERMS_EXT)
+        storage = leaf.storage()
+        table = OrderedHashReader(storage.open_file(name), storage.file_length(name))
+        theirs = W3TermsReader(leaf.codec(), table.dbfile, storage.file_length(name), ours._postfile)
+        mine = {k: v for k, v in vars(ours._tindex).items() if k not in ("dbfile", "_get_pos")}
+        assert mine == {k: v for k, v in vars(table).items() if k not in ("dbfile", "_get_pos")}
+        assert len(mine["tables"]) == 256 and ours._fieldmap == theirs._fieldmap
+        assert ours._fieldunmap == theirs._fieldunmap and "town" in ours._fieldmap
+        assert list(ours.terms()) == list(theirs.terms()) and ours.term_info("town", "车墩镇".encode()).doc_frequency()
+        table.close()
+
+
+def test_our_searcher_answers_as_whooshs(removed_index, tmp_path):
+    """segments.Searcher gives a query Whoosh's stored fields, and knows as Whoosh's Searcher does
+    when a writer has committed since."""
+    from whoosh.searching import Searcher
+
+    ours = removed_index.snapshot().searcher
+    theirs = Searcher(ours.reader(), closereader=False)
+    assert all(ours.stored_fields(d) == theirs.stored_fields(d) for d in range(ours.reader().doc_count_all()))
+    ix = Index(tmp_path / "ix")
+    ix.build(CORPUS)
+    before = ix.snapshot().searcher
+    assert before.up_to_date()
+    ix.remove(ix.reports()[0].id)
+    assert not before.up_to_date() and ix.snapshot().searcher.up_to_date()
+
+
 def test_an_abandoned_writer_frees_the_lock_for_the_next(tmp_path):
     """abandon() releases Whoosh's writelock even when cancel fails."""
     ix = Index(tmp_path / "ix")
@@ -109,24 +147,24 @@ def test_an_abandoned_writer_frees_the_lock_for_the_next(tmp_path):
     segments.open_writer(gen).cancel()  # would raise LockError if the lock were still held
 
 
-def test_jiebas_precise_cut_calls_the_entry_point_we_replace(monkeypatch):
-    """text.cutter overrides jieba's name-mangled Tokenizer.__cut_DAG: jieba's cut() must call it
-    (were it renamed, our cut would silently not be used)."""
+def test_our_cut_is_jiebas_precise_mode_step_for_step():
+    """text.Cutter stands in for jieba's Tokenizer.cut in precise mode with the HMM: the text split
+    by the same two patterns, the runs cut as __cut_DAG cuts them (cut_dag), a run of characters
+    that no word covers given to finalseg.cut. Were jieba to change these, the cut would differ."""
+    import inspect
+
     import jieba
 
     from policysearch import text
 
-    assert callable(jieba.Tokenizer._Tokenizer__cut_DAG)
-    calls = []
-    monkeypatch.setattr(text, "_cutters", {})
-    original = text.cut_dag
-
-    def counted(self, sentence):
-        calls.append(sentence)
-        return original(self, sentence)
-
-    monkeypatch.setattr(text, "cut_dag", counted)
-    assert text.cutter(None).lcut("推进城中村改造项目") == jieba.lcut("推进城中村改造项目") and calls
+    assert (text.HAN_RUN.pattern, text.HAN_RUN.flags) == (jieba.re_han_default.pattern, jieba.re_han_default.flags)
+    assert (text.SKIP.pattern, text.SKIP.flags) == (jieba.re_skip_default.pattern, jieba.re_skip_default.flags)
+    cut = inspect.getsource(jieba.Tokenizer.cut)
+    assert "re_han_default" in cut and "re_skip_default" in cut and "cut_block = self.__cut_DAG" in cut
+    assert "finalseg.cut(buf)" in inspect.getsource(jieba.Tokenizer._Tokenizer__cut_DAG)
+    text.jieba_module()
+    mixed = "推进城中村改造项目，G60科创走廊 2024年\r\n完成“一网通办”改革  abc-def 3.5% 车墩镇联东U谷"
+    assert text.cutter(None).lcut(mixed) == jieba.lcut(mixed)
 
 
 def test_segment_files_are_named_as_whoosh_names_its_segments_files(tmp_path):

@@ -85,7 +85,7 @@ def search(
     for number, score in page:
         paragraph = snapshot.paragraph(number)
         assert paragraph is not None, number  # hits are paragraphs (the universe holds no reports)
-        hits.append(make_hit(paragraph, snapshot.report(paragraph.doc_id), score, terms))
+        hits.append(make_hit(paragraph, snapshot.report_of(number), score, terms))
     return Results(query=query, total=len(found), hits=hits, facets=counts, reports=snapshot.count_reports(found))
 
 

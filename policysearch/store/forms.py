@@ -142,7 +142,8 @@ def postings(ids: array, counts: array, ends: array, words: int) -> dict[str, ar
 
     numbers = np.asarray(ids).astype(np.int64)  # (numpy counts and repeats by signed numbers)
     order = np.argsort(numbers, kind="stable")
-    documents = np.repeat(np.arange(len(ends)), np.diff(np.asarray(ends).astype(np.int64), prepend=0))
+    ends64 = np.asarray(ends, dtype=np.int64)
+    documents = np.repeat(np.arange(len(ends64)), ends64 - np.concatenate(([0], ends64[:-1])))
     return {
         "posting_ends": narrow(np.cumsum(np.bincount(numbers, minlength=words))),
         "posting_docs": narrow(documents[order]),

@@ -6,8 +6,8 @@ lexicon.sqlite      jieba's dictionary, for cutting queries without loading it (
 gen-000001/         a Whoosh index (one document per paragraph, plus one per report), beside each
                     segment its forms (forms.py), and phrases.sqlite (phrases.py); `build` writes a
                     new generation beside the current one and switches the pointer with an atomic
-                    rename. Readers keep what they compute once in it (facets, the merged
-                    vocabulary: save_pickle)
+                    rename. Readers keep what they compute once in it (facets, the sets of
+                    paragraphs and of reports, the merged vocabulary: save_pickle)
 """
 
 from __future__ import annotations

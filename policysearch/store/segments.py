@@ -8,7 +8,10 @@ each entry point below has a test in tests/test_seams.py that fails if Whoosh ch
   in and listed by a commit of its own), the writer's storage folder, the field writer's posting block (_postwriter: _ids, _weights,
   _values, _maxweight, _blocklimit, _write_block), the writer's lock (writelock);
 - reading: the block matcher (_data, _read_data, _lastblock, _next_block; FilterMatcher._ids
-  for deletions) and the deleted documents (_perdoc.deleted_docs).
+  for deletions) and the deleted documents (_perdoc.deleted_docs); what a query takes from
+  Whoosh's Searcher, without it (Searcher); opening a segment's terms (TermsTable: HashReader's
+  fields and filetables' _hash_functions, _dir_entry, _directory_size; TermsReader:
+  W3TermsReader's fields).
 Both writers keep their segment's forms (forms.py: the match forms and words, which no Whoosh
 field indexes, and a paragraph's shown fields, which Whoosh does not store) as documents come in
 and write them when the segment is finalized, before any table of contents lists it.
@@ -24,7 +27,8 @@ from itertools import accumulate
 
 import whoosh
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
+from whoosh.filedb import filetables
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.writing import SegmentWriter
 
@@ -54,6 +58,13 @@ class Codec(W3Codec):
 
     def field_writer(self, storage, segment):
         return FieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage, segment):
+        """As W3Codec's, over a TermsTable (every reader opens every segment's terms)."""
+        name = segment.make_filename(self.TERMS_EXT)
+        return TermsReader(
+            self, storage.open_file(name), storage.file_length(name), segment.open_file(storage, self.POSTS_EXT)
+        )
 
 
 class TermPool:
@@ -252,14 +263,72 @@ def abandon(writer) -> None:
 
 
 # -- reading ------------------------------------------------------------------------------------
-def open_searcher(gen: str, index_path: str):
+class TermsTable(filetables.OrderedHashReader):
+    """Whoosh's table of a segment's terms, opened as Whoosh opens it but with its directory of
+    256 hash tables read in one read, not 256: that loop was two thirds of opening a segment, and
+    a fresh process opens every segment."""
+
+    def __init__(self, dbfile, length: int):
+        self.dbfile, self.startoffset, self.is_closed = dbfile, 0, False
+        dbfile.seek(0)
+        if dbfile.read(4) != b"HSH3":
+            raise filetables.FileFormatError(f"Unknown file header in {dbfile}")
+        self.hashtype = dbfile.read_byte()
+        self.hashfn = filetables._hash_functions[self.hashtype]
+        dbfile.read_int()  # two ints Whoosh keeps for future use
+        dbfile.read_int()
+        self.startofdata = dbfile.tell()
+        end_of_extras = length - 4  # the extras' length is the file's last int
+        extras = end_of_extras - dbfile.get_int(end_of_extras)
+        dbfile.seek(extras)
+        self._read_extras()
+        size = filetables._directory_size
+        self.tables = list(filetables._dir_entry.iter_unpack(dbfile.get(extras - size, size)))
+        self.endofdata = self.tables[0][0]
+
+
+class TermsReader(W3TermsReader):
+    """Whoosh's terms reader over a TermsTable."""
+
+    def __init__(self, codec, dbfile, length: int, postfile):
+        self._codec, self._dbfile, self._postfile = codec, dbfile, postfile
+        self._tindex = TermsTable(dbfile, length)
+        self._fieldmap = self._tindex.extras["fieldmap"]
+        self._fieldunmap = [None] * len(self._fieldmap)
+        for fieldname, num in self._fieldmap.items():
+            self._fieldunmap[num] = fieldname
+
+
+class Searcher:
+    """Whoosh's reader of one commit, with what a query takes from Whoosh's Searcher (stored
+    fields, up_to_date) as Whoosh's gives it. Whoosh's Searcher
+    imports whoosh.searching, whoosh.query, highlight, classify… (25 ms of a fresh process) and
+    makes a searcher per segment, for nothing a query here uses."""
+
+    def __init__(self, index, reader):
+        self.index, self.ixreader, self.schema = index, reader, reader.schema
+        self.stored_fields = reader.stored_fields
+
+    def reader(self):
+        return self.ixreader
+
+    def up_to_date(self) -> bool:
+        """Whether no writer has committed since (Whoosh's Searcher.up_to_date)."""
+        return self.index.latest_generation() == self.ixreader.generation()
+
+    def close(self) -> None:
+        self.ixreader.close()
+
+
+def open_searcher(gen: str, index_path: str) -> Searcher:
     """A Whoosh searcher on the newest commit. A writer that commits deletes the commit before, so
     a reader that found it a moment ago may see it vanish: then it opens the newer one. A listing of
     the folder taken while a commit renames its table of contents in may hold neither the old one
     nor the new (readdir is no snapshot; seen under load as "Index 'MAIN' does not exist"): again."""
     for attempt in range(50):
         try:
-            return whoosh_index.open_dir(gen).searcher()
+            index = whoosh_index.open_dir(gen)
+            return Searcher(index, index.reader())
         except (FileNotFoundError, whoosh_index.EmptyIndexError):
             if not os.path.isdir(gen):
                 raise IndexStateError(

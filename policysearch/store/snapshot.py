@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import bisect
 import os
+import pickle
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from typing import Any
@@ -42,7 +43,8 @@ DocSet = BitMap
 MANY = 20_000  # hits from which numpy pays for its import (~0.1 s): see count_reports
 FEW_FOR_NUMPY = 64  # hits from which numpy, once loaded, counts reports faster than a step per report
 FACETS_FILE = "facets.pickle"
-FACETS_FORMAT = "roaring-2"  # what the saved facets are made of; another format is computed anew
+KINDS_FILE = "kinds.pickle"
+FACETS_FORMAT = "roaring-3"  # what the saved facets are made of; another format is computed anew
 ENTRY_KEYS = {f.name for f in dataclass_fields(ReportEntry)}
 
 
@@ -87,9 +89,13 @@ class Snapshot:
     @property
     def universe(self) -> DocSet:
         """The paragraphs that are there: live in the searcher's snapshot and below the mark."""
-        if "universe" not in self.cache:
-            self.cache["universe"] = self.postings("kind", "p") & DocSet(range(self.end))
-        return self.cache["universe"]
+        return self.kinds()[0]
+
+    def kinds(self) -> tuple[DocSet, DocSet]:
+        """(the paragraphs, the report documents) that are there (see kinds_of), read once."""
+        if "kinds" not in self.cache:
+            self.cache["kinds"] = kinds_of(self)
+        return self.cache["kinds"]
 
     def live(self, found: DocSet, within: DocSet | None) -> DocSet:
         """The documents of `found` (all below the end) that are there: within `within`, else not
@@ -126,7 +132,7 @@ class Snapshot:
             self.cache[("column", name)] = self.reader.column_reader(name, translate=True)
         return self.cache[("column", name)]
 
-    def facets(self) -> dict[str, dict[Any, DocSet]]:
+    def facets(self) -> Mapping[str, dict[Any, DocSet]]:
         """{field: {value: its paragraphs}} of this snapshot for every facet and filter (see facets_of)."""
         if "facets" not in self.cache:
             self.cache["facets"] = facets_of(self)
@@ -142,8 +148,7 @@ class Snapshot:
 
     def report_numbers(self) -> list[int]:
         if "report_docs" not in self.cache:
-            end = self.end
-            self.cache["report_docs"] = sorted(d for d in self.searcher.document_numbers(kind="r") if d < end)
+            self.cache["report_docs"] = list(self.kinds()[1])
         return self.cache["report_docs"]
 
     def count_reports(self, found: DocSet) -> int:
@@ -151,9 +156,7 @@ class Snapshot:
         document): from a report's first hit, jump past its document; a step per report met, not
         per report of the index (trend counts many small sets); in numpy for many hits, or for
         more than a few once numpy is loaded (a server: a trend strip counts a hundred sets)."""
-        if "report_set" not in self.cache:
-            self.cache["report_set"] = DocSet(self.report_numbers())
-        reports, count, i, n = self.cache["report_set"], 0, 0, len(found)
+        reports, count, i, n = self.kinds()[1], 0, 0, len(found)
         if n >= MANY or (n > FEW_FOR_NUMPY and "numpy" in sys.modules):
             import numpy as np
 
@@ -172,8 +175,11 @@ class Snapshot:
         return count
 
     def documents(self, **terms) -> list[int]:
-        """The numbers of the documents that have these terms and are there, in order."""
-        return sorted(d for d in self.searcher.document_numbers(**terms) if d < self.covered)
+        """The numbers of the documents that have these terms and are there, in order (read from the
+        posting lists: Whoosh's document_numbers makes a query per segment, and hands out a number per call)."""
+        found = DocSet.intersection(*(self.postings(name, value) for name, value in terms.items()))
+        found.remove_range(self.covered, 2**32)
+        return list(found)
 
     def report(self, report_id: str) -> ReportEntry | None:
         """A report's metadata (stored once, with the report, not with each paragraph)."""
@@ -238,13 +244,48 @@ def posting_set(reader, fieldname: str, text) -> DocSet:
     return found
 
 
+def kinds_of(snap: Snapshot) -> tuple[DocSet, DocSet]:
+    """(the paragraphs, the report documents) of a snapshot, live and below its end: two posting
+    lists that grow with the index, read a block of every segment at a time (kind:p holds every
+    paragraph: 0.1 s at a million), so read once per index state and kept as the facets are."""
+    key = (FACETS_FORMAT, snap.reader.generation(), snap.covered)
+    path = os.path.join(snap.folder, KINDS_FILE)
+    saved = load_pickle(path, key)
+    if saved is None:
+        below = DocSet(range(snap.end))
+        saved = (snap.postings("kind", "p") & below, snap.postings("kind", "r") & below)
+        save_pickle(path, key, saved)
+    return saved
+
+
+class SavedFacets(Mapping):
+    """The facets as facets_of keeps them, each field unpickled when first asked for: a query
+    loads the fields it counts or filters by, not the 文号 and issuers of every report."""
+
+    def __init__(self, saved: dict[str, bytes]):
+        self.saved: dict[str, bytes] = saved
+        self.loaded: dict[str, dict[Any, DocSet]] = {}
+
+    def __getitem__(self, name: str) -> dict[Any, DocSet]:
+        if name not in self.loaded:
+            self.loaded[name] = pickle.loads(self.saved[name])
+        return self.loaded[name]
+
+    def __iter__(self):
+        return iter(self.saved)
+
+    def __len__(self) -> int:
+        return len(self.saved)
+
+
 def facets_of(
-    snap: Snapshot, before: tuple[dict[str, dict[Any, DocSet]], int] | None = None
-) -> dict[str, dict[Any, DocSet]]:
+    snap: Snapshot, before: tuple[Mapping[str, dict[Any, DocSet]], int] | None = None
+) -> Mapping[str, dict[Any, DocSet]]:
     """{facet: {value: DocSet}} of a snapshot. Reading every facet value's posting list takes
     about 0.3 s at 100,000 paragraphs, more than the rest of a query: it is done once per index
     state (by the writer after it commits, else by the first reader) and kept in the generation
-    folder, keyed by the Whoosh commit and the covered mark; other processes load it in ms.
+    folder, keyed by the Whoosh commit and the covered mark, each field pickled apart; other
+    processes load the fields they use (SavedFacets) in ms.
     A writer gives `before`, the facets of the state it started from and that state's end: then
     only the segments written since are read, and the older sets lose what is no longer there
     (the same sets as reading everything, in a time that does not grow with the index)."""
@@ -252,7 +293,7 @@ def facets_of(
     path = os.path.join(snap.folder, FACETS_FILE)
     saved = load_pickle(path, key)
     if saved is not None:
-        return saved
+        return SavedFacets(saved)
     old, start = before or ({}, 0)
     universe = snap.universe
     facets = {name: {v: s & universe for v, s in old.get(name, {}).items()} for name in FILTER_FIELDS}
@@ -267,7 +308,7 @@ def facets_of(
                     found = posting_set(leaf, name, btext)
                     found = (found.shift(base) if base else found) & universe
                     values[value] = values[value] | found if value in values else found
-    save_pickle(path, key, facets)
+    save_pickle(path, key, {name: pickle.dumps(values, pickle.HIGHEST_PROTOCOL) for name, values in facets.items()})
     return facets
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
 from ..model import METADATA_KEYS, AddOutcome, ReportEntry, RunSummary
@@ -53,13 +53,13 @@ def whoosh_writer(folder: Folder, segment=None, scratch: str | None = None) -> I
         phrases.close()
 
 
-def starting_state(snap: Snapshot) -> tuple[dict, int]:
+def starting_state(snap: Snapshot) -> tuple[Mapping, int]:
     """The facets and the end of the state a writer starts from, read before it writes (a
     snapshot's searcher is closed when the next one opens)."""
     return snap.facets(), snap.end
 
 
-def save_facets(snapshots: Snapshots, before: tuple[dict, int] | None = None) -> None:
+def save_facets(snapshots: Snapshots, before: tuple[Mapping, int] | None = None) -> None:
     """Count the new state's facets once, for every reader to load: from those of the state the
     writer started from and what was written since; and keep its merged vocabulary (forms.py),
     which every ranked query reads (a second to merge at a million paragraphs)."""
