@@ -1,5 +1,6 @@
 """Search: exact phrases against a substring scan, boolean algebra, filters, facets, ranking."""
 
+import importlib
 import os
 import random
 import subprocess
@@ -360,7 +361,6 @@ def test_ranking_scores_are_whooshs_bm25f(which, sample_index, changed_index, tm
     from helpers import whoosh_scores
 
     from policysearch.query.evaluate import Evaluator
-    from policysearch.query.rank import bm25
 
     snap = (sample_index if which == "sample" else changed_index).snapshot()
     ev = Evaluator(snap, None)
@@ -368,34 +368,48 @@ def test_ranking_scores_are_whooshs_bm25f(which, sample_index, changed_index, tm
         whoosh = whoosh_scores(snap, tmp_path / str(at), words)
         assert whoosh or words == ["没有的词"]
         for name, group in groups_of(snap).items():
-            numbers, scores = bm25(ev, words, group)
-            ours = dict(zip(numbers.tolist(), scores.tolist()))
-            assert numbers.tolist() == sorted(ours) and set(ours) == set(whoosh) & set(group), (words, name)
-            assert all(abs(ours[d] - whoosh[d]) < 1e-9 * max(1.0, whoosh[d]) for d in ours), (words, name)
+            for ours in both_paths(ev, words, group):  # the Python path's and numpy's, float for float
+                assert set(ours) == set(whoosh) & set(group), (words, name)
+                assert all(abs(ours[d] - whoosh[d]) < 1e-9 * max(1.0, whoosh[d]) for d in ours), (words, name)
 
 
-def test_the_best_of_a_part_are_the_first_of_its_scores_sorted(changed_index):
+def both_paths(ev, words: list[str], group) -> list[dict[int, float]]:
+    """{number: score} of rank.bm25 (a few postings, in Python) and of rank.bm25_numpy (many),
+    which must be the same floats."""
+    from policysearch.query.rank import bm25, bm25_numpy
+
+    python = bm25(ev, {w: ev.snapshot.forms().posting_runs(w) for w in words}, group)
+    numbers, scores = bm25_numpy(ev, words, group)
+    assert numbers.tolist() == sorted(numbers.tolist())
+    numpy = dict(zip(numbers.tolist(), scores.tolist()))
+    assert numpy == python, words
+    return [python, numpy]
+
+
+def test_the_best_of_a_part_are_the_first_of_its_scores_sorted(changed_index, monkeypatch):
     """Scores.best finds the page by partition: it must be the part's scored paragraphs sorted by
     score, then number (ties included), whether the part was scored alone or with all hits
     (rank's two groups: the paragraphs with the whole run, then the others)."""
     from policysearch.query.evaluate import Evaluator
-    from policysearch.query.rank import Scores, bm25
 
+    rank = importlib.import_module("policysearch.query.rank")  # the module (the package exports its function rank)
     snap = changed_index.snapshot()
     ev = Evaluator(snap, None)
     every, longest = snap.universe, 0
     for words in WORD_SETS:
-        numbers, scores = bm25(ev, words, every)
-        ours = dict(zip(numbers.tolist(), scores.tolist()))
+        ours = both_paths(ev, words, every)[0]
         for name, group in groups_of(snap).items():
             ranked = sorted(((d, ours[d]) for d in group if d in ours), key=lambda ds: (-ds[1], ds[0]))
             longest = max(longest, len(ranked))
             for need in (None, 1, 10, 50):
-                alone, among_all = (
-                    Scores(ev, words, group).best(group, need),
-                    Scores(ev, words, every).best(group, need),
-                )
-                assert alone == among_all == ranked[:need], (words, name, need)
+                for many in (rank.MANY, 0):  # the Python path, then numpy's
+                    with monkeypatch.context() as m:
+                        m.setattr(rank, "MANY", many)
+                        alone, among_all = (
+                            rank.Scores(ev, words, group).best(group, need),
+                            rank.Scores(ev, words, every).best(group, need),
+                        )
+                    assert alone == among_all == ranked[:need], (words, name, need, many)
     assert longest > 50 and len(set(ours.values())) < len(ours)  # pages cut from many; ties, broken by number
 
 

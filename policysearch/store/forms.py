@@ -161,22 +161,20 @@ def narrow(values) -> array:
     return array(code, values.astype(np.dtype(code)).tobytes())
 
 
-def holders(maps: list, words: int) -> tuple[Any, Any, Any]:
+def holders(maps: list[array], words: int) -> tuple[array, array, array]:
     """The inverse of a merge's maps (Forms.vocabulary): per word of the merge (`words` of them,
     by number), the segments that have it (ascending) and its number in each; the runs of the
-    words one after another, and where each run ends."""
+    words one after another, and where each run ends. Plain arrays, as the maps are: a query
+    that loads them need not import numpy (~0.15 s of a fresh process)."""
     import numpy as np
 
     sizes = np.array([len(m) for m in maps], dtype=np.int64)
-    merged = np.concatenate(maps).astype(np.int64) if maps else np.zeros(0, np.int64)
+    merged = np.concatenate([np.frombuffer(m, np.uint32) for m in maps]).astype(np.int64) if maps else np.zeros(0)
     order = np.argsort(merged, kind="stable")  # by word, and by segment within a word
     segment = np.repeat(np.arange(len(maps)), sizes)[order]
     local = order - (np.cumsum(sizes) - sizes)[segment]
-    return (
-        np.cumsum(np.bincount(merged, minlength=words)).astype(np.uint32),
-        segment.astype(np.uint32),
-        local.astype(np.uint32),
-    )
+    ends = np.cumsum(np.bincount(merged.astype(np.int64), minlength=words))
+    return tuple(array("I", a.astype(np.uint32).tobytes()) for a in (ends, segment, local))  # type: ignore[return-value]
 
 
 class TextsWriter:
@@ -355,8 +353,6 @@ class Forms:
         generation, so a kept merge of the first ones is extended by the words of the segments
         added since."""
         if self.merged is None:
-            import numpy as np
-
             saved = load_pickle(self.kept, VOCABULARY_FORMAT) or {"segments": []}
             known = saved["segments"]
             if known[: len(self.names)] != self.names[: len(known)]:  # kept for other segments than these
@@ -364,7 +360,7 @@ class Forms:
             index, maps = saved.get("index", {}), saved.get("maps", [])[: len(self.names)]
             for _, _, segment in self.segments[len(maps) :]:
                 mine = segment.words()  # a word new to the merge is numbered next (len before it is added)
-                maps.append(np.fromiter((index.setdefault(w, len(index)) for w in mine), np.uint32, len(mine)))
+                maps.append(array("I", (index.setdefault(w, len(index)) for w in mine)))
             inverse = saved["holders"] if known and known == self.names else holders(maps, len(index))
             if len(known) < len(self.names):
                 kept = {"segments": self.names, "index": index, "maps": maps, "holders": inverse}
@@ -377,25 +373,34 @@ class Forms:
         start, end = self.holding(word)
         return start < end
 
+    def posting_runs(self, word: str) -> list[tuple[int, Any, Any]]:
+        """The postings of a word in all the snapshot's documents, deleted ones too (as Whoosh
+        counts them for idf), a run per segment that has it: (the segment's first number, its
+        documents there, ascending, and how often the word occurs in each: views of the file).
+        Only the segments that have the word are read (the inverse of the merge's maps,
+        `holders`): no lookup in the others."""
+        start, end = self.holding(word)
+        _, segment, local = self.inverse
+        runs = []
+        for at, mine in zip(segment[start:end], local[start:end]):
+            base, _, forms = self.segments[at]
+            ends = forms.arrays["posting_ends"]
+            first, last = ends[mine - 1] if mine else 0, ends[mine]
+            runs.append((base, forms.arrays["posting_docs"][first:last], forms.arrays["posting_counts"][first:last]))
+        return runs
+
     def postings(self, word: str) -> tuple[Any, Any]:
-        """The words field's postings of a word in all the snapshot's documents, deleted ones too
-        (as Whoosh counts them for idf): their numbers, ascending, and how often it occurs in each
-        (numpy int64 arrays; empty for a word no segment has). Only the segments that have the
-        word are read (the inverse of the merge's maps, `holders`): no lookup in the others."""
+        """A word's posting_runs as numpy int64 arrays: all its documents' numbers, ascending, and
+        how often it occurs in each (empty for a word no segment has)."""
         import numpy as np
 
-        start, end = self.holding(word)
-        if start == end:
+        runs = self.posting_runs(word)
+        if not runs:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        _, segment, local = self.inverse
-        numbers, counts = [], []
-        for at, mine in zip(segment[start:end].tolist(), local[start:end].tolist()):
-            base, _, forms = self.segments[at]
-            run = forms.arrays["posting_ends"]
-            first, last = run[mine - 1] if mine else 0, run[mine]
-            numbers.append(forms.numpy("posting_docs")[first:last].astype(np.int64) + base)
-            counts.append(forms.numpy("posting_counts")[first:last])
-        return np.concatenate(numbers), np.concatenate(counts).astype(np.int64)
+        numbers = [np.frombuffer(docs, docs.format).astype(np.int64) + base for base, docs, _ in runs]
+        return np.concatenate(numbers), np.concatenate([np.frombuffer(c, c.format) for _, _, c in runs]).astype(
+            np.int64
+        )
 
     def holding(self, word: str) -> tuple[int, int]:
         """Where the word's run in `holders` starts and ends (empty for a word that none of these
@@ -418,9 +423,10 @@ class Forms:
         using = np.zeros(len(words), dtype=np.int64) if reports is not None else None
         every = np.frombuffer(numbers.to_array(), dtype=np.uint32)
         bounds = np.searchsorted(every, [end for _, end, _ in self.segments])
-        for (base, _, segment), to_global, start, stop in zip(self.segments, maps, [0, *bounds[:-1]], bounds):
+        for (base, _, segment), kept, start, stop in zip(self.segments, maps, [0, *bounds[:-1]], bounds):
             if start == stop:
                 continue
+            to_global = np.frombuffer(kept, np.uint32)
             docs = every[start:stop].astype(np.int64) - base
             ends = segment.numpy("word_ends").astype(np.int64)
             lengths = ends[docs] - np.where(docs > 0, ends[docs - 1], 0)

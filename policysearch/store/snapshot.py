@@ -40,7 +40,7 @@ from .segments import (
 )
 
 DocSet = BitMap
-MANY = 20_000  # hits from which numpy pays for its import (~0.1 s): see count_reports
+MANY = 20_000  # hits from which numpy pays for its import (~0.15 s): see rank.py, count_reports
 FEW_FOR_NUMPY = 64  # hits from which numpy, once loaded, counts reports faster than a step per report
 FACETS_FILE = "facets.pickle"
 KINDS_FILE = "kinds.pickle"
