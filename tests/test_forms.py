@@ -29,7 +29,7 @@ from policysearch.cli import main
 from policysearch.query.keywords import shown
 from policysearch.store import forms as forms_module
 from policysearch.store import segments
-from policysearch.store.forms import FORMS_SUFFIX, MAGIC, VOCABULARY_FILE, VOCABULARY_FORMAT, padded
+from policysearch.store.forms import FORMS_SUFFIX, MAGIC, VOCABULARY_FILE, VOCABULARY_FORMAT, padded, posting_arrays
 from policysearch.store.layout import load_pickle, save_pickle
 from policysearch.store.phrases import PhraseIndex
 from policysearch.text import match_form
@@ -88,10 +88,10 @@ def check_forms_are_the_segments(ix, reports) -> None:
             assert run == sorted((d, c[word]) for d, c in documents.items() if word in c), word
     assert forms.documents == reader.doc_count_all()
     for word, docs in merged.items():
-        numbers, counts = forms.postings(word)
+        numbers, counts = posting_arrays(forms.posting_runs(word))
         assert dict(zip(numbers.tolist(), counts.tolist())) == docs and forms.has_word(word), word
         assert numbers.tolist() == sorted(docs), word
-    assert not forms.has_word("没有的词") and len(forms.postings("没有的词")[0]) == 0
+    assert not forms.has_word("没有的词") and forms.posting_runs("没有的词") == []
 
 
 def check_texts(ix, reports) -> None:
@@ -225,7 +225,7 @@ def test_the_merged_vocabulary_is_kept_extended_after_add_and_ignored_when_forei
     forms = older.forms()
     new = set(extended["index"]) - set(first["index"])
     assert len(forms.segments) == 1 and new and forms.vocabulary()[0][: len(first["index"])] == list(first["index"])
-    assert not any(forms.has_word(w) or len(forms.postings(w)[0]) for w in new)
+    assert not any(forms.has_word(w) or forms.posting_runs(w) for w in new)
     assert all(forms.has_word(w) for w in first["index"])
     save_pickle(kept, VOCABULARY_FORMAT, {"segments": ["MAIN_other.forms"], "index": {"发展": 0}, "maps": [[0]]})
     check_answers(Index(ix.path), list(REPORTS.values()))

@@ -378,8 +378,9 @@ def both_paths(ev, words: list[str], group) -> list[dict[int, float]]:
     which must be the same floats."""
     from policysearch.query.rank import bm25, bm25_numpy
 
-    python = bm25(ev, {w: ev.snapshot.forms().posting_runs(w) for w in words}, group)
-    numbers, scores = bm25_numpy(ev, words, group)
+    postings = {w: ev.snapshot.forms().posting_runs(w) for w in words}
+    python = bm25(ev, postings, group)
+    numbers, scores = bm25_numpy(ev, postings, group)
     assert numbers.tolist() == sorted(numbers.tolist())
     numpy = dict(zip(numbers.tolist(), scores.tolist()))
     assert numpy == python, words

@@ -7,6 +7,7 @@ import heapq
 from itertools import compress
 from math import log
 
+from ..store.forms import posting_arrays
 from ..store.snapshot import MANY, DocSet
 from ..text import match_form
 from .evaluate import Evaluator
@@ -56,7 +57,7 @@ class Scores:
         self.arrays: tuple | None = None  # bm25_numpy's
         self.scores: dict[int, float] = {}
         if min(sum(len(d) for runs in postings.values() for _, d, _ in runs), len(docs)) >= MANY:
-            self.arrays = bm25_numpy(ev, words, docs)
+            self.arrays = bm25_numpy(ev, postings, docs)
         else:
             self.scores = bm25(ev, postings, docs)
 
@@ -98,9 +99,9 @@ def bm25(ev: Evaluator, postings: dict[str, list], group: DocSet) -> dict[int, f
     return scores
 
 
-def bm25_numpy(ev: Evaluator, words: list[str], group: DocSet) -> tuple:
+def bm25_numpy(ev: Evaluator, postings: dict[str, list], group: DocSet) -> tuple:
     """bm25 in numpy: (numbers ascending, scores) of the paragraphs of `group` that hold any of
-    the words, over the words' postings as arrays (Forms.postings)."""
+    the words, over the same posting runs as arrays (forms.posting_arrays)."""
     import numpy as np
 
     snap = ev.snapshot
@@ -112,8 +113,8 @@ def bm25_numpy(ev: Evaluator, words: list[str], group: DocSet) -> tuple:
     normal = snap.cache["norm_array"]
     lengths = np.frombuffer(snap.lengths(), dtype=np.uint8)
     numbers, scores = [np.zeros(0, np.int64)], [np.zeros(0)]
-    for word in words:
-        docs, tf = forms.postings(word)
+    for runs in postings.values():
+        docs, tf = posting_arrays(runs)
         if not len(docs):
             continue
         top = (log(forms.documents / (len(docs) + 1)) + 1) * (K1 + 1)

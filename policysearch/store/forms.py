@@ -2,8 +2,9 @@
 per query, and its paragraphs as they are shown.
 
 A paragraph's text is slow to match (its match form takes as long to compute as the text to
-read), and Whoosh keeps its words only as postings per word. A concordance of thousands of hits, or the words of a set of thousands of paragraphs, was
-seconds of that. So each segment has a file of its own, MAIN_<segment id>.forms:
+read), and no Whoosh field holds its words. A concordance of thousands of hits, or the words of a
+set of thousands of paragraphs, was seconds of that. So each segment has a file of its own,
+MAIN_<segment id>.forms:
 - each document's match form (text.match_form), in UTF-16 (two bytes a Chinese character, not
   three), one after another, and where each ends: kwic finds and sorts its lines in them;
 - each document's words as the index counts them (schema.word_counts; no Whoosh field holds
@@ -134,7 +135,7 @@ class FormsWriter:
 
 
 def postings(ids: array, counts: array, ends: array, words: int) -> dict[str, array]:
-    """The words field's postings of a segment, inverted from its documents' runs (ids, counts,
+    """The words' postings of a segment, inverted from its documents' runs (ids, counts,
     ends: FormsWriter's) by a stable sort of the word numbers, which keeps each word's documents
     ascending: per word of the vocabulary (`words` of them, by number), its documents and how
     often it occurs in each, the words' runs one after another, and where each run ends."""
@@ -169,12 +170,26 @@ def holders(maps: list[array], words: int) -> tuple[array, array, array]:
     import numpy as np
 
     sizes = np.array([len(m) for m in maps], dtype=np.int64)
-    merged = np.concatenate([np.frombuffer(m, np.uint32) for m in maps]).astype(np.int64) if maps else np.zeros(0)
+    merged = (
+        np.concatenate([np.frombuffer(m, np.uint32) for m in maps]).astype(np.int64) if maps else np.zeros(0, np.int64)
+    )
     order = np.argsort(merged, kind="stable")  # by word, and by segment within a word
     segment = np.repeat(np.arange(len(maps)), sizes)[order]
     local = order - (np.cumsum(sizes) - sizes)[segment]
-    ends = np.cumsum(np.bincount(merged.astype(np.int64), minlength=words))
+    ends = np.cumsum(np.bincount(merged, minlength=words))
     return tuple(array("I", a.astype(np.uint32).tobytes()) for a in (ends, segment, local))  # type: ignore[return-value]
+
+
+def posting_arrays(runs: list[tuple[int, Any, Any]]) -> tuple[Any, Any]:
+    """A word's posting runs (Forms.posting_runs) as numpy int64 arrays: all its documents'
+    numbers, ascending, and how often it occurs in each (empty for no runs)."""
+    import numpy as np
+
+    if not runs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    numbers = [np.frombuffer(docs, docs.format).astype(np.int64) + base for base, docs, _ in runs]
+    counts = [np.frombuffer(c, c.format) for _, _, c in runs]
+    return np.concatenate(numbers), np.concatenate(counts).astype(np.int64)
 
 
 class TextsWriter:
@@ -388,19 +403,6 @@ class Forms:
             first, last = ends[mine - 1] if mine else 0, ends[mine]
             runs.append((base, forms.arrays["posting_docs"][first:last], forms.arrays["posting_counts"][first:last]))
         return runs
-
-    def postings(self, word: str) -> tuple[Any, Any]:
-        """A word's posting_runs as numpy int64 arrays: all its documents' numbers, ascending, and
-        how often it occurs in each (empty for a word no segment has)."""
-        import numpy as np
-
-        runs = self.posting_runs(word)
-        if not runs:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        numbers = [np.frombuffer(docs, docs.format).astype(np.int64) + base for base, docs, _ in runs]
-        return np.concatenate(numbers), np.concatenate([np.frombuffer(c, c.format) for _, _, c in runs]).astype(
-            np.int64
-        )
 
     def holding(self, word: str) -> tuple[int, int]:
         """Where the word's run in `holders` starts and ends (empty for a word that none of these
