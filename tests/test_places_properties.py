@@ -18,6 +18,7 @@ EVERYTHING = 'NOT "绝无此串QX9"'
 ALL = places.gazetteer().by_code
 BY_LEVEL = {level: sorted(c for c, u in ALL.items() if u.level == level) for level in places.LEVELS}
 FORMER = json.loads((DATA / "former_names.json").read_text(encoding="utf-8"))["names"]
+RENAMED = {former for former, *_ in FORMER}
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -67,11 +68,13 @@ def test_a_former_name_resolves_to_todays_unit(plain_notice, line):
 @PROPERTY
 @given(unit_of("district"))
 def test_a_county_that_became_a_district_of_its_stem_resolves_to_it(unit):
-    """崇明县 -> 崇明区, 从化市 -> 从化区: where no unit of today has the old name."""
+    """崇明县 -> 崇明区, 从化市 -> 从化区: where no unit of today has the old name, and the list of
+    former names does not say it became another unit (思茅市, the prefecture, is 普洱市 since 2007;
+    test_a_former_name_resolves_to_todays_unit holds the list's names)."""
     assume(unit.name.endswith("区") and unit.name[-2] not in "新城矿郊" and len(unit.name) >= 3)
     for old in (unit.name[:-1] + "县", unit.name[:-1] + "市"):
         today = places.units(old)
-        if not any(u.name == old for u in today):
+        if not any(u.name == old for u in today) and old not in RENAMED:
             assert today == [unit] or unit in today, old
 
 
