@@ -43,9 +43,10 @@ def test_numpy_scores_equal_the_python_ones(long_index, monkeypatch):
         for name, group in groups.items():
             for need in (None, 1, 10, 50):
                 # the group scored by itself, and as a part of all hits scored at once (rank's two groups)
+                monkeypatch.setattr(rank, "numpy_pays", lambda postings: False)
                 python = rank.Scores(ev, words, group).best(group, need)
                 assert rank.Scores(ev, words, everything).best(group, need) == python, (words, name, need)
-                monkeypatch.setattr(rank, "MANY", 0)
+                monkeypatch.setattr(rank, "numpy_pays", lambda postings: True)
                 numpy = rank.Scores(ev, words, group).best(group, need)
                 assert rank.Scores(ev, words, everything).best(group, need) == numpy, (words, name, need)
                 monkeypatch.undo()
@@ -58,8 +59,9 @@ def test_a_search_ranks_the_same_with_numpy(long_index, monkeypatch):
     queries = [("发展", {}), ("发展 社区", {}), ('"发展改革"', {}), ("社区治理 OR 养老", {})]
     for query, kw in queries:
         for offset in (0, 5, 40):
+            monkeypatch.setattr(rank, "numpy_pays", lambda postings: False)
             python = long_index.search(query, limit=10, offset=offset, **kw)
-            monkeypatch.setattr(rank, "MANY", 0)
+            monkeypatch.setattr(rank, "numpy_pays", lambda postings: True)
             numpy = long_index.search(query, limit=10, offset=offset, **kw)
             monkeypatch.undo()
             assert [(h.id, h.score) for h in numpy.hits] == [(h.id, h.score) for h in python.hits], (query, offset)

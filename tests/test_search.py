@@ -403,14 +403,14 @@ def test_the_best_of_a_part_are_the_first_of_its_scores_sorted(changed_index, mo
             ranked = sorted(((d, ours[d]) for d in group if d in ours), key=lambda ds: (-ds[1], ds[0]))
             longest = max(longest, len(ranked))
             for need in (None, 1, 10, 50):
-                for many in (rank.MANY, 0):  # the Python path, then numpy's
+                for numpy in (False, True):  # the Python path, then numpy's
                     with monkeypatch.context() as m:
-                        m.setattr(rank, "MANY", many)
+                        m.setattr(rank, "numpy_pays", lambda postings, numpy=numpy: numpy)
                         alone, among_all = (
                             rank.Scores(ev, words, group).best(group, need),
                             rank.Scores(ev, words, every).best(group, need),
                         )
-                    assert alone == among_all == ranked[:need], (words, name, need, many)
+                    assert alone == among_all == ranked[:need], (words, name, need, numpy)
     assert longest > 50 and len(set(ours.values())) < len(ours)  # pages cut from many; ties, broken by number
 
 

@@ -4,17 +4,21 @@ the whole query as one run first; or newest first."""
 from __future__ import annotations
 
 import heapq
+import sys
 from itertools import compress
 from math import log
 
 from ..store.forms import posting_arrays
-from ..store.snapshot import MANY, DocSet
+from ..store.snapshot import DocSet
 from ..text import match_form
 from .evaluate import Evaluator
 from .parse import Node, Phrase, Word, exact_run
 
 RUN_BONUS = 1000.0  # a paragraph holding the whole query as one run outranks any without it
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults: the scores are the ones Whoosh gives
+# Postings from which numpy scores faster than Python's ~0.45 us a posting (measured on a million
+# real paragraphs): once numpy is loaded, and when its import (~0.15 s) must be paid too.
+NUMPY_POSTINGS, NUMPY_IMPORT_POSTINGS = 2_000, 350_000
 
 
 def rank(
@@ -47,8 +51,8 @@ def rank(
 
 class Scores:
     """BM25 of the paragraphs of a set that hold any of the words, and the best of any part of the
-    set. Many postings are scored in one numpy pass over arrays; a few in Python, which spares a
-    fresh query numpy's import (~0.15 s, half of what the rest of it takes)."""
+    set. Many postings are scored in one numpy pass over arrays (numpy_pays); a few in Python,
+    which spares a fresh query numpy's import (~0.15 s, half of what the rest of it takes)."""
 
     def __init__(self, ev: Evaluator, words: list[str], docs: DocSet):
         forms = ev.snapshot.forms()
@@ -56,7 +60,7 @@ class Scores:
         self.docs = docs
         self.arrays: tuple | None = None  # bm25_numpy's
         self.scores: dict[int, float] = {}
-        if min(sum(len(d) for runs in postings.values() for _, d, _ in runs), len(docs)) >= MANY:
+        if numpy_pays(sum(len(d) for runs in postings.values() for _, d, _ in runs)):
             self.arrays = bm25_numpy(ev, postings, docs)
         else:
             self.scores = bm25(ev, postings, docs)
@@ -74,6 +78,13 @@ class Scores:
             kept = list(compress(scores, map(cut.__le__, scores.values())))
             scores = dict(zip(kept, map(scores.__getitem__, kept)))
         return sorted(scores.items(), key=lambda ds: (-ds[1], ds[0]))[:need]
+
+
+def numpy_pays(postings: int) -> bool:
+    """Whether numpy scores this many postings faster than Python, counting its import if it is
+    not loaded yet. Python reads every posting, however few paragraphs the set has: a long phrase
+    of common words has a few hits and hundreds of thousands of postings."""
+    return postings >= (NUMPY_POSTINGS if "numpy" in sys.modules else NUMPY_IMPORT_POSTINGS)
 
 
 def bm25(ev: Evaluator, postings: dict[str, list], group: DocSet) -> dict[int, float]:
