@@ -73,17 +73,20 @@ def test_single_characters_with_filters_and_in_headings(sample_index):
 
 
 def test_add_replace_and_remove_keep_single_characters_equal_the_scan(tmp_path):
+    """The character sets, and the common grams' (管理) with the phrases met from them
+    (test_common_grams.py)."""
     folder = tmp_path / "corpus"
     shutil.copytree(CORPUS, folder)
     shutil.copy(folder / SMALL, folder / "same-content.txt")  # a duplicate: its documents are deleted
     ix = Index(tmp_path / "ix")
     ix.build(str(folder))
-    chars = ["的", "镇", "垚", "丙", "。"]
+    chars = ["的", "镇", "垚", "丙", "。", "管理", "人民政府", "管理发展", "建设管理"]
     assert all(hit_ids(ix, f'"{c}"') == scan(ix, c) for c in chars)
     new = tmp_path / "new.txt"
-    new.write_text("某镇2024年工作要点\n\n一、重点任务\n\n推进城中村改造，独有标记垚丙。\n", encoding="utf-8")
+    new.write_text("某镇2024年工作要点\n\n一、重点任务\n\n推进城中村改造管理发展，独有标记垚丙。\n", encoding="utf-8")
     ix.add(new)
     assert hit_ids(ix, '"垚"') == scan(ix, "垚") and len(scan(ix, "垚")) == 1
+    assert hit_ids(ix, '"管理发展"') == scan(ix, "管理发展") and len(scan(ix, "管理发展")) >= 1
     new.write_text("某镇2024年工作要点\n\n一、重点任务\n\n改为别的内容，丙。\n", encoding="utf-8")
     ix.add(new)  # replaces the report from the same source
     assert hit_ids(ix, '"垚"') == set()

@@ -34,17 +34,27 @@ class Evaluator:
 
     def substring(self, phrases: str | list[str], within: DocSet | None, column: str = "body") -> DocSet:
         """Paragraphs whose match form (or heading path's) contains the phrase, or every phrase of
-        a list: single characters of the body from their sets, the rest met by FTS5 in C, one
-        query instead of one set per phrase."""
+        a list: in the body, single characters from their sets, and phrases from the sets of
+        their characters and grams where those leave few paragraphs to look at (Snapshot.
+        set_rows); the rest met by FTS5 in C, one query instead of one set per phrase."""
         forms = {p: phrase_form(p) for p in ([phrases] if isinstance(phrases, str) else phrases)}
         if not all(forms.values()):
             return DocSet()
-        chars = [f for f in forms.values() if len(f) == 1] if column == "body" else []
-        if chars:
-            within = self.snapshot.char_rows(chars, within)
-            forms = {p: f for p, f in forms.items() if len(f) > 1}
-            if not forms or not within:
+        if column == "body":
+            chars = [f for f in forms.values() if len(f) == 1]
+            if chars:
+                within = self.snapshot.char_rows(chars, within)
+            left = {}
+            for p, f in forms.items():
+                found = self.snapshot.set_rows(p, within) if len(f) > 1 else None
+                if found is not None:
+                    within = found
+                elif len(f) > 1:
+                    left[p] = f
+            if not left or (within is not None and not within):
+                assert within is not None  # a set by now: each phrase was a character or met by set_rows
                 return within
+            forms = left
         return self.snapshot.phrase_rows(" AND ".join(f"({phrase_match(column, p)})" for p in forms), within)
 
     def evaluate(self, node: Node, within: DocSet | None = None) -> DocSet:

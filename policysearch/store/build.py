@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import PolicySearchError
 from ..model import Report
 from ..text import form_grams, gram_tokens, index_words, match_form
-from .phrases import char_sets
+from .phrases import COMMON_GRAMS, char_sets
 from .schema import paragraph_documents, report_document, word_counts
 from .segments import SegmentBuilder, abandon
 
@@ -120,7 +120,7 @@ class Written:
 
     segment: Any
     files: list[Prepared]
-    chars: dict = field(default_factory=dict)  # the segment's character sets (phrases.char_sets), from 0
+    chars: dict = field(default_factory=dict)  # the segment's character and gram sets (phrases.char_sets), from 0
 
     def drop(self, prep: Prepared) -> None:
         """Delete a file's documents (its paragraphs and its report's) from the segment."""
@@ -150,7 +150,7 @@ def write_segment(job: tuple[str, list]) -> Written:
         if writer is not None:
             abandon(writer)
         raise
-    return Written(segment, files, char_sets(rows))
+    return Written(segment, files, char_sets(rows, COMMON_GRAMS))  # the new generation's (layout.py)
 
 
 def runs_of_files(items: list, processes: int) -> list[list]:

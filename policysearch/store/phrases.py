@@ -23,6 +23,8 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
+from importlib import resources
 
 from pyroaring import BitMap
 
@@ -43,13 +45,25 @@ CREATE VIRTUAL TABLE grams USING fts5(body, heading, content='', tokenize='ascii
 CREATE TABLE chars (ch TEXT, first INTEGER, docs BLOB, PRIMARY KEY (ch, first));
 CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER);
 INSERT INTO meta VALUES ('covered', 0);
+CREATE TABLE common (gram TEXT PRIMARY KEY);
 """
+
+
+def listed_grams() -> frozenset[str]:
+    """The common grams of data/common_grams.json (scripts/make_common_grams.py), in phrase form
+    (Chinese characters: phrase_form leaves them as they are)."""
+    made = json.loads(resources.files("policysearch").joinpath("data/common_grams.json").read_text("utf-8"))
+    return frozenset(made["grams"])
+
+
+COMMON_GRAMS = listed_grams()  # what a new generation keeps sets of
 
 
 class PhraseIndex:
     """phrases.sqlite of one generation: the FTS5 table `grams` (body: the paragraph's bigrams,
-    heading: its heading path's), the character sets `chars` (a row per character and run of
-    rows written together, keyed by the run's first row that holds it) and the `covered` mark."""
+    heading: its heading path's), the sets `chars` of each character and common gram (a row per
+    character or gram and run of rows written together, keyed by the run's first row that holds
+    it), the common grams it keeps sets of and the `covered` mark."""
 
     def __init__(self, folder: str, create: bool = False):
         path = os.path.join(folder, PHRASES_FILE)
@@ -58,6 +72,15 @@ class PhraseIndex:
         self.db = sqlite3.connect(path, timeout=LOCK_WAIT, isolation_level=None, check_same_thread=False)
         if create:
             self.db.executescript(PHRASES_SCHEMA)
+            self.db.executemany("INSERT INTO common VALUES (?)", ((g,) for g in sorted(COMMON_GRAMS)))
+
+    @cached_property
+    def common(self) -> frozenset[str]:
+        """The common grams this generation keeps sets of (none in an index of before the sets)."""
+        with sqlite_errors():
+            if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'common'").fetchone():
+                return frozenset()
+            return frozenset(g for (g,) in self.db.execute("SELECT gram FROM common"))
 
     def covered(self) -> int:
         with sqlite_errors():
@@ -81,8 +104,8 @@ class PhraseIndex:
             return numbers_of(found.fetchone()[0])
 
     def with_char(self, ch: str, below: int) -> BitMap:
-        """Document numbers (below `below`) of the rows whose body holds the character (in its
-        phrase form, text.phrase_form)."""
+        """Document numbers (below `below`) of the rows whose body holds the character, or the
+        common gram (in its phrase form, text.phrase_form)."""
         with sqlite_errors():
             found = self.db.execute("SELECT docs FROM chars WHERE ch = ? AND first < ?", (ch, below)).fetchall()
         return BitMap.union(BitMap(), *(BitMap.deserialize(docs) for (docs,) in found))
@@ -107,7 +130,7 @@ class PhraseIndex:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.insert(rows)
-                self.insert_chars(char_sets(rows))
+                self.insert_chars(char_sets(rows, self.common))
                 self.mark(upto)
                 self.db.execute("COMMIT")
             except BaseException:
@@ -131,13 +154,13 @@ def numbers_of(array_text: str) -> BitMap:
     return BitMap(array.array("I", numbers.tobytes()))
 
 
-def char_sets(rows) -> dict[str, BitMap]:
-    """Each character of the rows' bodies -> the numbers of the rows that hold it. A body is its
-    bigrams, two characters and a space each (text.gram_tokens), so every third character is the
-    match form's next one."""
+def char_sets(rows, common: frozenset[str]) -> dict[str, BitMap]:
+    """Each character of the rows' bodies, and each of their `common` grams -> the numbers of
+    the rows that hold it. A body is its bigrams, two characters and a space each (text.
+    gram_tokens), so every third character is the match form's next one."""
     numbers: dict[str, list[int]] = {}
     for n, body, _ in rows:
-        for ch in set(body[::3]):
+        for ch in set(body[::3]).union(common.intersection(body.split(" "))):
             if ch in numbers:
                 numbers[ch].append(n)
             else:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import os
 import pickle
+import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -28,6 +29,7 @@ from typing import Any
 from pyroaring import BitMap
 
 from ..model import Paragraph, ReportEntry
+from ..text import match_form, phrase_form
 from .forms import FORMS_SUFFIX, LENGTH_OF_BYTE, VOCABULARY_FILE, Forms
 from .layout import Folder, load_pickle, save_pickle
 from .phrases import FEW_ROWS, PhraseIndex
@@ -40,8 +42,12 @@ from .segments import (
 )
 
 DocSet = BitMap
-MANY = 20_000  # hits from which numpy pays for its import (~0.15 s): see rank.py, count_reports
+MANY = 20_000  # hits from which numpy pays for its import (~0.15 s), in count_reports
 FEW_FOR_NUMPY = 64  # hits from which numpy, once loaded, counts reports faster than a step per report
+# Paragraphs up to which a phrase is looked for in their match forms (about 4 us each) rather than
+# asked of FTS5 (see set_rows).
+LOOK_AT = 2_000
+CHINESE = re.compile("[\u4e00-\u9fff]+")  # what jieba cuts a word of that the match form keeps whole
 FACETS_FILE = "facets.pickle"
 KINDS_FILE = "kinds.pickle"
 FACETS_FORMAT = "roaring-3"  # what the saved facets are made of; another format is computed anew
@@ -121,11 +127,35 @@ class Snapshot:
         return self.live(self.asked[key], within)
 
     def char_rows(self, chars: list[str], within: DocSet | None) -> DocSet:
-        """The paragraphs whose match form holds every one of the characters (text.phrase_form)."""
+        """The paragraphs whose match form holds every one of the characters, or common grams
+        (text.phrase_form)."""
         found = self.phrases.with_char(chars[0], self.end)
         for ch in chars[1:]:
             found &= self.phrases.with_char(ch, self.end)
         return self.live(found, within)
+
+    def set_rows(self, phrase: str, within: DocSet | None) -> DocSet | None:
+        """The paragraphs whose match form holds a phrase of two characters or more, from the
+        sets of its characters and common grams (phrases.py) when they leave at most LOOK_AT
+        paragraphs to look at in their match forms; else None (FTS5's to answer).
+        A common gram alone is its set. A phrase of Chinese characters is also in every
+        paragraph in which jieba cut it as one word (its postings in the forms: the word stands
+        in the text as it is, and the match form keeps a run of Chinese characters whole), so
+        only the others need looking at."""
+        form, seen = phrase_form(phrase), match_form(phrase)
+        grams = [form[i : i + 2] for i in range(len(form) - 1)]
+        common = [g for g in grams if g in self.phrases.common]
+        found = self.char_rows([*dict.fromkeys(form), *common], within)
+        if grams == common and len(grams) == 1:
+            return found
+        rest = found
+        if len(rest) > LOOK_AT and CHINESE.fullmatch(seen):
+            rest = found - DocSet.union(
+                DocSet(), *(DocSet(docs).shift(base) for base, docs, _ in self.forms().posting_runs(seen))
+            )
+        if len(rest) > LOOK_AT:
+            return None
+        return (found - rest) | DocSet(n for n, text in self.forms().match_forms(rest) if seen in text)
 
     def column(self, name: str):
         if ("column", name) not in self.cache:
