@@ -159,20 +159,18 @@ class Index:
         return self.snapshot().paragraphs(doc_id=report_id)
 
     def paragraph(self, paragraph_id: str) -> Paragraph | None:
-        found = self.snapshot().paragraphs(id=paragraph_id)
-        return found[0] if found else None
+        return self.snapshot().paragraph_with_id(paragraph_id)
 
     def context(self, paragraph_id: str, n: int = 0) -> Context | None:
         """A paragraph with its report and the n paragraphs before and after it (None when there is
         no such paragraph)."""
         snap = self.snapshot()
-        found = snap.paragraphs(id=paragraph_id)
-        report = snap.report(found[0].doc_id) if found else None
-        if report is None:
+        found = snap.paragraph_with_id(paragraph_id)
+        report = snap.report(found.doc_id) if found else None
+        if found is None or report is None:
             return None
-        at = found[0].position
-        around = [p for p in snap.paragraphs(doc_id=report.id) if abs(p.position - at) <= n]
-        return Context(report, found[0], around)
+        around = [p for p in snap.paragraphs(doc_id=report.id) if abs(p.position - found.position) <= n]
+        return Context(report, found, around)
 
     def stats(self) -> Stats:
         reports = self.reports()

@@ -61,11 +61,16 @@ def check_forms_are_the_segments(ix, reports) -> None:
         assert (first, end) == (base, base + leaf.doc_count_all())
         documents: dict[int, Counter] = {}
         live_paragraphs = set(leaf.postings("kind", "p").all_ids())  # Whoosh's (a deleted document has none)
+        positions = leaf.column_reader("position", translate=True)
         for doc in range(leaf.doc_count_all()):
             shown = seg.shown(doc)
             if shown is not None:
                 assert shown == paragraphs[shown["id"]] and leaf.stored_fields(doc) == {}
-                assert leaf.is_deleted(doc) or (doc in live_paragraphs and leaf.first_id("id", shown["id"]) == doc)
+                assert leaf.is_deleted(doc) or (
+                    doc in live_paragraphs
+                    and doc in leaf.postings("doc_id", shown["doc_id"]).all_ids()
+                    and positions[doc] == shown["position"]
+                )
                 assert seg.form(doc) == match_form(shown["text"])
                 documents[doc] = words_of(shown["text"])
             else:
@@ -102,6 +107,10 @@ def check_texts(ix, reports) -> None:
         assert ix.paragraphs(r.id) == r.paragraphs
         middle = r.paragraphs[len(r.paragraphs) // 2]
         assert ix.paragraph(middle.id) == middle
+        assert (
+            ix.paragraph(r.paragraphs[0].id) == r.paragraphs[0]
+            and ix.paragraph(r.paragraphs[-1].id) == r.paragraphs[-1]
+        )
         context = ix.context(middle.id, n=2)
         assert (
             context.paragraph == middle

@@ -91,6 +91,16 @@ def test_paragraphs_as_indexed_in_order(built, corpus_reports):
     ]
 
 
+def test_a_paragraph_is_found_by_its_id_and_nothing_by_another(built, corpus_reports):
+    """A paragraph's id is its report's id and its position; an id of another shape, or one past
+    the report's end, finds nothing."""
+    r = corpus_reports[1]
+    assert [built.paragraph(p.id) for p in r.paragraphs] == built.paragraphs(r.id)
+    others = [f"{r.id}-{len(r.paragraphs):04d}", f"{r.id}-00001", f"{r.id}-", f"{r.id}-٣", f"{r.id}-0000-0000"]
+    for pid in [*others, "report:" + r.id, r.id, "0000000000000000-0000", "-0000", ""]:
+        assert built.paragraph(pid) is None and built.context(pid) is None, pid
+
+
 def test_overrides_apply_and_survive_a_rebuild(built, tmp_path, corpus_copy):
     path = new_report(tmp_path)
     report = built.add(path, year=2019, doc_type="工作报告")

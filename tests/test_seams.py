@@ -202,17 +202,17 @@ def test_a_segment_written_in_a_scratch_index_is_moved_in_and_listed_last(tmp_pa
     os.makedirs(gen)
     segments.whoosh_index.create_in(gen, schema())
     first = segments.open_writer(gen)
-    first.add_document(kind="p", id="a", doc_id="r1")
+    first.add_document(kind="p", doc_id="a")
     assert segments.commit(first) == 1
     scratch = segments.scratch_index(str(tmp_path))
     builder = segments.SegmentBuilder(scratch)
     for n in range(3):
-        builder.add_document(kind="p", id=f"b{n}", doc_id="r2")
+        builder.add_document(kind="p", doc_id=f"b{n}")
     segment = builder.finish()
     writer = segments.open_writer(gen)
     assert segments.commit(writer, segment, scratch) == 3
     searcher = segments.whoosh_index.open_dir(gen).searcher()
     assert [leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers()][-1] == segment.segment_id()
-    assert [searcher.document_number(id=i) for i in ["a", "b0", "b1", "b2"]] == [0, 1, 2, 3]
+    assert [searcher.document_number(doc_id=i) for i in ["a", "b0", "b1", "b2"]] == [0, 1, 2, 3]
     assert not [f for f in os.listdir(scratch) if f.startswith(segment.segment_id())]
     searcher.close()

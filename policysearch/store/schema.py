@@ -13,8 +13,10 @@ from ..model import Report
 
 # 6: each segment's forms beside it (forms.py); a report's source indexed. 7: a paragraph's words
 # and shown fields (text, section path, heading flag, id…) kept in the forms only (the words with
-# their postings and lengths, the shown fields in compressed blocks), not by Whoosh
-SCHEMA_VERSION = 7
+# their postings and lengths, the shown fields in compressed blocks), not by Whoosh. 8: the common
+# grams' sets (phrases.py); no paragraph id field (a paragraph is found by its report's id and its
+# position), and columns only for what results are sorted by (date, position)
+SCHEMA_VERSION = 8
 PLACE_LEVELS = ("province", "city", "district", "town")
 # Metadata that has a facet: counted per value over the hits and usable as a filter.
 FACETS = (*PLACE_LEVELS, "year", "section_type", "doc_type")
@@ -23,30 +25,31 @@ PARTIAL_FILTERS = ("doc_number", "issuer")
 # What a snapshot keeps a set of documents for, per value (store/snapshot.py).
 FILTER_FIELDS = (*FACETS, "place_code", *PARTIAL_FILTERS)
 REPORT_FIELDS = (*PLACE_LEVELS, "place_code", "doc_type", "year", "date", *PARTIAL_FILTERS)
-# Every document gets a value for every column: Whoosh 2.7 cuts a column short when the last
-# document of a segment lacks it, and reading that document then fails.
-EMPTY_COLUMNS = {**dict.fromkeys(REPORT_FIELDS, ""), "section_type": "", "year": 0, "position": 0}
+# Every document gets a value for every column (the sortable fields): Whoosh 2.7 cuts a column
+# short when the last document of a segment lacks it, and reading that document then fails.
+EMPTY_COLUMNS = {"date": "", "position": 0}
 STOP_WORDS = frozenset("的了和与及在是")
 SPACES = re.compile(r"[ \t\r\n]+")  # what Whoosh's SpaceSeparatedTokenizer splits at
 
 
 def schema() -> fields.Schema:
     # Whoosh stores a report's `report` only: a paragraph's own fields are shown from the segment's
-    # forms (forms.TEXT_FIELDS), its report's metadata from its report.
+    # forms (forms.TEXT_FIELDS), its report's metadata from its report. Only what results are
+    # sorted by is a column (sortable): a column per field was a value per document, ~70 MB of a
+    # million paragraphs that nothing read.
     return fields.Schema(
         kind=fields.ID(),  # "p" paragraph, "r" report
-        id=fields.ID(unique=True),
-        doc_id=fields.ID(sortable=True),
-        province=fields.ID(sortable=True),
-        city=fields.ID(sortable=True),
-        district=fields.ID(sortable=True),
-        town=fields.ID(sortable=True),
-        place_code=fields.ID(sortable=True),
-        doc_type=fields.ID(sortable=True),
-        doc_number=fields.ID(sortable=True),
-        issuer=fields.ID(sortable=True),
-        section_type=fields.ID(sortable=True),
-        year=fields.NUMERIC(int, bits=32, sortable=True, signed=False, shift_step=0),
+        doc_id=fields.ID(),
+        province=fields.ID(),
+        city=fields.ID(),
+        district=fields.ID(),
+        town=fields.ID(),
+        place_code=fields.ID(),
+        doc_type=fields.ID(),
+        doc_number=fields.ID(),
+        issuer=fields.ID(),
+        section_type=fields.ID(),
+        year=fields.NUMERIC(int, bits=32, signed=False, shift_step=0),
         date=fields.ID(sortable=True),
         position=fields.NUMERIC(int, bits=32, sortable=True, signed=False, shift_step=0),
         report=fields.STORED(),  # report documents: metadata, source, overrides
@@ -70,7 +73,6 @@ def paragraph_documents(report: Report, words: list[Counter], forms: list[str]) 
             EMPTY_COLUMNS,
             **facets,
             kind="p",
-            id=p.id,
             doc_id=report.id,
             words=w,
             form=form,
@@ -99,4 +101,4 @@ def report_document(report: Report, origin: str, overrides: dict) -> dict:
         "origin": origin,
         "overrides": overrides,
     }
-    return dict(EMPTY_COLUMNS, kind="r", id="report:" + report.id, doc_id=report.id, source=report.source, report=info)
+    return dict(EMPTY_COLUMNS, kind="r", doc_id=report.id, source=report.source, report=info)

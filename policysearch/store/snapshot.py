@@ -214,7 +214,7 @@ class Snapshot:
     def report(self, report_id: str) -> ReportEntry | None:
         """A report's metadata (stored once, with the report, not with each paragraph)."""
         if ("report", report_id) not in self.cache:
-            docs = self.documents(id="report:" + report_id)
+            docs = self.documents(doc_id=report_id, kind="r")
             self.cache[("report", report_id)] = entry(self.searcher.stored_fields(docs[0])) if docs else None
         return self.cache[("report", report_id)]
 
@@ -242,6 +242,17 @@ class Snapshot:
         """(number, shown fields: id, doc_id, text…) of each paragraph of the (sorted) numbers, in
         order: kept in the forms (forms.TEXT_FIELDS), not by Whoosh."""
         return self.forms().texts(numbers)
+
+    def paragraph_with_id(self, paragraph_id: str) -> Paragraph | None:
+        """A paragraph by its id: its report's id and its position (report.py), the paragraph
+        documents of a report being its paragraphs in reading order (no field indexes the id: a
+        million ids were most of the terms files)."""
+        report_id, _, position = paragraph_id.rpartition("-")
+        docs = self.documents(doc_id=report_id, kind="p") if re.fullmatch("[0-9]+", position) else []
+        if not docs or int(position) >= len(docs):
+            return None
+        found = [paragraph_of(doc) for _, doc in self.stored([docs[int(position)]])]
+        return found[0] if found and found[0].id == paragraph_id else None
 
     def paragraphs(self, **terms) -> list[Paragraph]:
         """The paragraphs that have these terms, in reading order within each report."""
