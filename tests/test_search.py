@@ -121,6 +121,44 @@ def test_filters_inside_the_query(sample_index, paragraphs):
     assert heading and hit_ids(sample_index, "heading:城市更新") == heading
 
 
+def heading_scan(ix, phrase: str) -> set[str]:
+    form = scan_form(phrase)
+    return {p.id for r in ix.reports() for p in ix.paragraphs(r.id) if form in scan_form("".join(p.section))}
+
+
+def test_a_heading_matches_every_paragraph_of_its_runs(sample_index, tmp_path):
+    """A heading path's grams stand once per run of paragraphs under it (store/phrases.py): every
+    paragraph of each run matches, through the ends of reports, runs with no heading, add and
+    remove."""
+    headings = sorted({h for r in sample_index.reports() for p in sample_index.paragraphs(r.id) for h in p.section})
+    runs = {h[i : i + n] for h in headings for n in (2, 4) for i in range(0, len(h) - n + 1, 3)}
+    phrases = sorted(r for r in runs if all("\u4e00" <= c <= "\u9fff" for c in r))
+    assert len(phrases) > 100
+    for phrase in phrases[::7]:
+        assert hit_ids(sample_index, f'heading:"{phrase}"') == heading_scan(sample_index, phrase), phrase
+    ix = Index(tmp_path / "ix")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    body = "前言没有标题的一段。\n\n一、工作回顾\n\n回顾的一段。\n\n又一段回顾。\n\n二、工作计划\n\n计划的一段。\n"
+    (folder / "a.txt").write_text("甲镇工作报告\n\n" + body, encoding="utf-8")
+    (folder / "b.txt").write_text(
+        "乙镇工作报告\n\n二、工作计划\n\n乙镇计划一段。\n\n乙镇计划二段。\n", encoding="utf-8"
+    )
+    (folder / "d.txt").write_text("丁镇通知\n\n通知全文只有一段。\n\n又一段。\n", encoding="utf-8")  # no heading at all
+    ix.build(str(folder))
+    wanted = ["工作回顾", "工作计划", "工作", "计划", "回顾"]
+    assert all(hit_ids(ix, f'heading:"{w}"') == heading_scan(ix, w) for w in wanted)
+    assert len(heading_scan(ix, "工作计划")) >= 3 and heading_scan(ix, "工作回顾")
+    later = tmp_path / "c.txt"
+    later.write_text("丙镇工作报告\n\n" + body.replace("回顾", "总结"), encoding="utf-8")
+    ix.add(later)
+    assert all(hit_ids(ix, f'heading:"{w}"') == heading_scan(ix, w) for w in [*wanted, "工作总结"])
+    both = hit_ids(ix, 'heading:"工作计划" "乙镇"')
+    assert both == heading_scan(ix, "工作计划") & hit_ids(ix, '"乙镇"') and len(both) == 2
+    ix.remove(next(r.id for r in ix.reports() if r.source.endswith("a.txt")))
+    assert all(hit_ids(ix, f'heading:"{w}"') == heading_scan(ix, w) for w in [*wanted, "工作总结"])
+
+
 def test_facets_count_all_hits_not_the_page(sample_index, paragraphs):
     res = sample_index.search('"发展"', limit=3)
     rows = [(p, r) for p, r in paragraphs if "发展" in scan_form(p.text)]

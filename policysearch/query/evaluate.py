@@ -55,7 +55,10 @@ class Evaluator:
                 assert within is not None  # a set by now: each phrase was a character or met by set_rows
                 return within
             forms = left
-        return self.snapshot.phrase_rows(" AND ".join(f"({phrase_match(column, p)})" for p in forms), within)
+        query = " AND ".join(f"({phrase_match(column, p)})" for p in forms)
+        if column == "heading":
+            return self.snapshot.heading_rows(query, within)
+        return self.snapshot.phrase_rows(query, within)
 
     def evaluate(self, node: Node, within: DocSet | None = None) -> DocSet:
         if isinstance(node, Phrase):

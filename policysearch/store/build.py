@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import PolicySearchError
 from ..model import Report
 from ..text import form_grams, gram_tokens, index_words, match_form
-from .phrases import COMMON_GRAMS, char_sets
+from .phrases import COMMON_GRAMS, RUN_START, char_sets
 from .schema import paragraph_documents, report_document, word_counts
 from .segments import SegmentBuilder, abandon
 
@@ -33,7 +33,7 @@ class Prepared:
     report: Report | None = None
     words: list[Counter] = field(default_factory=list)  # per paragraph: {word: how often} (schema.word_counts)
     forms: list[str] = field(default_factory=list)  # per paragraph: its match form
-    grams: list[tuple[str, str]] = field(default_factory=list)  # per paragraph: body, heading
+    grams: list[tuple[str, str]] = field(default_factory=list)  # per paragraph: body, heading (phrases.py)
     error: str = ""
     first: int = 0  # a build's: see Written
     rows: list = field(default_factory=list)
@@ -47,8 +47,10 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
         report = read_report(path, **overrides)
     except PolicySearchError as e:
         return Prepared(path, overrides, origin, error=str(e) if str(e).startswith(path) else f"{path}: {e}")
-    # a section's paragraphs share their heading path's grams
-    headings = {h: gram_tokens(h) for h in {" ".join(p.section) for p in report.paragraphs}}
+    # a heading path's grams stand once per run of paragraphs under it, in its first one's row
+    paths = [" ".join(p.section) for p in report.paragraphs]
+    headings = {h: gram_tokens(h) or RUN_START for h in set(paths)}
+    starts = [headings[h] if i == 0 or h != paths[i - 1] else "" for i, h in enumerate(paths)]
     forms = [match_form(p.text) for p in report.paragraphs]
     return Prepared(
         path,
@@ -57,7 +59,7 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
         report,
         [word_counts(index_words(p.text)) for p in report.paragraphs],
         forms,
-        [(form_grams(f), headings[" ".join(p.section)]) for f, p in zip(forms, report.paragraphs)],
+        [(form_grams(f), heading) for f, heading in zip(forms, starts)],
     )
 
 

@@ -1,5 +1,5 @@
 """phrases.sqlite: the FTS5 table of every paragraph's match-form bigrams (exact phrases), and
-each character's paragraphs.
+the paragraphs of each character, common gram and heading run.
 
 Row number = the paragraph's Whoosh document number (see snapshot.py for the rule). A `covered`
 mark, moved in the same SQLite transaction as the rows, says up to which number the rows are
@@ -11,6 +11,19 @@ adds rows also adds, per character of their match forms, the set of those rows t
 roaring bitmap, 1 bit a row where the character is common): the `chars` table, read in
 microseconds per set. A removed paragraph keeps its row and its place in these sets, as in the
 FTS5 table, until the next build.
+
+A pair of characters that stands in a large share of paragraphs (管理, 人民, 政府: the common
+grams, data/common_grams.json) is one FTS5 term with a doclist of hundreds of thousands of rows,
+about 0.3 us a row to hand out. So the same table keeps the set of each common gram's rows, as
+for a character; the grams a generation keeps sets of are listed in its own `common` table, so
+that an index of an earlier list (or of none) is read by its own.
+
+A heading path is shared by the paragraphs of its section: its grams stand once per run of
+paragraphs under it (a report's first paragraph starts one, and each whose path differs from
+the one before), in the heading column of the run's first row; the other rows leave it empty
+(it was a quarter of the table). A run whose path has no grams holds RUN_START. The set of the
+rows that start a run is kept as a character's is, under HEADING_RUNS: a run lasts up to the
+next one's start (Snapshot.heading_rows).
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ from importlib import resources
 from pyroaring import BitMap
 
 from ..errors import IndexStateError
+from ..text import END
 
 PHRASES_FILE = "phrases.sqlite"
 LOCK_WAIT = 600.0  # seconds a writer waits for another one before giving up (the lock, SQLite's)
@@ -39,9 +53,10 @@ LONG_ARRAY = 150_000  # characters of a JSON array of row numbers (~20,000 rows)
 SHORT_ARRAY = 2_000  # characters from which it does, once numpy is loaded
 FEW_ROWS = 300  # candidates up to which a phrase is checked row by row (snapshot.phrase_rows)
 
+# columnsize=0: FTS5 keeps no count of each row's tokens, which only its bm25 reads (11 MB at 4x)
 PHRASES_SCHEMA = """
 PRAGMA journal_mode = WAL;
-CREATE VIRTUAL TABLE grams USING fts5(body, heading, content='', tokenize='ascii', detail=full);
+CREATE VIRTUAL TABLE grams USING fts5(body, heading, content='', tokenize='ascii', detail=full, columnsize=0);
 CREATE TABLE chars (ch TEXT, first INTEGER, docs BLOB, PRIMARY KEY (ch, first));
 CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER);
 INSERT INTO meta VALUES ('covered', 0);
@@ -57,6 +72,8 @@ def listed_grams() -> frozenset[str]:
 
 
 COMMON_GRAMS = listed_grams()  # what a new generation keeps sets of
+HEADING_RUNS = "heading runs"  # the key of the set of the rows that start a heading run: no character or gram
+RUN_START = END * 2  # the heading grams of a run whose path has none: no text's (END closes a text once)
 
 
 class PhraseIndex:
@@ -156,16 +173,17 @@ def numbers_of(array_text: str) -> BitMap:
 
 def char_sets(rows, common: frozenset[str]) -> dict[str, BitMap]:
     """Each character of the rows' bodies, and each of their `common` grams -> the numbers of
-    the rows that hold it. A body is its bigrams, two characters and a space each (text.
-    gram_tokens), so every third character is the match form's next one."""
-    numbers: dict[str, list[int]] = {}
+    the rows that hold it; HEADING_RUNS -> those that start a heading run. A body is its
+    bigrams, two characters and a space each (text.gram_tokens), so every third character is the
+    match form's next one."""
+    numbers: dict[str, list[int]] = {HEADING_RUNS: [n for n, _, heading in rows if heading]}
     for n, body, _ in rows:
         for ch in set(body[::3]).union(common.intersection(body.split(" "))):
             if ch in numbers:
                 numbers[ch].append(n)
             else:
                 numbers[ch] = [n]
-    return {ch: BitMap(ns) for ch, ns in numbers.items()}
+    return {ch: BitMap(ns) for ch, ns in numbers.items() if ns}
 
 
 class SpanWriter:

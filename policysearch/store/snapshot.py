@@ -32,7 +32,7 @@ from ..model import Paragraph, ReportEntry
 from ..text import match_form, phrase_form
 from .forms import FORMS_SUFFIX, LENGTH_OF_BYTE, VOCABULARY_FILE, Forms
 from .layout import Folder, load_pickle, save_pickle
-from .phrases import FEW_ROWS, PhraseIndex
+from .phrases import FEW_ROWS, HEADING_RUNS, PhraseIndex
 from .schema import FILTER_FIELDS
 from .segments import (
     deleted_documents,
@@ -125,6 +125,16 @@ class Snapshot:
         if key not in self.asked:
             self.asked[key] = self.phrases.match(query, self.end)
         return self.live(self.asked[key], within)
+
+    def heading_rows(self, query: str, within: DocSet | None) -> DocSet:
+        """The paragraphs whose heading path matches an FTS5 query (of the heading column): the
+        rows that hold a path's grams start a run of paragraphs under it, which lasts up to the
+        next run's start (phrases.py)."""
+        starts, found = self.phrases.with_char(HEADING_RUNS, self.end), DocSet()
+        for first in self.phrase_rows(query, None):
+            after = starts.rank(first)  # the starts up to this one, which is among them
+            found.add_range(first, starts[after] if after < len(starts) else self.end)
+        return found & (within if within is not None else self.universe)  # no report's document
 
     def char_rows(self, chars: list[str], within: DocSet | None) -> DocSet:
         """The paragraphs whose match form holds every one of the characters, or common grams
