@@ -124,6 +124,26 @@ def test_phrases_from_the_sets_within_filters_and_with_other_words(sample_index)
     assert hit_ids(sample_index, '"发展" -"管理"') == scan(sample_index, "发展") - scan(sample_index, "管理")
 
 
+def test_a_phrase_the_sets_left_too_many_for_is_met_once_another_narrowed_them(sample_index, monkeypatch):
+    """'"社区治理" "城中村"': 社区治理's characters alone leave more than LOOK_AT paragraphs, 城中村's
+    no more; once 城中村 is met, 社区治理 is looked at among its paragraphs, and FTS5 is not
+    asked at all."""
+    snap = sample_index.snapshot()
+    first, second = snap.char_rows([*"社区治理"], None), snap.char_rows([*"城中村"], None)
+    assert len(first) > len(second)
+    monkeypatch.setattr(Forms, "posting_runs", lambda self, word: [])  # every candidate looked at
+    monkeypatch.setattr(snapshot_module, "LOOK_AT", len(second))
+    asked = []
+    real = phrases_module.PhraseIndex.match
+    monkeypatch.setattr(
+        phrases_module.PhraseIndex, "match", lambda self, q, below: asked.append(q) or real(self, q, below)
+    )
+    assert snap.set_rows("社区治理", None) is None
+    want = scan(sample_index, "社区治理") & scan(sample_index, "城中村")
+    assert hit_ids(sample_index, '"社区治理" "城中村"') == want
+    assert asked == []
+
+
 def test_an_index_made_before_the_gram_sets_answers_without_them(tmp_path, monkeypatch):
     """An index whose phrase table lists no common grams (as before the sets) keeps none and
     answers from its character sets and FTS5, before an add and after it."""

@@ -44,13 +44,15 @@ class Evaluator:
             chars = [f for f in forms.values() if len(f) == 1]
             if chars:
                 within = self.snapshot.char_rows(chars, within)
-            left = {}
-            for p, f in forms.items():
-                found = self.snapshot.set_rows(p, within) if len(f) > 1 else None
-                if found is not None:
-                    within = found
-                elif len(f) > 1:
-                    left[p] = f
+            left = {p: f for p, f in forms.items() if len(f) > 1}
+            met = True
+            while left and met:  # a phrase the sets left too many for may be met once others narrowed them
+                met = False
+                for p in list(left):
+                    found = self.snapshot.set_rows(p, within)
+                    if found is not None:
+                        within, met = found, True
+                        del left[p]
             if not left or (within is not None and not within):
                 assert within is not None  # a set by now: each phrase was a character or met by set_rows
                 return within

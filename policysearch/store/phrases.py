@@ -51,7 +51,6 @@ LOCK_WAIT = 600.0  # seconds a writer waits for another one before giving up (th
 SPAN = 1 << 16
 LONG_ARRAY = 150_000  # characters of a JSON array of row numbers (~20,000 rows) from which numpy parses it
 SHORT_ARRAY = 2_000  # characters from which it does, once numpy is loaded
-FEW_ROWS = 300  # candidates up to which a phrase is checked row by row (snapshot.phrase_rows)
 
 # columnsize=0: FTS5 keeps no count of each row's tokens, which only its bm25 reads (11 MB at 4x)
 PHRASES_SCHEMA = """
@@ -103,21 +102,14 @@ class PhraseIndex:
         with sqlite_errors():
             return self.db.execute("SELECT v FROM meta WHERE k = 'covered'").fetchone()[0]
 
-    def match(self, query: str, below: int, among: BitMap | None = None) -> BitMap:
+    def match(self, query: str, below: int) -> BitMap:
         """Document numbers (below `below`) of the rows that match an FTS5 query (text.
-        phrase_match); of the rows `among` only, when given (FTS5 looks at each: for a few)."""
+        phrase_match)."""
         # One JSON array, not a row per match: Python's C parser makes the numbers 3 x faster.
         with sqlite_errors():
-            if among is not None:
-                found = self.db.execute(
-                    "SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid IN "
-                    "(SELECT value FROM json_each(?))",
-                    (query, json.dumps(list(among))),
-                )
-            else:
-                found = self.db.execute(
-                    "SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid < ?", (query, below)
-                )
+            found = self.db.execute(
+                "SELECT json_group_array(rowid) FROM grams WHERE grams MATCH ? AND rowid < ?", (query, below)
+            )
             return numbers_of(found.fetchone()[0])
 
     def with_char(self, ch: str, below: int) -> BitMap:
