@@ -72,7 +72,7 @@ CN_DATE = re.compile(
 CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
 YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 # How the name of an issuing organ ends: a government, a party committee, a department (局, 厅, 委), an office.
-ORG_END = r"(?:政府|人民代表大会|人大常委会|党委|党工委|委员会|办事处|办公室|办公厅|局|厅|委|小组|中心)"
+ORG_END = r"(?:政府|人民代表大会|人大常委会|党委|党工委|委员会|办事处|办公室|办公厅|局|厅|委|小组|中心|分行|支行)"
 SIGN_OFF_ORG = re.compile(rf"^[{HAN}（）()]{{4,30}}(?:{ORG_END}|部)$")
 # Lines of the frame that are no part of the title: 'label：value' lines, a red header (…人民政府文件; a
 # title's first line may end with 文件 too: '…关于全面推行行政规范性文件' + '合法性审核机制的指导意见').
@@ -443,6 +443,11 @@ COMPANY = re.compile(
     r"(?:有限责任公司|有限公司|股份公司|集团公司|电力公司)"
 )
 FIRM_TAIL = re.compile(r"[^\s，。、,;；:：《》“”（）()]{0,12}?(?:有限责任公司|有限公司|股份公司|集团|公司)")
+# A national organ's office in a place is that place's (国家金融监督管理总局珠海监管分局, 中国人民银行四川省分行,
+# 国家税务总局重庆市税务局, 国家统计局湖南调查总队).
+LOCAL_OFFICE = re.compile(
+    rf"(?:总局|统计局|银行|总署)([{HAN}]{{2,8}}?)(?:监管分局|监管局|税务局|分行|中心支行|支行|调查总队|调查队|海关)$"
+)
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
 NATIONAL = re.compile(
     r"^(?:中共中央|中央|国务院|全国|中华人民共和国|国家|(?:中国)?人民银行|最高人民"
@@ -450,12 +455,43 @@ NATIONAL = re.compile(
 )
 
 
+# A unit named as the model another follows is not the one that follows it ('本市…参照长沙市标准执行').
+MODEL = re.compile(r"(?:参照|比照|参考|对标|借鉴|学习|向)$")
+
+
+def named_units(opening: str, listed: bool = False) -> list[Unit]:
+    """The units an opening names, each once per naming, as references to itself may be: a name
+    that starts a firm's (山东省电力设计院有限公司) is no reference to the unit, nor, unless `listed`, one
+    listed beside a unit it neither lies in nor contains ('在北京市、河北省购买自有住房', '靖江市、泰兴市或
+    兴化市': the places a unit names side by side are others; '镇江市、丹阳市' are a city and its county)."""
+    found = [(start, end, units[0]) for start, end, units in places.mentions(opening) if len(units) == 1]
+    peers = (
+        set()
+        if listed
+        else {
+            i
+            for j in range(1, len(found))
+            for i in (j - 1, j)
+            if found[j][0] == found[j - 1][1] + 1
+            and opening[found[j - 1][1]] in "、和或及与"
+            and not found[j][2].within(found[j - 1][2])
+            and not found[j - 1][2].within(found[j][2])
+        }
+    )
+    return [
+        unit
+        for i, (start, end, unit) in enumerate(found)
+        if not FIRM_TAIL.match(opening, end) and i not in peers and not MODEL.search(opening, 0, start)
+    ]
+
+
 def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     """The unit the body calls '我市', '本区', '全镇' (the kind it uses most, or the one an issuer
     without a name, '市人民政府', says): the unit of that kind it names most, and twice as often as
     any other that does not lie in it or above it (a city names its districts, a town its
-    district: those do not compete). A body that names no unit of its kind but the ones above it
-    (a city's notice naming its province) lies in the lowest of them."""
+    district: those do not compete), or once where no other competes. A body that names no unit
+    of its kind but the ones above it (a city's notice naming its province) lies in the lowest of
+    them."""
     opening = text[:6000]
     kinds = [
         (len(re.findall(words, opening)), words, fits, above)
@@ -465,20 +501,7 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     hits, words, fits, above = max(kinds, key=lambda k: k[0])
     if not hits:
         return None
-    # a name that starts a firm's (山东省电力设计院有限公司) is no reference to the unit, nor one listed
-    # beside a unit it neither lies in nor contains ('在北京市、河北省购买自有住房', '靖江市、泰兴市或兴化市':
-    # the places a unit names side by side are others; '镇江市、丹阳市' are a city and its county)
-    found = [(start, end, units[0]) for start, end, units in places.mentions(opening) if len(units) == 1]
-    peers = {
-        i
-        for j in range(1, len(found))
-        for i in (j - 1, j)
-        if found[j][0] == found[j - 1][1] + 1
-        and opening[found[j - 1][1]] in "、和或及与"
-        and not found[j][2].within(found[j - 1][2])
-        and not found[j - 1][2].within(found[j][2])
-    }
-    kept = [unit for i, (_, end, unit) in enumerate(found) if not FIRM_TAIL.match(opening, end) and i not in peers]
+    kept = named_units(opening)
     named = Counter(unit for unit in kept if fits(unit))
     if not named:
         # '本市' naming only its province ('经福建省市场利率定价自律机制决议通过'): the unit lies in it
@@ -493,8 +516,31 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     best = [u for u, n in named.items() if n == top]
     unit = next((u for u in best if all(b.within(u) for b in best)), None)
     rivals = sum(n for u, n in named.items() if not u.within(unit) and not unit.within(u)) if unit else 0
-    # named once: enough only where nothing competes and the body calls itself so more than once
-    return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals and hits >= 2) else None
+    # named once: enough only where nothing competes
+    return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals) else None
+
+
+def scope(text: str) -> Unit | None:
+    """For a text that says neither who issued it nor '我市' of a unit (an excerpt of a policy, a news
+    item): the city or province it is about, named at least twice, its own districts' names
+    counting for it ('三明市区户籍居民家庭在三明市区购买…'), and twice as often as any other of its level.
+    Never a district: a city's notice names its districts (a district named most was as often the
+    city's as its own, on realdocs). Not below the province where the body says 我省, nor in a
+    firm's text."""
+    opening = text[:6000]
+    if "公司" in opening[:300]:
+        return None
+    kept = named_units(opening, listed=True)  # the counties a city lists are its own
+    counts = Counter(above for unit in kept for above in unit.path)
+    region_self = re.search(rf"{REGION_SELF}|全区", opening) and any(u.path[0].name.endswith("自治区") for u in kept)
+    for level in ("province",) if re.search(r"[我本全]省", opening) or region_self else ("city", "province"):
+        ranked = sorted(((n, u) for u, n in counts.items() if u.level == level), key=lambda c: -c[0])
+        if ranked and ranked[0][1] in kept:
+            top, unit = ranked[0]
+            rival = ranked[1][0] if len(ranked) > 1 else 0
+            if top >= 2 and top >= 2 * rival:
+                return unit
+    return None
 
 
 def find_place(
@@ -502,9 +548,9 @@ def find_place(
 ) -> tuple[Unit | None, list[str]]:
     """-> (the unit that issued the document, warnings). The first of these that names a unit
     decides: the issuer (the user's, then the document's), the congress that adopted it, the title,
-    the date line, the body's own references. A place the body merely mentions (a city's notice
-    naming its districts) is not the issuer; a ministry's, the State Council's or a firm's document
-    has no place."""
+    the date line, the body's own references, last the city or province the body is about. A place
+    the body merely mentions (a city's notice naming its districts) is not the issuer; a ministry's,
+    the State Council's or a firm's document has no place."""
     red, signed, speaker = issuers(head, foot, text)
     level_word = None
     # the date line is looked for in the opening lines whatever the head holds: a Markdown title may end it
@@ -517,7 +563,8 @@ def find_place(
     for name in [issuer, *red, *signed, *speaker, *adopted, title_issuer(title), *met]:
         if name and COMPANY.match(name):
             return None, []
-        run = places.chain(name or "")
+        office = LOCAL_OFFICE.search(name or "")
+        run = places.chain(office.group(1) if office else name or "")
         if run:
             return settle(run[-1], text)
         if name and NATIONAL.match(name):
@@ -530,7 +577,7 @@ def find_place(
         run = places.chain(name)
         if run:
             return settle(run[-1], text)
-    return self_reference(text, level_word), []
+    return self_reference(text, level_word) or scope(text), []
 
 
 # A news item's opening that says who issued the policy: '据山东省淄博市住房和城乡建设局5月22日消息',

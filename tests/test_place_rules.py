@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from policysearch import places, read_report
-from policysearch.describe import find_place, news_issuers, self_reference, title_issuer
+from policysearch.describe import find_place, news_issuers, scope, self_reference, title_issuer
 
 ESTATE = Path(__file__).parent / "fixtures" / "realdocs" / "China-Real-Estate-Policy-Database"
 
@@ -29,8 +29,48 @@ def test_joint_issuers_of_a_news_item_the_first_named_in_full():
 def test_a_body_that_calls_itself_the_city_twice_and_names_one_city_once():
     # '在郑州市市内五区…对…本市户籍居民家庭和…非本市户籍居民家庭限购…'
     assert place(ESTATE / "2016-09-30_POL_D9871CF7AB7E96EDDE0C.txt") == ("河南省", "郑州市", None, None)
-    # called so once only: a city's notice that names another city once ('本市…参照长沙市') is not that city's
+
+
+def test_a_body_that_calls_itself_the_city_once_and_names_one_city_once():
+    # '…出台我市住房限购实施意见…暂停向其出售贵阳市中心城区…的住房': nothing else competes
+    assert place(ESTATE / "2011-01-31_POL_DEF6A1D14C78E219F5F8.txt") == ("贵州省", "贵阳市", None, None)
+    # a city named as the model another follows is not the one that follows it
     assert self_reference("本市住房公积金缴存基数上限、下限均参照长沙市标准执行。") is None
+    assert self_reference("本市住房公积金缴存基数上限、下限均按长沙市标准执行。").name == "长沙市"
+
+
+def test_an_excerpt_without_issuer_or_self_reference_is_the_city_it_names_most():
+    # '三明市区户籍居民家庭在三明市区购买…非三明市区户籍居民在三明市区购买…'
+    assert place(ESTATE / "2018-05-18_POL_5A73237B391D259C8CAD.txt") == ("福建省", "三明市", None, None)
+    # named once, the counties it lists count for it: '廊坊市主城区(含广阳区、安次区…)、三河市、大厂回族自治县…'
+    assert place(ESTATE / "2017-05-31_POL_DE6CF9E4F0945F8E0469.txt") == ("河北省", "廊坊市", None, None)
+    # a city's notice naming one of its districts is the city's: '常州市区(不含金坛区)…常州市区(不含金坛区)'
+    assert place(ESTATE / "2020-09-04_POL_3F25B6E7DBAE89633924.txt") == ("江苏省", "常州市", None, None)
+    # '取消我省普通住宅和非普通住宅标准…由海口市先行探索…海口市相关部门': the province's, not its capital's
+    assert place(ESTATE / "2025-08-15_POL_8B5D7461B39B6568C66A.txt") == ("海南省", None, None, None)
+    assert scope("取消我省普通住宅标准,由海口市先行探索,具体方案由海口市相关部门制定。") is None
+    # '我区' of an autonomous region: not the city it names (宁夏's 2024-10-29_POL_F3593FE459695C93D2A0)
+    assert scope("结合我区实际,制定本措施。推进银川市灵活就业人员参加住房公积金制度,银川市先行。") is None
+    assert scope("推进银川市灵活就业人员参加住房公积金制度,银川市先行。").name == "银川市"
+    # once is not enough, nor a tie, nor a firm's text
+    assert scope("在三明市区购买商品住房的,取得不动产权属证书满三年方可上市交易。") is None
+    assert scope("在三明市、南平市购买住房的,三明市、南平市户籍居民家庭…") is None
+    assert scope("国网三明供电公司:三明市、三明市区的用电…") is None
+    assert scope("在三明市区购买住房的,三明市户籍居民家庭…").name == "三明市"
+
+
+def test_a_national_organ_s_office_in_a_place_is_that_place_s():
+    # signed '珠海市住房和城乡建设局中国人民银行珠海市分行' + '国家金融监督管理总局珠海监管分局'
+    assert place(ESTATE / "2023-09-06_POL_8A1B579B5B624BF0AF15.txt") == ("广东省", "珠海市", None, None)
+    for issuer, unit in [
+        ("国家金融监督管理总局珠海监管分局", "珠海市"),
+        ("中国人民银行四川省分行", "四川省"),
+        ("国家税务总局重庆市税务局", "重庆市"),
+        ("国家统计局湖南调查总队", "湖南省"),
+    ]:
+        assert find_place([], [], None, "现将有关事项通知如下。", issuer)[0].name == unit
+    # the organ itself is the whole country's
+    assert find_place([], [], None, "现将有关事项通知如下。", "国家金融监督管理总局")[0] is None
 
 
 def test_the_places_a_unit_names_side_by_side_are_others():
