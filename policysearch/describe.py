@@ -184,6 +184,10 @@ PASSAGE = re.compile(r"通过|修正|修订|修改|批准|公布|发布|印发|�
 IN_FORCE = re.compile(
     rf"[自从于]?{DATE_TEXT}[^，。；,;]{{0,8}}?起(?:施行|执行|实施|生效)?|[自从于]{DATE_TEXT}\s*(?:施行|执行|实施|生效)"
 )
+# A period a measure runs for: '2024年10月1日至2024年12月31日期间', '2022年9月1日至11月30日', '自2023年9月21日(含当日)至…'.
+PERIOD = re.compile(
+    rf"{DATE_TEXT}\s*(?:[（(]含[^（()）]{{0,6}}[）)])?\s*(?:至|到|—|－|~|～)\s*(?:{DATE_TEXT}|\d{{1,2}}\s*月\s*\d{{1,2}}\s*日)"
+)
 # Nor is the day it ends ('有效期至2028年12月31日', '…起至2022年12月31日止').
 EXPIRY = re.compile(rf"(?:有效期|执行期|期限)?(?:至|到){DATE_TEXT}止?")
 ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇\d]+条")
@@ -198,10 +202,12 @@ def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None)
     lines = [line for line in head if DATE_LINE.search(line) and len(line) <= 80 and not re.search(r"[，,。；;]", line)]
     # A law's history: '2010年…第一次修正  2016年…第一次修订  根据…' on one line, or an entry broken in two.
     passage, history = [], False
-    for line in head:
+    for k, line in enumerate(head):
+        # '2017年7月28日 山东省' + '第十二届…会议…修正': the entry goes on on the next line
+        after = head[k + 1] if k + 1 < len(head) and DATE_LINE.match(line) else ""
         history = (
             bool(DATE_LINE.match(line) or history and not ARTICLE.match(line))
-            and bool(PASSAGE.search(line))
+            and bool(PASSAGE.search(line) or PASSAGE.search(after) and not DATE_LINE.match(after))
             and len(line) <= 2000
             and not line.endswith("。")
         )
@@ -233,11 +239,12 @@ def reported_date(head: list[str]) -> str | None:
 
 def date_in_text(lines: list[str], text: str, doc_number: str | None) -> str | None:
     """For a document whose head, foot and page name no date: a sign-off inside the text (an
-    explanation follows it), else the day it takes effect, unless its 文号 says another year."""
+    explanation follows it), else the day it takes effect (or the first day of the period it
+    sets), unless its 文号 says another year."""
     signed = next((line for line in lines if re.fullmatch(DATE_TEXT, line)), None)
     if signed:
         return find_date(signed)
-    m = IN_FORCE.search(text)
+    m = IN_FORCE.search(text) or PERIOD.search(text)
     date = find_date(m.group()) if m else None
     number = DOC_NUMBER.search(doc_number or "")
     return None if date and number and number.group(1) != date[:4] else date

@@ -16,6 +16,8 @@ MARKER = re.compile(
     rf"^(?:#{{1,6}}\s|[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|\d{{1,2}}[.．、](?!\d)|[（(]\d{{1,2}}[）)]"
     rf"|第[{CN_NUM}\d]+[章节部分篇]|【\d+】)"
 )
+# An article of a law starts its line ('第一条 为了…'), after a law's history too.
+ARTICLE_START = re.compile(rf"^第[{CN_NUM}\d]+条")
 FOOTNOTE = re.compile(r"^([¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*(\S.*)$")
 PAGE_NUMBER = re.compile(
     r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,3})$"
@@ -324,10 +326,14 @@ def joins(block: str, last: str, nxt: str, wrap: int | None, opening: bool = Fal
         return False
     if re.search(r"\d{4}\s*年\s*\d{1,2}\s*月?\s*\d{0,2}$", prev) and re.match(r"[月日]", nxt):
         return True  # a line broken inside a date: '2014年9月26' + '日…'
+    if re.search(r"\d{4}\s*年$", prev) and re.match(r"\d{1,2}\s*月", nxt):
+        return True  # '…批准的1994年' + '9月24日青岛市…会议…修正'
     if prev.startswith(("——", "--")) or FIELD.match(prev) or DATE_LINE.match(prev):
         return False  # a date line under the title, a 'label：value' line
-    if wrap:  # hard-wrapped: a full line runs on, a short one ends
+    if wrap:  # hard-wrapped: a full line runs on, a short one ends ('依照本法' + '第三条规定…' too)
         return width(last) >= wrap - 8
+    if ARTICLE_START.match(nxt):
+        return False
     if opening and len(prev) <= 80 and not re.search(r"[，,、；;]$", prev):
         return False
     if ends_sentence(prev) or TITLE_END.search(prev):

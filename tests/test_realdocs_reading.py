@@ -53,6 +53,29 @@ def test_law_in_markdown_title_latest_passage_date_and_collector_marker():
     assert r.sections[0].heading.startswith("第一章")
 
 
+def test_a_law_s_history_broken_inside_its_entries_and_the_articles_after_it():
+    # '…批准的1994年' + '9月24日青岛市…第一次修正': one entry; each later entry and '第一条 …' stand alone
+    r = read_report(os.path.join(REAL, "LawRefBook-Laws", "qingdao_ancient_trees_2020.md"))
+    texts = [p.text for p in r.paragraphs]
+    assert texts[5].startswith("1994年10月12日") and texts[5].endswith("第一次修正")
+    assert [t[:10] for t in texts[6:9]] == ["2001年8月18日", "2010年11月25", "2017年12月1日"]
+    assert any(t.startswith("第一条古树名木是国家的宝贵财富") for t in texts)
+    assert r.date == "2020-03-26"  # the fifth amendment's, the latest of its passage
+    # '2017年7月28日 山东省' + '第十二届…会议《关于修改…的决定》修正': the amendment's date is the version's
+    r = read_report(os.path.join(REAL, "LawRefBook-Laws", "shandong_filing_review_2017.md"))
+    assert r.date == "2017-07-28"
+    assert any(p.text.startswith("第一条为了加强规范性文件的备案审查工作") for p in r.paragraphs)
+
+
+def test_an_excerpt_with_no_date_of_its_own_is_dated_by_the_period_it_sets():
+    # '一、开展金秋消费升级季活动。2022年9月1日至11月30日期间,由县财政投入…'
+    r = read_report(os.path.join(REAL, "China-Real-Estate-Policy-Database", "2022-09-01_POL_F932B8ABFD2CC1C0ACAA.txt"))
+    assert (r.date, r.year) == ("2022-09-01", 2022)
+    # '…2024年10月1日至2024年12月31日期间,购房家庭购…': not the day it ends
+    r = read_report(os.path.join(REAL, "China-Real-Estate-Policy-Database", "2024-10-01_POL_D396449A87753724D221.txt"))
+    assert r.date == "2024-10-01"
+
+
 def test_crawler_header_is_dropped_and_the_documents_own_date_wins():
     r = read_report(CRAWLED)
     assert r.title == "上海市人民政府办公厅关于印发《上海市支持企业加强基础研究增强高质量发展新动能的若干措施》的通知"
