@@ -274,6 +274,15 @@ NOT_TITLE = re.compile(
 )
 
 
+# What a flattened text glues before its title: the letterhead and its marks ('国家电网有限公司内部事项',
+# '…等级特急·明电'), a telegram's 机要 number ('鲁机发454号'), a red header ('…委员会办公室文件' + '关于…').
+GLUED_HEADER = re.compile(
+    rf"(?:.{{0,40}}?(?:内部事项|特急|特提|加急|平急|明电)·?)*(?:[{HAN}]{{1,2}}机[发字]?\d*号)?(?:[^，。]{{2,30}}文件(?=关于))?"
+)
+
+LETTERHEAD = re.compile(rf"^([{HAN}（）()]{{4,30}}?{ORG_END})(?:内部事项|特急|特提|加急|平急|明电|文件(?=关于))")
+
+
 def title_line(line: str) -> bool:
     """Could this line of the head be (part of) the title? Not a date line, a 文号, a red header,
     an address or a 'label：value' line."""
@@ -318,6 +327,9 @@ def find_title(head: list[str]) -> str | None:
         number = DOC_NUMBER.match(line)
         if number and number_start(number) == 0:
             line = line[number.end() :].strip()  # '巴住公管委〔2022〕7号巴中市…委员会' + '关于…的批复'
+        header = GLUED_HEADER.match(line)
+        if header.end() and "关于" not in header.group() and kind_of(line[header.end() :]):
+            line = line[header.end() :]
         candidates.append((i, line))
     body = next((i for i, line in enumerate(head) if len(line) > 80 and re.search(r"[，,。]", line)), len(head))
     candidates = [(i, line) for i, line in candidates if i < body]  # a subheading of the body is no title
@@ -370,10 +382,12 @@ def header_organ(line: str, below: str) -> bool:
 
 
 def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], list[str], list[str]]:
-    """Who the document says issued it, most trusted first: the red header (…人民政府文件), the
+    """Who the document says issued it, most trusted first: the red header (…人民政府文件) or letterhead, the
     sign-off above the date (each issuer of a joint one; the foot's, else the first in the text),
     '我代表…人民政府' of a work report."""
     red = [line[:-2].strip() for line in head if line.endswith("文件") and len(line) <= 30]
+    # a flattened text's letterhead, glued to its mark or title ('山东省发展和改革委员会特提关于…的函')
+    red += [m.group(1) for m in map(LETTERHEAD.match, head) if m]
     signed = [org for line in foot for org in line.split() if SIGN_OFF_ORG.match(org)]
     if not signed:
         # a notice that issues a plan signs off above its date before the plan ('…请认真贯彻落实。',

@@ -228,3 +228,18 @@ def test_a_motion_adopted_by_a_committee_is_a_kind_of_document():
     # '…管委会集体审议通过了《关于优化住房公积金业务政策和流程的议案》,…'
     r = housing("2023-03-24_POL_C1DD2880E83A72F4FB33.txt")
     assert (r.title, r.doc_type) == ("关于优化住房公积金业务政策和流程的议案", "议案")
+
+
+def test_a_flattened_head_s_letterhead_marks_and_telegram_number_are_no_part_of_the_title():
+    flat = os.path.join(REAL, "GovDocClassification")
+    # '山东省发展和改革委员会特提关于召开…的函': the letterhead is the issuer, '特提' its mark
+    r = read_report(os.path.join(flat, "train_0129.txt"))
+    assert r.title == "关于召开全省工业用电分析专题座谈会的函" and r.doc_type == "函"
+    assert (r.issuer, r.province) == ("山东省发展和改革委员会", "山东省")
+    # '发电单位中共山东省委办公厅等级特急·明电鲁机发532号中共山东省委办公厅关于…的通知'
+    r = read_report(os.path.join(flat, "train_0030.txt"))
+    assert r.title == "中共山东省委办公厅关于进一步规范向省委报送请示报告有关事宜的通知"
+    # '国家电网有限公司内部事项国网企协关于…的通知': a firm's letterhead and its mark
+    r = read_report(os.path.join(flat, "train_0010.txt"))
+    assert r.title == "国网企协关于做好企协工作对日部门和人员信息统计工作的通知"
+    assert r.province is None
