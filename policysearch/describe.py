@@ -327,8 +327,8 @@ def find_title(head: list[str]) -> str | None:
         number = DOC_NUMBER.match(line)
         if number and number_start(number) == 0:
             line = line[number.end() :].strip()  # '巴住公管委〔2022〕7号巴中市…委员会' + '关于…的批复'
-        header = GLUED_HEADER.match(line)
-        if header.end() and "关于" not in header.group() and kind_of(line[header.end() :]):
+        header = GLUED_HEADER.match(line)  # matches at least the empty string
+        if header and header.end() and "关于" not in header.group() and kind_of(line[header.end() :]):
             line = line[header.end() :]
         candidates.append((i, line))
     body = next((i for i, line in enumerate(head) if len(line) > 80 and re.search(r"[，,。]", line)), len(head))
