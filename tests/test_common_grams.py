@@ -13,12 +13,15 @@ import sqlite3
 
 import pytest
 from helpers import CORPUS, ROOT, scan_form
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policysearch import Index
 from policysearch.store import phrases as phrases_module
 from policysearch.store import snapshot as snapshot_module
 from policysearch.store.forms import Forms
-from policysearch.text import phrase_match
+from policysearch.store.phrases import HEADING_RUNS
+from policysearch.text import gram_tokens, phrase_match
 
 CHINESE = re.compile("[\u4e00-\u9fff]+")
 
@@ -193,3 +196,23 @@ def test_the_script_lists_the_pairs_of_a_share_of_the_paragraphs(tmp_path, monke
     pairs = {t[i : i + 2] for t in paragraphs for i in range(len(t) - 1)}
     left_out = [p for p in pairs - set(made["grams"]) if all("\u4e00" <= c <= "\u9fff" for c in p)]
     assert all(sum(p in t for t in paragraphs) < 0.1 * len(paragraphs) for p in left_out[:300])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet="管理人民政府发展的了a1 ，。\U00020000", max_size=30), st.booleans()),
+        max_size=12,
+    ),
+    st.frozensets(st.sampled_from(["管理", "人民", "政府", "发展", "理人", "的了"]), max_size=6),
+)
+def test_the_character_and_gram_sets_of_rows_are_those_each_row_holds(texts, common):
+    # char_sets counts in numpy; each set must be the rows whose bigrams hold the character
+    # (first of a bigram: every character of the match form) or the common gram
+    rows = [(n * 3 + 1, gram_tokens(text), "h" if heading else "") for n, (text, heading) in enumerate(texts)]
+    expected: dict[str, set[int]] = {}
+    for n, body, heading in rows:
+        for key in set(body[::3]) | (common & set(body.split(" "))) | ({HEADING_RUNS} if heading else set()):
+            expected.setdefault(key, set()).add(n)
+    got = phrases_module.char_sets(rows, common)
+    assert {key: set(numbers) for key, numbers in got.items()} == expected
