@@ -211,10 +211,14 @@ class Snapshot:
             i = found.rank(reports[after])  # the hits up to this hit's report document
         return count
 
-    def documents(self, **terms) -> list[int]:
-        """The numbers of the documents that have these terms and are there, in order (read from the
-        posting lists: Whoosh's document_numbers makes a query per segment, and hands out a number per call)."""
-        found = DocSet.intersection(*(self.postings(name, value) for name, value in terms.items()))
+    def documents(self, kind: str | None = None, **terms) -> list[int]:
+        """The numbers of the documents of a kind ('p', 'r') that have these terms and are there, in
+        order (read from the posting lists: Whoosh's document_numbers makes a query per segment, and
+        hands out a number per call). A kind is its set of the index state (kinds), not its posting
+        list, which grows with the index: every `add` looks its files' ids up."""
+        sets = [self.postings(name, value) for name, value in terms.items()]
+        sets += [self.kinds()[("p", "r").index(kind)]] if kind else []
+        found = DocSet.intersection(*sets)
         found.remove_range(self.covered, 2**32)
         return list(found)
 
