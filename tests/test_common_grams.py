@@ -207,7 +207,7 @@ def test_the_script_lists_the_pairs_of_a_share_of_the_paragraphs(tmp_path, monke
     st.frozensets(st.sampled_from(["管理", "人民", "政府", "发展", "理人", "的了"]), max_size=6),
 )
 def test_the_character_and_gram_sets_of_rows_are_those_each_row_holds(texts, common):
-    # char_sets counts in numpy; each set must be the rows whose bigrams hold the character
+    # each set must be the rows whose bigrams hold the character
     # (first of a bigram: every character of the match form) or the common gram
     rows = [(n * 3 + 1, gram_tokens(text), "h" if heading else "") for n, (text, heading) in enumerate(texts)]
     expected: dict[str, set[int]] = {}

@@ -167,44 +167,15 @@ def char_sets(rows, common: frozenset[str]) -> dict[str, BitMap]:
     """Each character of the rows' bodies, and each of their `common` grams -> the numbers of
     the rows that hold it; HEADING_RUNS -> those that start a heading run. A body is its
     bigrams, two characters and a space each (text.gram_tokens), so every third character is the
-    match form's next one. Counted in numpy: a Python step per row and character was ~4 % of a
-    build."""
-    import numpy as np  # here: a query never makes sets, and a fresh one spares numpy's import
-
-    sets = {HEADING_RUNS: BitMap(n for n, _, heading in rows if heading)}
-    bodies = [(n, body) for n, body, _ in rows if body]
-    if bodies:
-        # one row of (first character, second character, space) per bigram, and the row it is in
-        grams = np.frombuffer(
-            " ".join(body for _, body in bodies).encode("utf-32-le", "surrogatepass") + b" \0\0\0", np.uint32
-        )
-        first, second = (column.astype(np.uint64) for column in grams.reshape(-1, 3)[:, :2].T)
-        row = np.repeat(np.array([n for n, _ in bodies], np.uint64), [(len(b) + 1) // 3 for _, b in bodies])
-        for code, numbers in grouped(first, row):
-            sets[chr(code)] = numbers
-        names = sorted(g for g in common if len(g) == 2)
-        if names:
-            pair = first << 21 | second  # a code point has 21 bits
-            codes = np.array([ord(g[0]) << 21 | ord(g[1]) for g in names], np.uint64)
-            at = np.minimum(np.searchsorted(codes, pair), len(codes) - 1)
-            hit = codes[at] == pair
-            for i, numbers in grouped(at[hit].astype(np.uint64), row[hit]):
-                sets[names[i]] = numbers
-    return {key: numbers for key, numbers in sets.items() if numbers}
-
-
-def grouped(keys, rows) -> Iterator[tuple[int, BitMap]]:
-    """(key, the set of its rows) for each distinct key of two parallel numpy arrays (uint64, keys
-    below 2**31 and rows below 2**32)."""
-    import numpy as np
-
-    if not len(keys):
-        return
-    pairs = np.sort(keys << 32 | rows)
-    keys, rows = pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.uint32)
-    starts = (np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist()
-    for start, end in zip([0, *starts], [*starts, len(pairs)]):
-        yield int(keys[start]), BitMap(array.array("I", rows[start:end].tobytes()))
+    match form's next one."""
+    numbers: dict[str, list[int]] = {HEADING_RUNS: [n for n, _, heading in rows if heading]}
+    for n, body, _ in rows:
+        for ch in set(body[::3]).union(common.intersection(body.split(" "))):
+            if ch in numbers:
+                numbers[ch].append(n)
+            else:
+                numbers[ch] = [n]
+    return {ch: BitMap(ns) for ch, ns in numbers.items() if ns}
 
 
 class SpanWriter:
