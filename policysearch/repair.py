@@ -51,6 +51,7 @@ RUN_TOGETHER = 1000  # a line this long is several paragraphs that lost their br
 DEBRIS = re.compile(
     r"^(?:关联信息|相关链接|附件下载|分享到|扫一扫|打印本页|关闭窗口|返回顶部|【?字[体号][:：]?\s*[大中小\s]+】?"
     r"|上一篇|下一篇|责任编辑|浏览次数|打印|关闭|收藏)[:：]?.{0,30}$"
+    r"|^[+＋]\d{1,5}$|^【?字[体号]】?$"  # a page's counter of likes or shares; its font-size switch
 )
 # Lines a page or a collector puts around the document: 'label: value' facts and notes (in the
 # head or the foot only: inside the text such a line is the document's own), breadcrumbs, bare links.

@@ -243,3 +243,11 @@ def test_a_flattened_head_s_letterhead_marks_and_telegram_number_are_no_part_of_
     r = read_report(os.path.join(flat, "train_0010.txt"))
     assert r.title == "国网企协关于做好企协工作对日部门和人员信息统计工作的通知"
     assert r.province is None
+
+
+def test_a_page_s_counter_and_font_size_switch_are_furniture_not_the_title():
+    # '+1' / '1' / the headline / byline / '来源:澎湃新闻' / '∙地产界>' / '字号' / the text
+    r = housing("2023-06-05_POL_3DEC3E63CBA1F1AEA136.txt")
+    assert r.title == "南通通州:购买首套或改善性二套新房,最高可补贴房款总额的1.5%"
+    assert {"+1", "字号"} <= set(r.dropped)
+    assert not any(p.text in ("+1", "字号") for p in r.paragraphs)
