@@ -457,18 +457,3 @@ def test_add_of_many_files_writes_a_segment_per_run_and_equals_a_build(built, tm
     for q in ('"改过一次"', '"副本的标记"', "城中村改造", '"村" town:车墩镇', "发展"):
         a, b = built.search(q, limit=None), whole.search(q, limit=None)
         assert (a.total, a.facets, [h.id for h in a.hits]) == (b.total, b.facets, [h.id for h in b.hits]), q
-
-
-def test_an_add_of_a_folder_is_a_run_per_worker_a_build_several(tmp_path):
-    # every run of an add is a commit of its own; a build's runs are balanced over rounds
-    from policysearch.store.build import runs_of_files
-
-    items = []
-    for k in range(40):
-        path = tmp_path / f"{k:02d}.txt"
-        path.write_text("字" * (3000 + 100 * k), encoding="utf-8")
-        items.append((str(path), {}, "add"))
-    for rounds, fewest, most in ((1, 2, 3), (4, 8, 40)):
-        runs = runs_of_files(items, 2, rounds)
-        assert fewest <= len(runs) <= most
-        assert [item for run in runs for item in run] == items  # every file once, in order

@@ -155,10 +155,9 @@ def write_segment(job: tuple[str, list]) -> Written:
     return Written(segment, files, char_sets(rows, COMMON_GRAMS))  # the new generation's (layout.py)
 
 
-def runs_of_files(items: list, processes: int, rounds: int = 4) -> list[list]:
-    """The files in consecutive runs of about SEGMENT_BYTES each; with workers, at least `rounds`
-    runs per worker, and (for more than one) the last round of runs in quarters, so that the
-    workers finish together."""
+def runs_of_files(items: list, processes: int) -> list[list]:
+    """The files in consecutive runs of about SEGMENT_BYTES each; with workers, at least a few runs
+    per worker, and the last round of runs in quarters, so that the workers finish together."""
     sizes = []
     for path, _, _ in items:
         try:
@@ -166,12 +165,12 @@ def runs_of_files(items: list, processes: int, rounds: int = 4) -> list[list]:
         except OSError:
             sizes.append(0)  # it fails when read, with its own message
     left = sum(sizes)
-    size = SEGMENT_BYTES if processes < 1 else max(1, min(SEGMENT_BYTES, left // (rounds * processes)))
+    size = SEGMENT_BYTES if processes < 1 else max(1, min(SEGMENT_BYTES, left // (4 * processes)))
     runs: list[list] = []
     run: list = []
     total = 0
     for item, n in zip(items, sizes):
-        limit = size if processes < 1 or rounds == 1 or left > processes * size else max(1, size // 4)
+        limit = size if processes < 1 or left > processes * size else max(1, size // 4)
         if run and total + n > limit:
             runs.append(run)
             run, total = [], 0
@@ -181,12 +180,11 @@ def runs_of_files(items: list, processes: int, rounds: int = 4) -> list[list]:
     return runs + [run] if run else runs
 
 
-def files_written(folder: str, items: list, rounds: int = 4) -> Iterator[tuple[Written, Prepared]]:
+def files_written(folder: str, items: list) -> Iterator[tuple[Written, Prepared]]:
     """(segment written, file) for every file, in order: runs of files are read, cut and written
-    as segments by as many workers as there are CPUs (few files: here), `rounds` runs per worker
-    at least (runs_of_files)."""
+    as segments by as many workers as there are CPUs (few files: here)."""
     processes = CPUS if len(items) >= PARALLEL_FROM else 0
-    jobs = [(folder, run) for run in runs_of_files(items, processes, rounds)]
+    jobs = [(folder, run) for run in runs_of_files(items, processes)]
     for written in in_workers(write_segment, jobs, processes):
         for prep in written.files:
             yield written, prep

@@ -108,9 +108,7 @@ def add_in_runs(folder: Folder, items: list, known: Known, progress: Progress) -
     outcomes: list[AddOutcome] = []
     try:
         run: tuple[Written, list[Prepared]] | None = None
-        # a run per worker: each run is a commit of its own (~0.3 s at a million paragraphs), which
-        # a build's balancing into four rounds per worker would pay four times over
-        stream = files_written(scratch, items, rounds=1)
+        stream = files_written(scratch, items)
         for written, prep in progress(stream) if progress else stream:
             if run is not None and run[0] is not written:
                 outcomes += add_run(folder, scratch, *run, known)
