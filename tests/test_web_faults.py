@@ -108,13 +108,15 @@ def test_serving_goes_on_while_the_index_is_rebuilt(live, tmp_path):
 @pytest.mark.slow
 def test_serving_goes_on_when_a_writer_is_killed_mid_add(live, tmp_path):
     rng = random.Random(1717)
-    paths = make_reports(tmp_path / "new", "K", 30)
+    paths = make_reports(tmp_path / "new", "K", 40)
     counts = paragraph_counts(paths)
     order = list(counts)
     prober = Prober(live)
     kept, hits = [], []
     try:
-        for _ in range(3):
+        # until three writers are killed at work: one that finished its few files first is no kill
+        # (a writer of 7 small files is done in well under a second), as in test_safety
+        while sum(hits) < 3 and len(hits) < 5:
             # each writer the next few files after those in, added one by one (many go in runs: see test_safety)
             start = len(added(live, counts, order))
             writer = subprocess.Popen(
@@ -134,7 +136,7 @@ def test_serving_goes_on_when_a_writer_is_killed_mid_add(live, tmp_path):
             kept.append(len(added(live, counts, order)))  # checked whole, in order
     finally:
         served = prober.finish()
-    assert hits == [True] * 3, "a writer had finished before it was killed"
+    assert sum(hits) == 3, f"only {sum(hits)} of {len(hits)} writers were killed at work"
     assert 0 < kept[0] and kept == sorted(kept) and kept[-1] < len(order), kept
     # the next writer does not wait for the killed one's lock, and the server shows its reports
     out = subprocess.run(
