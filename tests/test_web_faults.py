@@ -108,14 +108,14 @@ def test_serving_goes_on_while_the_index_is_rebuilt(live, tmp_path):
 @pytest.mark.slow
 def test_serving_goes_on_when_a_writer_is_killed_mid_add(live, tmp_path):
     rng = random.Random(1717)
-    paths = make_reports(tmp_path / "new", "K", 40)
+    paths = make_reports(tmp_path / "new", "K", 40, tasks=150)  # ~0.2 s a report to add, not 0.04 s
     counts = paragraph_counts(paths)
     order = list(counts)
     prober = Prober(live)
     kept, hits = [], []
     try:
-        # until three writers are killed at work: one that finished its few files first is no kill
-        # (a writer of 7 small files is done in well under a second), as in test_safety
+        # until three writers are killed at work: one that finished its few files first is no kill,
+        # as in test_safety
         while sum(hits) < 3 and len(hits) < 5:
             # each writer the next few files after those in, added one by one (many go in runs: see test_safety)
             start = len(added(live, counts, order))

@@ -234,13 +234,16 @@ LOAD_YEAR = "2030"  # the year of the reports a writer adds under load: no sampl
 EVERYTHING = 'NOT "绝无此串QX9"'  # every paragraph (of the filtered reports)
 
 
-def make_reports(folder, tag: str, count: int) -> list[str]:
+def make_reports(folder, tag: str, count: int, tasks: int = 0) -> list[str]:
     """`count` short work plans of one town, each a report of its own (a marker line of its own),
-    for a writer to add while the server answers."""
+    for a writer to add while the server answers; `tasks` more paragraphs each make them longer."""
     os.makedirs(folder, exist_ok=True)
     paths = []
     for k in range(count):
         path = os.path.join(folder, f"{tag}-{k:03d}.txt")
+        more = "".join(
+            f"第{t}项任务：推进{k}号地块的征收补偿、土地整理和配套道路建设，年底前完成。\n\n" for t in range(tasks)
+        )
         with open(path, "w", encoding="utf-8") as f:
             f.write(
                 f"车墩镇{LOAD_YEAR}年城市更新工作要点\n\n"
@@ -248,6 +251,7 @@ def make_reports(folder, tag: str, count: int) -> list[str]:
                 "一、加快城中村改造\n\n"
                 f"推进第{k}批城中村改造项目，完成土地储备和动迁安置，做好民生保障工作。\n\n"
                 "完善资金平衡方案，加快安置房建设，按期交付使用。\n\n"
+                f"{more}"
                 "二、提升城市功能品质\n\n"
                 "推进美丽街区建设，完成道路绿化改造项目，改善人居环境。\n\n"
                 f"本件为测试副本，标记码{tag}{k:03d}。\n\n"
