@@ -865,3 +865,27 @@ def test_a_reader_opens_the_next_commit_when_the_one_it_found_vanishes(index_cop
 
     monkeypatch.setattr(whoosh_index, "open_dir", racing)
     assert Index(index_copy).search('"城中村"').total > 0 and len(calls) == 3
+
+
+def test_a_worker_forked_by_a_writer_that_is_gone_exits_at_once():
+    # A writer killed between forking a worker and the worker's asking to die with it sends no
+    # signal: the orphan would have waited for ever on the task queue's lock, holding the index's
+    # (seen in CI). die_with_parent finds its parent is not the writer, and exits.
+    from policysearch.store.build import die_with_parent
+
+    child = os.fork()
+    if child == 0:  # the worker, as if its writer (here: no process) were gone already
+        try:
+            die_with_parent(writer=-1)
+        finally:
+            os._exit(7)  # not reached
+    _, status = os.waitpid(child, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1
+    child = os.fork()
+    if child == 0:  # its writer is there: the worker goes on to its jobs
+        try:
+            die_with_parent(writer=os.getppid())
+        finally:
+            os._exit(7)
+    _, status = os.waitpid(child, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 7

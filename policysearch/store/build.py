@@ -80,7 +80,7 @@ def in_workers(function: Callable, jobs: list, processes: int) -> Iterator:
 
     import multiprocessing  # here, not at the top: a query process never forks (~15 ms of imports)
 
-    pool = multiprocessing.get_context("fork").Pool(processes, initializer=die_with_parent)
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         for result in pool.imap(function, feed()):
             ahead.release()
@@ -92,9 +92,11 @@ def in_workers(function: Callable, jobs: list, processes: int) -> Iterator:
         pool.join()
 
 
-def die_with_parent() -> None:
+def die_with_parent(writer: int) -> None:
     """In a worker: be killed when the writer dies (Linux). A worker outliving a killed writer
-    would work on to the end of its job, holding the index's lock, which it inherited."""
+    would work on to the end of its job, holding the index's lock, which it inherited; or wait
+    for ever on the task queue's lock, held by a worker killed with the writer. A writer killed
+    between the fork and the request sends no signal: then the worker is an orphan already."""
     try:
         import ctypes
         import signal
@@ -102,6 +104,8 @@ def die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass  # not Linux: the pool's terminate() still ends them
+    if os.getppid() != writer:
+        os._exit(1)
 
 
 def write_report(writer, prep: Prepared, first: int) -> list[tuple[int, str, str]]:
