@@ -11,7 +11,7 @@ from collections import Counter
 
 from . import places
 from .places import Unit
-from .repair import DOC_NUMBER, FURNITURE_FIELD, YEAR_BRACKETS, number_start
+from .repair import ARTICLE, DOC_NUMBER, FURNITURE_FIELD, YEAR_BRACKETS, number_start
 
 HAN = r"\u4e00-\u9fff"
 # Kinds of document by the word a title ends with; the first that fits wins, longer words first.
@@ -190,7 +190,6 @@ PERIOD = re.compile(
 )
 # Nor is the day it ends ('有效期至2028年12月31日', '…起至2022年12月31日止').
 EXPIRY = re.compile(rf"(?:有效期|执行期|期限)?(?:至|到){DATE_TEXT}止?")
-ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇\d]+条")
 
 
 def find_doc_date(head: list[str], foot: list[str], fallback: str | None = None) -> str | None:
@@ -276,11 +275,12 @@ NOT_TITLE = re.compile(
 
 # What a flattened text glues before its title: the letterhead and its marks ('国家电网有限公司内部事项',
 # '…等级特急·明电'), a telegram's 机要 number ('鲁机发454号'), a red header ('…委员会办公室文件' + '关于…').
+MARKS = "内部事项|特急|特提|加急|平急|明电"  # of disclosure, urgency, a telegram
 GLUED_HEADER = re.compile(
-    rf"(?:.{{0,40}}?(?:内部事项|特急|特提|加急|平急|明电)·?)*(?:[{HAN}]{{1,2}}机[发字]?\d*号)?(?:[^，。]{{2,30}}文件(?=关于))?"
+    rf"(?:.{{0,40}}?(?:{MARKS})·?)*(?:[{HAN}]{{1,2}}机[发字]?\d*号)?(?:[^，。]{{2,30}}文件(?=关于))?"
 )
-
-LETTERHEAD = re.compile(rf"^([{HAN}（）()]{{4,30}}?{ORG_END})(?:内部事项|特急|特提|加急|平急|明电|文件(?=关于))")
+# The letterhead, an organ's name, before its mark or its red header's 文件.
+LETTERHEAD = re.compile(rf"^([{HAN}（）()]{{4,30}}?{ORG_END})(?:{MARKS}|文件(?=关于))")
 
 
 def title_line(line: str) -> bool:

@@ -17,7 +17,7 @@ MARKER = re.compile(
     rf"|第[{CN_NUM}\d]+[章节部分篇]|【\d+】)"
 )
 # An article of a law starts its line ('第一条 为了…'), after a law's history too.
-ARTICLE_START = re.compile(rf"^第[{CN_NUM}\d]+条")
+ARTICLE = re.compile(rf"^第[{CN_NUM}\d]+条")
 FOOTNOTE = re.compile(r"^([¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*(\S.*)$")
 PAGE_NUMBER = re.compile(
     r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,3})$"
@@ -333,7 +333,7 @@ def joins(block: str, last: str, nxt: str, wrap: int | None, opening: bool = Fal
         return False  # a date line under the title, a 'label：value' line
     if wrap:  # hard-wrapped: a full line runs on, a short one ends ('依照本法' + '第三条规定…' too)
         return width(last) >= wrap - 8
-    if ARTICLE_START.match(nxt):
+    if ARTICLE.match(nxt):
         return False
     if opening and len(prev) <= 80 and not re.search(r"[，,、；;]$", prev):
         return False
