@@ -120,7 +120,7 @@ def report_run(summary, quiet: bool = False) -> int:
         elif o.status == "skipped":
             click.echo(f"skipped   {o.path}: {o.message}", err=True)
         elif not quiet:
-            click.echo(f"{o.status:<9} {render.report_line(o.report)}" + (f"  ({o.message})" if o.message else ""))
+            click.echo(f"{o.status:<9} {render.outcome_line(o)}" + (f"  ({o.message})" if o.message else ""))
     return 1 if summary.failed else 0
 
 
@@ -336,8 +336,8 @@ def build(corpus, index_path, quiet):
     ix = Index(index_path)
     summary = ix.build(corpus, progress=progress_bar(quiet, "indexing"), on_wait=waiting)
     code = report_run(summary, quiet=True)
-    added = [o.report for o in summary.outcomes if o.status == "added" and o.report]
-    paragraphs = sum(len(r.paragraphs) for r in added)
+    added = [o for o in summary.outcomes if o.status == "added"]
+    paragraphs = sum(o.paragraphs for o in added)
     click.echo(
         f"built {ix.path}: {len(added)} reports, {paragraphs} paragraphs"
         + (f", {len(summary.failed)} failed" if summary.failed else "")

@@ -153,8 +153,10 @@ class AddOutcome:
 
     path: str
     status: str  # added, replaced, skipped, failed
-    report: Report | None = None
+    report: Report | None = None  # as read; from a build's or a big add's workers without its paragraphs
     message: str = ""
+    paragraphs: int = 0  # the report's, of them headings
+    headings: int = 0
 
 
 @dataclass

@@ -7,7 +7,7 @@ import io
 import json
 from dataclasses import asdict
 
-from .model import Context, Hit, Report, ReportEntry, Results, Stats
+from .model import AddOutcome, Context, Hit, Report, ReportEntry, Results, Stats
 from .text import display_width
 
 HIT_KEYS = (
@@ -264,15 +264,16 @@ def report_text(report: Report, paint: Painter) -> str:
     return "\n".join(lines)
 
 
-def report_line(report: Report) -> str:
-    """One line naming what was detected, so a wrong detection is seen at once."""
-    headings = sum(1 for p in report.paragraphs if p.heading)
+def outcome_line(outcome: AddOutcome) -> str:
+    """One line naming what was detected in a report added, so a wrong detection is seen at once."""
+    report = outcome.report
+    assert report is not None
     place = place_path(report.province, report.city, report.district, report.town)
     facts = [
         place or "no place",
         str(report.year or "no year"),
         report.doc_type or "no type",
-        f"{len(report.paragraphs)} paragraphs ({headings} headings)",
+        f"{outcome.paragraphs} paragraphs ({outcome.headings} headings)",
     ]
     return f"{report.id}  {' · '.join(facts)}  {report.source}"
 

@@ -140,7 +140,9 @@ def test_a_bad_file_does_not_stop_the_others(built, tmp_path):
 
 def test_cli_add_list_stats_remove(tmp_path, corpus_copy):
     index = str(tmp_path / "index")
-    assert cli("build", str(corpus_copy), "--index", index).returncode == 0
+    built = cli("build", str(corpus_copy), "--index", index)
+    stats = json.loads(cli("stats", "--json", "--index", index).stdout)
+    assert built.returncode == 0 and f": 5 reports, {stats['paragraphs']} paragraphs" in built.stdout
     path = new_report(tmp_path)
     (tmp_path / "bad.docx").write_bytes(b"not a zip")
     out = cli("add", str(path), str(tmp_path / "bad.docx"), "--index", index, "--year", "2024")
@@ -246,8 +248,13 @@ def test_parallel_many_segment_build_equals_a_build_in_one_process(tmp_path, cor
         monkeypatch.setattr(build_module, "CPUS", cpus)
         monkeypatch.setattr(build_module, "SEGMENT_BYTES", segment_bytes)
         ix = Index(tmp_path / f"ix{cpus}")
-        outcomes = [(os.path.basename(o.path), o.status) for o in ix.build(str(folder)).outcomes]
-        return ix, outcomes
+        summary = ix.build(str(folder))
+        # the writer keeps no paragraph of the collection: the reports come back with counts only
+        listed = {r.source: r.paragraphs for r in ix.reports()}
+        added = [o for o in summary.outcomes if o.status == "added"]
+        assert added and all(o.report and not o.report.paragraphs and o.headings > 0 for o in added)
+        assert {o.report.source: o.paragraphs for o in added if o.report} == listed
+        return ix, [(os.path.basename(o.path), o.status) for o in summary.outcomes]
 
     (one, done_one), (two, done_two) = built_with(0), built_with(2, segment_bytes=30_000)  # and many segments
     assert done_one == done_two and [s for _, s in done_one].count("skipped") == 2

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import PolicySearchError
-from ..model import Report
+from ..model import AddOutcome, Report
 from ..text import form_grams, gram_tokens, index_words, match_form
 from .phrases import COMMON_GRAMS, RUN_START, char_sets
 from .schema import paragraph_documents, report_document, word_counts
@@ -37,6 +37,11 @@ class Prepared:
     error: str = ""
     first: int = 0  # a build's: see Written
     rows: list = field(default_factory=list)
+    paragraphs: int = 0  # the report's, of them headings (a worker sends the report back without them)
+    headings: int = 0
+
+    def outcome(self, status: str, message: str = "") -> AddOutcome:
+        return AddOutcome(self.path, status, self.report, message or self.error, self.paragraphs, self.headings)
 
 
 def prepare(item: tuple[str, dict, str]) -> Prepared:
@@ -60,6 +65,8 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
         [word_counts(index_words(p.text)) for p in report.paragraphs],
         forms,
         [(form_grams(f), heading) for f, heading in zip(forms, starts)],
+        paragraphs=len(report.paragraphs),
+        headings=sum(p.heading for p in report.paragraphs),
     )
 
 
@@ -148,7 +155,7 @@ def write_segment(job: tuple[str, list]) -> Written:
                 prep.first = writer.docnum
                 prep.rows = write_report(writer, prep, writer.docnum)
                 rows += prep.rows
-                prep.report = replace(prep.report, paragraphs=[replace(p, text="") for p in prep.report.paragraphs])
+                prep.report = replace(prep.report, paragraphs=[])  # the writer holds no paragraph of the collection
                 prep.words, prep.forms, prep.grams = [], [], []
             files.append(prep)
         segment = writer.finish() if writer is not None else None

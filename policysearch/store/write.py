@@ -153,14 +153,14 @@ def judge(prep: Prepared, known: Known) -> AddOutcome:
     (an older version of its source is there) or added."""
     report = prep.report
     if report is None:
-        return AddOutcome(prep.path, "failed", message=prep.error)
+        return prep.outcome("failed")
     there = known.by_id(report.id)
     if there is not None:
-        return AddOutcome(prep.path, "skipped", report, f"already indexed as {report.id} ({there.source})")
+        return prep.outcome("skipped", f"already indexed as {report.id} ({there.source})")
     old = known.by_source(report.source)
     if old is not None:
-        return AddOutcome(prep.path, "replaced", report, f"replaced {old.id}")
-    return AddOutcome(prep.path, "added", report)
+        return prep.outcome("replaced", f"replaced {old.id}")
+    return prep.outcome("added")
 
 
 class Known:
@@ -259,16 +259,14 @@ def build(
                         chars.add(written.chars, base)
                     report = prep.report
                     if report is None:
-                        summary.outcomes.append(AddOutcome(prep.path, "failed", message=prep.error))
+                        summary.outcomes.append(prep.outcome("failed"))
                     elif report.id in known:  # written, but not listed: its documents are deleted
                         written.drop(prep)
-                        summary.outcomes.append(
-                            AddOutcome(prep.path, "skipped", report, f"same content as {known[report.id]}")
-                        )
+                        summary.outcomes.append(prep.outcome("skipped", f"same content as {known[report.id]}"))
                     else:
                         known[report.id] = prep.path
                         phrases.insert([(base + n, body, heading) for n, body, heading in prep.rows])
-                        summary.outcomes.append(AddOutcome(prep.path, "added", report))
+                        summary.outcomes.append(prep.outcome("added"))
                 list_segments(gen_path, segments)
                 chars.finish()
                 phrases.mark(docnum)
