@@ -277,7 +277,7 @@ def test_a_commit_without_its_phrase_rows_is_not_counted(built, monkeypatch):
     there for kwic and keywords either, and the next writer deletes its documents."""
     ix, later = built
 
-    def fail(self, rows, upto):
+    def fail(self, rows, upto, sets=None):
         raise OSError("failed before the phrase rows")
 
     with monkeypatch.context() as m:

@@ -133,13 +133,14 @@ class PhraseIndex:
     def mark(self, upto: int) -> None:
         self.db.execute("UPDATE meta SET v = ? WHERE k = 'covered'", (upto,))
 
-    def cover(self, rows, upto: int) -> None:
-        """Add rows and move the mark to `upto`, in one transaction."""
+    def cover(self, rows, upto: int, sets: dict[str, BitMap] | None = None) -> None:
+        """Add rows and their character sets (char_sets: counted here unless given) and move the
+        mark to `upto`, in one transaction."""
         with sqlite_errors():
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.insert(rows)
-                self.insert_chars(char_sets(rows, self.common))
+                self.insert_chars(char_sets(rows, self.common) if sets is None else sets)
                 self.mark(upto)
                 self.db.execute("COMMIT")
             except BaseException:

@@ -222,6 +222,10 @@ class Snapshot:
         found.remove_range(self.covered, 2**32)
         return list(found)
 
+    def terms(self, fieldname: str) -> set[str]:
+        """Every term of a field in the snapshot's segments (of deleted documents too)."""
+        return {term for reader, _ in self.reader.leaf_readers() for term in reader.field_terms(fieldname)}
+
     def report(self, report_id: str) -> ReportEntry | None:
         """A report's metadata (stored once, with the report, not with each paragraph)."""
         if ("report", report_id) not in self.cache:
