@@ -36,7 +36,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "RESULTS.md")
 FULL_CHECK = 5000  # compare hit ids one by one (limit=None) up to this many hits; above, counts and facets
-TARGETS = {"build_ratio": 1.0, "rss_mb": 500, "size_ratio": 4.0, "p95_ms": 50, "cli_s": 0.4, "add_s": 2.0}
+SYNTHETIC_TARGETS = {"build_ratio": 1.0, "rss_mb": 500, "size_ratio": 4.0, "p95_ms": 50, "cli_s": 0.4, "add_s": 2.0}
+# issue 14's for real text: 1 GB summed over the build's processes, a fresh query in 0.3 s, one report added in 1 s
+REAL_TARGETS = SYNTHETIC_TARGETS | {"rss_mb": 1000, "cli_s": 0.3, "add_s": 1.0}
 
 
 # -- the query set ------------------------------------------------------------------------------------
@@ -1022,6 +1024,7 @@ def analysis_differs(cls, q, res, oracle, records, forms) -> str:
 
 def markdown(R: dict, corpus: str) -> str:
     m, v, b = R["machine"], R["versions"], R["build"]
+    TARGETS = REAL_TARGETS if R["real"] else SYNTHETIC_TARGETS
     jieba_s = R["jieba"]["lcut_s"]
     text_mb = R["file_bytes"] / 1e6
     ok = lambda good: "✅" if good else "❌"  # noqa: E731
@@ -1097,7 +1100,7 @@ def markdown(R: dict, corpus: str) -> str:
             f"| ours | first query in a process (opens searcher, loads jieba) | {R['first_query_s']:.2f} s | | |",
             f"| ours | `Index.add` of one new report into the built index | median {R['add']['median']:.2f} s "
             f"(runs {', '.join(f'{a:.2f}' for a in R['add']['all'])}; `remove` {R['add']['remove']:.2f} s) | "
-            f"≤ {TARGETS['add_s']:.0f} s | {ok(R['add']['median'] <= TARGETS['add_s'])} |",
+            f"≤ {TARGETS['add_s']:g} s | {ok(R['add']['median'] <= TARGETS['add_s'])} |",
             f"| ours | `Index.add` of a folder of {R['add_many']['files']} files ({mb(R['add_many']['bytes'])}) | "
             f"{R['add_many']['s']:.1f} s ({R['add_many']['bytes'] / 1e6 / R['add_many']['s']:.2f} MB/s) | "
             f"≥ the build's {text_mb / b['build_s']:.2f} MB/s | "
