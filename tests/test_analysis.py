@@ -215,10 +215,15 @@ def sort_key(line: dict, sort: str):
     return (left,) if sort == "left" else (right,)
 
 
-def test_kwic_limit_keeps_the_first_lines_and_the_total(sample_index):
-    whole = sample_index.kwic('"发展"', sort="left")
-    some = sample_index.kwic('"发展"', sort="left", limit=5)
-    assert some["total"] == whole["total"] > 5 and some["lines"] == whole["lines"][:5]
+@pytest.mark.parametrize("sort", ["left", "right", "year", "place"])
+@pytest.mark.parametrize("query", ['"发展"', "城中村改造", '"乡村振兴" OR "美丽乡村"', '"人人"'])
+def test_kwic_limit_keeps_the_first_lines_and_the_total(sample_index, sort, query):
+    """By year and place only the paragraphs of the first lines are looked at, the others counted."""
+    whole = sample_index.kwic(query, sort=sort)
+    for limit in (0, 1, 5, 37, whole["total"] + 1):
+        some = sample_index.kwic(query, sort=sort, limit=limit)
+        assert some["total"] == whole["total"] and some["lines"] == whole["lines"][:limit], limit
+    assert whole["total"] > 5
 
 
 def test_kwic_of_words_shows_the_whole_run_once(sample_index):
@@ -430,3 +435,16 @@ def test_keywords_command_json_csv_and_exit_codes(sample_index):
     assert cli(sample_index, "keywords", "--town", town, "--min-reports", "9").exit_code == 1
     r = cli(sample_index, "keywords")
     assert r.exit_code == 2 and len(r.stderr.splitlines()) == 1
+
+
+@given(
+    form=st.text(alphabet="人民村", max_size=30),
+    terms=st.lists(st.text(alphabet="人民村", min_size=1, max_size=4), min_size=1, max_size=3),
+)
+@example(form="人人人", terms=["人人"])
+def test_kwic_counts_what_it_would_list(form, terms):
+    """The count of the lines not made (kwic by year or place with a limit) is the lines' count,
+    overlapping occurrences of a term too (str.count does not see them)."""
+    from policysearch.query.analyze import occurrence_counter, occurrences
+
+    assert occurrence_counter(terms)(form) == len(occurrences(form, terms))

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -147,6 +147,15 @@ def occurrences(form: str, terms: list[str]) -> list[tuple[int, int]]:
     return kept
 
 
+def occurrence_counter(terms: list[str]) -> Callable[[str], int]:
+    """A match form -> len(occurrences(form, terms)), counted in C where that is the same: one
+    term that cannot overlap itself (no start of it is also its end)."""
+    term = terms[0]
+    if len(terms) == 1 and not any(term.endswith(term[:k]) for k in range(1, len(term))):
+        return lambda form: form.count(term)
+    return lambda form: len(occurrences(form, terms))
+
+
 def fit(text: str, width: int, from_end: bool = False) -> str:
     """As much of the text as fits in `width` display columns: its start, or its end."""
     if width <= 0:
@@ -178,13 +187,26 @@ def kwic(
     ev = evaluator(snapshot)
     found = ev.evaluate(with_filters(tree, filter_nodes(**filters)))
     terms = highlight_terms(positives(tree, []), tree, ev.cut)
-    places = report_keys(snapshot, found, sort) if sort in ("year", "place") else {}
+    by_report = sort in ("year", "place")
+    places = report_keys(snapshot, found, sort) if by_report else {}
+    forms, total = snapshot.forms(), None  # forms kept beside the segments: no text read
+    if by_report and limit is not None:
+        # lines sort by their paragraph's key: count every paragraph's, make those of the first only
+        count = occurrence_counter(terms)
+        counts = {number: count(form) for number, form in forms.match_forms(found)}
+        total, first, kept = sum(counts.values()), [], 0
+        for number in sorted(counts, key=places.__getitem__):  # stable: reading order among equal keys
+            if kept >= limit:
+                break
+            first.append(number)
+            kept += counts[number]
+        found = DocSet(first)
     # (sort key, paragraph number, start, end in the match form), made in reading order, which the
     # (stable) sort keeps among lines of equal keys
     lines = []
-    for number, form in snapshot.forms().match_forms(found):  # kept beside the segments: no text read
+    for number, form in forms.match_forms(found):
         for a, b in occurrences(form, terms):
-            if sort in ("year", "place"):
+            if by_report:
                 key = places[number]
             else:
                 left, right = form[max(0, a - SORT_CONTEXT) : a][::-1], form[b : b + SORT_CONTEXT]
@@ -196,7 +218,7 @@ def kwic(
     maps: dict[str, list[int]] = {}  # a paragraph's match map, once for all its lines shown
     return {
         "query": query,
-        "total": len(lines),
+        "total": len(lines) if total is None else total,
         "lines": [kwic_line(snapshot.report_of(number), docs[number], a, b, width, maps) for _, number, a, b in shown],
     }
 
