@@ -94,8 +94,9 @@ def add_files(
     with folder.writing(on_wait=on_wait):
         before = snapshots.current()
         start = starting_state(before)
-        known = Known(before, many=len(items) >= PARALLEL_FROM)
-        if len(items) >= PARALLEL_FROM:
+        many = len(items) >= PARALLEL_FROM
+        known = Known(before, many)
+        if many:
             summary.outcomes += add_in_runs(folder, items, known, progress)
         else:
             stream = map(prepare, items)
@@ -131,7 +132,7 @@ def add_in_runs(folder: Folder, items: list, known: Known, progress: Progress) -
 def add_run(folder: Folder, scratch: str, written: Written, files: list[Prepared], known: Known) -> list[AddOutcome]:
     """A worker's segment in one commit: its reports that are there already (the same content)
     deleted from it, and the older versions of those it replaces deleted from the index."""
-    outcomes, fresh, replaced, dropped = [], [], [], False
+    outcomes, fresh, replaced = [], [], []
     for prep in files:
         report = prep.report
         outcome = judge(prep, known)
@@ -140,7 +141,6 @@ def add_run(folder: Folder, scratch: str, written: Written, files: list[Prepared
             continue
         if outcome.status == "skipped":
             written.drop(prep)
-            dropped = True
             continue
         old = known.by_source(report.source)
         if old is not None:
@@ -148,6 +148,7 @@ def add_run(folder: Folder, scratch: str, written: Written, files: list[Prepared
         known.added(ReportEntry(**report.metadata()), old)
         fresh.append(prep)
     if fresh:
+        dropped = any(o.status == "skipped" for o in outcomes)
         chars = None if dropped else written.chars  # the worker's are of every file it wrote
         with whoosh_writer(folder, written.segment, scratch, chars) as (w, first, rows):
             for old_id in replaced:
@@ -194,8 +195,7 @@ class Known:
 
     def by_source(self, source: str) -> ReportEntry | None:
         if source not in self.sources:
-            there = self.may_hold("source", source)
-            self.sources[source] = self.before.report_from(source) if there else None
+            self.sources[source] = self.before.report_from(source) if self.may_hold("source", source) else None
         return self.sources[source]
 
     def added(self, info: ReportEntry, old: ReportEntry | None) -> None:
