@@ -113,8 +113,9 @@ def find_doc_number(lines: list[str]) -> str | None:
 
 FACT_KEYS = [
     ("date", re.compile(r"日期|时间")),
-    ("doc_number", re.compile(r"文号|字号")),
+    ("doc_number", re.compile(r"文号|字号|编号")),
     ("issuer", re.compile(r"机构|机关|单位|来源")),
+    ("title", re.compile(r"名称|标题")),
 ]
 ORGAN = re.compile(rf"(?:{ORG_END}|[厅局委办院部署会府]|中心|公司)$")
 
@@ -707,6 +708,8 @@ def describe(
     head, foot = frame(lines, first_heading)
     facts = furniture_facts(furniture or [])
     title = without_number(title if title and title_line(title) else find_title(head))
+    if not kind_of(title) and kind_of(facts.get("title")):
+        title = without_number(facts["title"])  # the text's own title names no kind; the collector's does
     kind = kind_of(title)
     if (
         kind is None

@@ -58,9 +58,14 @@ DEBRIS = re.compile(
 NOTE_LABELS = (
     "原文链接|原文地址|原文网址|链接|网址|来源网址|页面地址|检索时间|检索关键词|关键词|抓取时间|采集时间|爬取时间"
     "|下载时间|法宝引证码|引证码|浏览次数|访问量|点击数|阅读数|责任编辑|编辑|作者|索引号|主题分类|主题词|分类"
-    "|体裁分类|组配分类|服务对象|有效性|时效性|标题|名称|信息名称"
+    "|体裁分类|组配分类|服务对象|有效性|时效性|文档类型|文件类型|文档|标题|名称|信息名称|文件名称|文件标题|文档名称"
 )
-FACT_LABELS = "信息来源|来源|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期|日期|时间|发文字号|文号"
+FACT_LABELS = (
+    "信息来源|来源|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期|日期|时间"
+    "|发文字号|文号|文件编号"
+)
+# A collector's heading over its facts ('### 基本信息' above '- **发布机构**：…'), in the head only.
+FACTS_HEADING = re.compile(r"^(?:基本信息|文档信息|文件信息|文件属性|元数据|元信息)[:：]?$")
 
 
 def field_line(labels: str) -> re.Pattern:
@@ -113,6 +118,8 @@ def take_furniture(text: str, keep_facts: bool = False) -> tuple[str, list[str]]
             or BREADCRUMB.match(bare)
             or (in_head or i in foot)
             and (line.startswith(">") and in_head or FURNITURE_FIELD.match(bare) or BARE_LINK.match(line))
+            or in_head
+            and FACTS_HEADING.match(bare)
         )
         if furniture and not (keep_facts and FACT_FIELD.match(bare)):
             dropped.extend([shown] if shown else [])

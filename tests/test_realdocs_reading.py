@@ -100,6 +100,27 @@ def test_facts_in_the_furniture_serve_when_the_text_has_none(tmp_path):
     assert r.issuer == "上海市科学技术委员会"
 
 
+def test_a_collectors_facts_block_under_its_own_heading_is_furniture():
+    # '### 基本信息' over '- **文件名称**：…' bullets: neither the title nor paragraphs; the text's title wins
+    r = read_report(os.path.join(REAL, "Huace_policy-document-analyzer", "030_satellite_opinion.md"))
+    assert r.title == "工业和信息化部关于优化业务准入促进卫星通信产业发展的指导意见"
+    assert (r.doc_type, r.doc_number, r.issuer) == ("意见", "工信部信管〔2025〕180号", "工业和信息化部")
+    labels = [d.split("：")[0] for d in r.dropped]
+    assert labels == ["基本信息", "文档类型", "原文链接", "发布机构", "发布日期", "文件名称", "文件编号"]
+    texts = [p.text for p in r.paragraphs[:3]]
+    assert texts[:2] == [r.title, r.doc_number] and texts[2].startswith("各省、自治区、直辖市")
+    for furniture in ("基本信息", "文档类型", "文件名称", "文件编号"):
+        assert furniture not in body(r), furniture
+
+
+def test_the_collectors_file_name_heading_gives_way_to_its_named_title():
+    # '## 文档 ：….md' is a file's name; the collector's 文件名称 names the plan with its years, as the text does
+    r = read_report(os.path.join(REAL, "Huace_policy-document-analyzer", "023_beidou_action_plan.md"))
+    assert r.title == "上海市北斗产业高质量发展三年行动计划（2021-2023年）"
+    assert (r.doc_type, r.province, r.city, r.doc_number) == ("行动计划", "上海市", "上海市", None)
+    assert not any(".md" in p.text for p in r.paragraphs)
+
+
 def test_collectors_quote_breadcrumb_and_page_furniture_around_a_real_notice(tmp_path):
     # The furniture as real collections and sites print it (issue 13), around a real State Council reply
     # whose sign-off date is taken away, so that the page's 发布时间 has to serve.
