@@ -305,6 +305,16 @@ def test_keyword_counts_equal_a_count_over_the_stored_words(sample_index, kw, mi
     check_keywords(result, focus, reference, min_reports)
 
 
+@settings(max_examples=40, deadline=None)
+@given(kw=filters(), min_reports=st.integers(1, 4), limit=st.integers(0, 80))
+def test_keywords_with_a_limit_are_the_first_of_all(sample_index, kw, min_reports, limit):
+    # the reports using a word are counted for the best words only, as many as the limit needs:
+    # the rows are those of the whole list (ties broken by the word), however many words fall short
+    assume(kw)
+    whole = sample_index.keywords(limit=None, min_reports=min_reports, **kw)["keywords"]
+    assert sample_index.keywords(limit=limit, min_reports=min_reports, **kw)["keywords"] == whole[:limit]
+
+
 def test_keywords_stay_exact_after_add_and_remove(tmp_path, corpus_copy):
     """A second segment (add) and deleted paragraphs (remove) that the segments still hold."""
     from policysearch import Index

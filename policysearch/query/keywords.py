@@ -43,20 +43,30 @@ def report_array(snapshot: Snapshot):
     return snapshot.cache["keywords_reports"]
 
 
-def set_counts(snapshot: Snapshot, numbers: DocSet) -> list[int]:
-    """How often each word of the snapshot's vocabulary occurs in a set of paragraphs (the whole
-    index's counted once per snapshot)."""
+def shown_words(snapshot: Snapshot, words: list[str]):
+    """Which words of the snapshot's vocabulary are worth listing (numpy bools), once per snapshot."""
+    if "keywords_shown" not in snapshot.cache:
+        import numpy as np
+
+        snapshot.cache["keywords_shown"] = np.fromiter(map(shown, words), dtype=bool, count=len(words))
+    return snapshot.cache["keywords_shown"]
+
+
+def set_counts(snapshot: Snapshot, numbers: DocSet):
+    """How often each word of the snapshot's vocabulary occurs in a set of paragraphs (numpy; the
+    whole index's counted once per snapshot)."""
     whole = numbers is snapshot.universe
     if whole and "universe_words" in snapshot.cache:
         return snapshot.cache["universe_words"]
-    counts = snapshot.forms().word_counts(numbers)[0].tolist()
+    forms = snapshot.forms()
+    counts = forms.word_counts(forms.runs(numbers))
     if whole:
         snapshot.cache["universe_words"] = counts
     return counts
 
 
-def per_million(count: int, total: int) -> float:
-    return count * 1e6 / total if total else 0.0
+def per_million(counts, total: int):
+    return counts * 1e6 / total if total else counts * 0.0
 
 
 def keywords(
@@ -72,6 +82,8 @@ def keywords(
     filters) most characteristic against the reference `vs` (a query; the whole index when None),
     used by at least `min_reports` reports of the focus; the first `limit` (all when None).
     Raises QueryError."""
+    import numpy as np
+
     if min_reports < 1 or (limit is not None and limit < 0):
         raise QueryError("min_reports must be at least 1 and limit not negative")
     ev = evaluator(snapshot)
@@ -82,29 +94,43 @@ def keywords(
     reference_set = ev.evaluate(parse(vs)) if vs and vs.strip() else snapshot.universe
     forms = snapshot.forms()
     words, _ = forms.vocabulary()
-    counted, using = forms.word_counts(focus_set, report_array(snapshot))
-    focus_counts, reference_counts = counted.tolist(), set_counts(snapshot, reference_set)
-    focus_total, reference_total = sum(focus_counts), sum(reference_counts)
-    scored = []
-    for i in (using >= min_reports).nonzero()[0].tolist():  # words of enough focus reports
-        word, n = words[i], focus_counts[i]
-        if not shown(word):
-            continue
-        f, r = per_million(n, focus_total), per_million(reference_counts[i], reference_total)
-        scored.append(((f + 1) / (r + 1), n, word, f, r, i))
-    scored.sort(key=lambda row: (-row[0], -row[1], row[2]))
-    reports = using.tolist()
+    runs = forms.runs(focus_set)
+    focus_counts, reference_counts = forms.word_counts(runs), set_counts(snapshot, reference_set)
+    focus_total, reference_total = int(focus_counts.sum()), int(reference_counts.sum())
+    # the focus's words worth listing, scored in numpy, by score, then count; the word breaks ties
+    kept = ((focus_counts > 0) & shown_words(snapshot, words)).nonzero()[0]
+    n = focus_counts[kept]
+    f, r = per_million(n, focus_total), per_million(reference_counts[kept], reference_total)
+    score = (f + 1) / (r + 1)
+    order = np.lexsort((-n, -score))
+    # The reports using a word are counted for the best words only, as many more as the limit
+    # needs: words of fewer focus reports than min_reports are passed over.
+    take = len(order) if limit is None else 2 * limit + 8
+    while True:
+        window = order[:take]
+        if take < len(order):  # the words tied with the window's last may come before it by their word
+            tail, last = order[take:], order[take - 1]
+            window = order[: take + int(((score[tail] == score[last]) & (n[tail] == n[last])).sum())]
+        wanted = np.zeros(len(words), dtype=bool)
+        wanted[kept[window]] = True
+        using = forms.reports_using(runs, report_array(snapshot), wanted)
+        listed = [j for j in window.tolist() if using[kept[j]] >= min_reports]
+        if len(window) == len(order) or limit is not None and len(listed) >= limit:
+            break
+        take *= 4
+    scores, counts = score.tolist(), n.tolist()
+    ranked = sorted(listed, key=lambda j: (-scores[j], -counts[j], words[kept[j]]))
     rows = [
         {
-            "word": word,
-            "score": round(score, 3),
-            "focus_count": n,
-            "reference_count": reference_counts[i],
-            "focus_per_million": round(f, 1),
-            "reference_per_million": round(r, 1),
-            "focus_reports": reports[i],
+            "word": words[kept[j]],
+            "score": round(scores[j], 3),
+            "focus_count": counts[j],
+            "reference_count": int(reference_counts[kept[j]]),
+            "focus_per_million": round(float(f[j]), 1),
+            "reference_per_million": round(float(r[j]), 1),
+            "focus_reports": int(using[kept[j]]),
         }
-        for score, n, word, f, r, i in (scored if limit is None else scored[:limit])
+        for j in (ranked if limit is None else ranked[:limit])
     ]
     named = " ".join(filter(None, [focus.strip(), *(f"{f.name}:{years_text(f.value)}" for f in extra)]))
     sides = {"focus": (named, focus_set, focus_total), "reference": (vs or "", reference_set, reference_total)}
