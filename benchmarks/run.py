@@ -865,29 +865,36 @@ def main(argv=None) -> int:
     R["add"] = {"median": statistics.median(adds), "all": adds, "remove": statistics.median(removes)}
     say(f"add: {[round(a, 2) for a in adds]} s, remove median {R['add']['remove']:.2f} s")
 
-    # 9. add of a folder of many files (a fiftieth of the collection, at least 20, each with a new first
-    # line: new reports), timed per MB of files against the build's rate; removed again after.
-    many_dir = os.path.join(work, "add-many")
-    shutil.rmtree(many_dir, ignore_errors=True)
-    os.makedirs(many_dir)
+    # 9. add of a folder of many files (a fiftieth of the collection, at least 20, and a tenth; each file
+    # with a new first line: new reports), timed per MB of files against the build's rate; removed again
+    # after. The small folder shows the fixed costs (forking workers, a run's first and last segments, the
+    # facets and vocabulary saved once), the larger one the rate of a real batch.
     texts = [f for f in files if f.endswith((".txt", ".md"))]
-    for k, source in enumerate(texts[:: max(1, len(texts) // max(20, len(texts) // 50))]):
-        with open(source, encoding="utf-8") as f:
-            text = f.read()
-        with open(os.path.join(many_dir, f"{k:05d}{os.path.splitext(source)[1]}"), "w", encoding="utf-8") as f:
-            f.write(f"基准测试加入的第{k}份\n" + text)
-    many_bytes = folder_bytes(many_dir)
-    t0 = time.perf_counter()
-    outcomes = ix.add_files([many_dir]).outcomes
-    many_s = time.perf_counter() - t0
-    ix.remove(*(o.report.id for o in outcomes if o.status == "added" and o.report is not None))
-    R["add_many"] = {
-        "files": len(outcomes),
-        "bytes": many_bytes,
-        "s": many_s,
-        "added": sum(o.status == "added" for o in outcomes),
-    }
-    say(f"add of many: {R['add_many']}")
+    R["add_many"] = []
+    for share, least in ((50, 20), (10, 100)):
+        many_dir = os.path.join(work, f"add-many-{share}")
+        shutil.rmtree(many_dir, ignore_errors=True)
+        os.makedirs(many_dir)
+        for k, source in enumerate(texts[:: max(1, len(texts) // max(least, len(texts) // share))]):
+            with open(source, encoding="utf-8") as f:
+                text = f.read()
+            with open(os.path.join(many_dir, f"{k:05d}{os.path.splitext(source)[1]}"), "w", encoding="utf-8") as f:
+                f.write(f"基准测试加入的第{k}份\n" + text)
+        many_bytes = folder_bytes(many_dir)
+        t0 = time.perf_counter()
+        outcomes = ix.add_files([many_dir]).outcomes
+        many_s = time.perf_counter() - t0
+        ix.remove(*(o.report.id for o in outcomes if o.status == "added" and o.report is not None))
+        shutil.rmtree(many_dir, ignore_errors=True)
+        R["add_many"].append(
+            {
+                "files": len(outcomes),
+                "bytes": many_bytes,
+                "s": many_s,
+                "added": sum(o.status == "added" for o in outcomes),
+            }
+        )
+        say(f"add of many: {R['add_many'][-1]}")
 
     live = code_hash(live_dir)
     if live != R["versions"]["code"]:
@@ -1101,10 +1108,16 @@ def markdown(R: dict, corpus: str) -> str:
             f"| ours | `Index.add` of one new report into the built index | median {R['add']['median']:.2f} s "
             f"(runs {', '.join(f'{a:.2f}' for a in R['add']['all'])}; `remove` {R['add']['remove']:.2f} s) | "
             f"≤ {TARGETS['add_s']:g} s | {ok(R['add']['median'] <= TARGETS['add_s'])} |",
-            f"| ours | `Index.add` of a folder of {R['add_many']['files']} files ({mb(R['add_many']['bytes'])}) | "
-            f"{R['add_many']['s']:.1f} s ({R['add_many']['bytes'] / 1e6 / R['add_many']['s']:.2f} MB/s) | "
-            f"≥ the build's {text_mb / b['build_s']:.2f} MB/s | "
-            f"{ok(R['add_many']['bytes'] / R['add_many']['s'] >= text_mb * 1e6 / b['build_s'])} |",
+            *(
+                f"| ours | `Index.add` of a folder of {m['files']} files ({mb(m['bytes'])}) | "
+                f"{m['s']:.1f} s ({m['bytes'] / 1e6 / m['s']:.2f} MB/s) | "
+                + (
+                    f"≥ the build's {text_mb / b['build_s']:.2f} MB/s | {ok(m['bytes'] / m['s'] >= text_mb * 1e6 / b['build_s'])} |"
+                    if m is R["add_many"][-1]
+                    else "(fixed costs weigh most) | |"
+                )
+                for m in R["add_many"]
+            ),
             f"| ours | fresh `policysearch query {plain_q} --json` (bytecode compiled, as `pip install .` leaves it) | {cli_plain:.2f} s wall | "
             f"≤ {TARGETS['cli_s']} s | {ok(cli_plain <= TARGETS['cli_s'])} |",
             f"| ours | fresh `policysearch query '{phrase_q}' --json` | {cli_phrase:.2f} s wall | "
