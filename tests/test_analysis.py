@@ -226,6 +226,23 @@ def test_kwic_limit_keeps_the_first_lines_and_the_total(sample_index, sort, quer
     assert whole["total"] > 5
 
 
+@pytest.mark.parametrize("sort", ["year", "place"])
+def test_kwic_puts_a_report_of_no_known_year_or_place_last(tmp_path, corpus_copy, sort):
+    from policysearch import Index
+
+    (corpus_copy / "nowhere.txt").write_text(
+        "城中村改造的几点体会\n\n城中村改造要听取群众意见。城中村改造要算好账。\n", "utf-8"
+    )
+    ix = Index(tmp_path / "index")
+    ix.build(corpus_copy)
+    lines = ix.kwic('"城中村改造"', sort=sort)["lines"]
+    unknown = [line["year"] is None and line["district"] is None for line in lines]
+    assert sum(unknown) == 3 and unknown[-3:] == [True, True, True]
+    starts = [line["start"] for line in lines[-3:]]  # reading order among equal keys
+    assert lines[-3]["paragraph_id"] < lines[-2]["paragraph_id"] and starts[1] < starts[2]
+    assert ix.kwic('"城中村改造"', sort=sort, limit=len(lines) - 2)["lines"] == lines[:-2]
+
+
 def test_kwic_of_words_shows_the_whole_run_once(sample_index):
     """城中村改造 unquoted: 城中村 and 改造 anywhere in a paragraph; where they stand together the
     line is the run, not three lines."""

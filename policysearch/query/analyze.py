@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import repeat
 from typing import Any
 
 from ..errors import QueryError
@@ -188,26 +187,30 @@ def kwic(
     found = ev.evaluate(with_filters(tree, filter_nodes(**filters)))
     terms = highlight_terms(positives(tree, []), tree, ev.cut)
     by_report = sort in ("year", "place")
-    places = report_keys(snapshot, found, sort) if by_report else {}
-    forms, total = snapshot.forms(), None  # forms kept beside the segments: no text read
-    if by_report and limit is not None:
-        # lines sort by their paragraph's key: count every paragraph's, make those of the first only
-        count = occurrence_counter(terms)
-        counts = {number: count(form) for number, form in forms.match_forms(found)}
-        total, first, kept = sum(counts.values()), [], 0
-        for number in sorted(counts, key=places.__getitem__):  # stable: reading order among equal keys
-            if kept >= limit:
-                break
-            first.append(number)
-            kept += counts[number]
-        found = DocSet(first)
+    forms, total, rank = snapshot.forms(), None, {}  # forms kept beside the segments: no text read
+    if by_report:
+        hits, order = report_order(snapshot, found, sort)
+        if limit is not None:
+            # lines sort by their paragraph's key: count every paragraph's, make those of the first only
+            count = occurrence_counter(terms)
+            counts = [count(form) for _, form in forms.match_forms(found)]  # in reading order, as hits
+            total, first, kept = sum(counts), [], 0
+            for i in order:
+                if kept >= limit:
+                    break
+                first.append(i)
+                kept += counts[i]
+            order = first
+        rank = {hits[i]: k for k, i in enumerate(order)}  # a paragraph -> its place in the order of keys
+        found = DocSet(rank) if limit is not None else found
     # (sort key, paragraph number, start, end in the match form), made in reading order, which the
     # (stable) sort keeps among lines of equal keys
-    lines = []
+    lines: list[tuple[Any, int, int, int]] = []
     for number, form in forms.match_forms(found):
         for a, b in occurrences(form, terms):
+            key: Any
             if by_report:
-                key = places[number]
+                key = rank[number]
             else:
                 left, right = form[max(0, a - SORT_CONTEXT) : a][::-1], form[b : b + SORT_CONTEXT]
                 key = (left, form[a:b], right, number) if sort == "left" else (form[a:b], right, left, number)
@@ -223,20 +226,26 @@ def kwic(
     }
 
 
-UNKNOWN = (True, "")  # a value not known sorts after the known ones
+def report_order(snapshot: Snapshot, found: DocSet, sort: str) -> tuple[list[int], list[int]]:
+    """The paragraphs (in reading order), and their places in that list in the order of their
+    report's (year, province, city, district, town) (`sort` place: the year last), reading order
+    among equal keys, a value not known after the known ones. From the facets, which a paragraph
+    has from its report (no report is read): a column of value ranks per level, sorted in numpy."""
+    import numpy as np
 
-
-def report_keys(snapshot: Snapshot, found: DocSet, sort: str) -> dict[int, tuple]:
-    """(year, province, city, district, town) of each paragraph's report as lines sort by them
-    (`sort` place: the year last): from the facets, which a paragraph has from its report (no
-    report is read), a level at a time."""
-    facets, hits, levels = snapshot.facets(), list(found), []
-    for name in ("year", *PLACE_KEYS):
-        values: dict[int, tuple] = {}
-        for value, docs in facets[name].items():
-            values.update(dict.fromkeys(found & docs, (False, value)))
-        levels.append(map(values.get, hits, repeat(UNKNOWN)))
-    return dict(zip(hits, zip(*(levels if sort == "year" else levels[1:] + levels[:1]))))
+    facets = snapshot.facets()
+    hits = np.frombuffer(found.to_array(), dtype=np.uint32)
+    columns = []
+    for name in ("year", *PLACE_KEYS) if sort == "year" else (*PLACE_KEYS, "year"):
+        values = sorted(facets[name])
+        column = np.full(len(hits), len(values), dtype=np.int64)
+        for at, value in enumerate(values):
+            docs = found & facets[name][value]
+            if docs:
+                column[np.searchsorted(hits, np.frombuffer(docs.to_array(), dtype=np.uint32))] = at
+        columns.append(column)
+    order = np.lexsort(columns[::-1]) if len(hits) else hits  # stable: reading order among equal keys
+    return hits.tolist(), order.tolist()
 
 
 def kwic_line(report: ReportEntry, doc: dict, a: int, b: int, width: int, maps: dict[str, list[int]]) -> dict:
