@@ -6,9 +6,10 @@ one heading or one paragraph as the printed report had it, with the page-foot no
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+
+from .text import display_width  # CJK counts two columns: wrap widths compare across scripts
 
 # Numbering that starts a heading or a numbered item: 一、 （一） (一) 1. 1、 （1） 第一章 【1】 # markdown
 CN_NUM = "一二三四五六七八九十百零〇"
@@ -150,11 +151,6 @@ class Block:
     text: str
     notes: list[str] = field(default_factory=list)
     heading: bool = False  # a markdown '#' line, or a heading split off its first sentence
-
-
-def width(s: str) -> int:
-    """Display width: CJK counts two columns, so wrap widths compare across scripts."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
 def ends_sentence(s: str) -> bool:
@@ -306,7 +302,7 @@ def split_glued_heading(line: str) -> list[tuple[str, bool]]:
 
 def wrap_width(lines: list[str]) -> int | None:
     """The width a hard-wrapped text was cut at, or None when lines are not hard-wrapped."""
-    widths = [width(l) for l in lines if len(l) >= 8]
+    widths = [display_width(l) for l in lines if len(l) >= 8]
     if len(widths) < 8:
         return None
     mode, _ = Counter(w // 4 for w in widths).most_common(1)[0]
@@ -339,7 +335,7 @@ def joins(block: str, last: str, nxt: str, wrap: int | None, opening: bool = Fal
     if prev.startswith(("——", "--")) or FIELD.match(prev) or DATE_LINE.match(prev):
         return False  # a date line under the title, a 'label：value' line
     if wrap:  # hard-wrapped: a full line runs on, a short one ends ('依照本法' + '第三条规定…' too)
-        return width(last) >= wrap - 8
+        return display_width(last) >= wrap - 8
     if ARTICLE.match(nxt):
         return False
     if opening and len(prev) <= 80 and not re.search(r"[，,、；;]$", prev):
@@ -349,7 +345,7 @@ def joins(block: str, last: str, nxt: str, wrap: int | None, opening: bool = Fal
     if MARKER.match(prev) and "。" not in prev and len(prev) <= 50:
         return False  # a heading line ends its block
     # A break inside a sentence: the line reads as running text, not a title or name line.
-    return bool(SENTENCE_PUNCT.search(prev)) or width(prev) >= 60
+    return bool(SENTENCE_PUNCT.search(prev)) or display_width(prev) >= 60
 
 
 def repair(text: str) -> list[Block]:

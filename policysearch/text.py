@@ -47,9 +47,21 @@ def char_form(ch: str) -> str:
     return DROP.sub("", unicodedata.normalize("NFKC", ch))
 
 
+class Columns(dict):
+    """A character -> the columns it takes, looked up once per character (repair measures every
+    line of every report)."""
+
+    def __missing__(self, ch: str) -> int:
+        self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return self[ch]
+
+
+COLUMNS = Columns()
+
+
 def display_width(text: str) -> int:
     """Columns a text takes on a terminal: wide and full-width characters (Chinese) take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(map(COLUMNS.__getitem__, text))
 
 
 def match_map(text: str) -> tuple[str, list[int]]:
