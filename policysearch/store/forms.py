@@ -343,7 +343,7 @@ class Forms:
         self.index: dict[str, int] = {}  # word -> its number in `vocabulary` (once it is merged)
         self.merged: tuple[list[str], list] | None = None
         self.inverse: tuple[Any, Any, Any] = ((), (), ())  # of the maps (holders), once merged
-        self.numpy_maps: list | None = None  # the maps as numpy indexes, once counted with
+        self.numpy_maps: list | None = None  # the maps as numpy indexes, made by the first count (runs)
 
     def length_bytes(self) -> bytes:
         """Every document's number of words as a length byte (LENGTH_OF_BYTE decodes it)."""
