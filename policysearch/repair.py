@@ -43,6 +43,7 @@ YEAR_BRACKETS = r"[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]"
 DOC_NUMBER = re.compile(rf"[\u4e00-\u9fff]{{1,12}}\s*{YEAR_BRACKETS}\s*第?\s*\d+\s*号")
 # Characters between which a space is an extraction artifact: Han, CJK and full-width punctuation.
 CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026\u2014\u00b7"
+SPACE = re.compile(r"\s")
 CJK_GAP = re.compile(
     rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[,.;:!?)(])|(?<=[,;:!?)(])[ \t\u00a0\u3000]+(?=[{CJK}])"
 )
@@ -112,7 +113,6 @@ def take_furniture(text: str, keep_facts: bool = False) -> tuple[str, list[str]]
             or len(kept) > HEAD_LINES
         ):
             in_head = False
-        shown = re.sub(r"\s+", " ", bare)
         furniture = (
             HTML_COMMENT.match(line)
             or DEBRIS.match(bare)
@@ -122,20 +122,22 @@ def take_furniture(text: str, keep_facts: bool = False) -> tuple[str, list[str]]
             or in_head
             and FACTS_HEADING.match(bare)
         )
+        shown = re.sub(r"\s+", " ", bare) if furniture or in_head else ""  # as a dropped line is noted
         if furniture and not (keep_facts and FACT_FIELD.match(bare)):
             dropped.extend([shown] if shown else [])
             continue
-        key = re.sub(r"\W", "", bare)
-        if in_head and key and key == repeated_rest:
-            dropped[-1] += shown  # the second line of a title printed again over two lines
+        if in_head:  # (the head never comes back: below it, no line is compared with those seen)
+            key = re.sub(r"\W", "", bare)
+            if key and key == repeated_rest:
+                dropped[-1] += shown  # the second line of a title printed again over two lines
+                repeated_rest = None
+                continue
             repeated_rest = None
-            continue
-        repeated_rest = None
-        if in_head and len(key) >= 6 and (key in seen or key + line_key(lines, i + 1) in seen):
-            dropped.append(shown)  # the title again, as pages print it above and in the text
-            repeated_rest = None if key in seen else line_key(lines, i + 1)
-            continue
-        seen.add(key)
+            if len(key) >= 6 and (key in seen or key + line_key(lines, i + 1) in seen):
+                dropped.append(shown)  # the title again, as pages print it above and in the text
+                repeated_rest = None if key in seen else line_key(lines, i + 1)
+                continue
+            seen.add(key)
         kept.append(raw)
     return "\n".join(kept), dropped
 
@@ -162,6 +164,8 @@ def ends_sentence(s: str) -> bool:
 
 def clean_spaces(s: str) -> str:
     """Drop spaces between Chinese characters (letter-spaced titles, PDF gaps); keep the rest."""
+    if not SPACE.search(s):  # most paragraphs: nothing to do (a regex scan in C, not four)
+        return s
     s = s.replace("\u00a0", " ").replace("\u3000", " ")
     s = CJK_GAP.sub("", s)
     return re.sub(r"[ \t]{2,}", " ", s).strip()
@@ -169,6 +173,8 @@ def clean_spaces(s: str) -> str:
 
 def strip_markdown(line: str) -> tuple[str, bool]:
     """Markdown markup is structure, never text: '#' makes a heading, '**', '>' and links go."""
+    if line[:1] not in "#>-*+" and "](" not in line and "**" not in line and "__" not in line:
+        return line.strip().rstrip("|").strip(), False  # no markup (most lines): none of the scans below
     heading = bool(re.match(r"^#{1,6}\s", line))
     line = re.sub(r"^#{1,6}\s+", "", line)
     line = re.sub(r"^(?:>\s?|[-*+]\s+(?=\S))+", "", line)  # quotes and list bullets, in any mix
@@ -182,7 +188,7 @@ def split_run_together(line: str, first: bool = False) -> list[str]:
     glossary items (【1】…) wherever they start. A piece still too long lost its spaces too (a
     text flattened into one line): it breaks before its headings and at its sentence ends, and,
     at the start of the text, its title, 文号 and salutation come apart."""
-    parts = re.split(r"\s+(?=【\d+】)", line)
+    parts = re.split(r"\s+(?=【\d+】)", line) if "【" in line else [line]
     flat = first and len(parts[0]) > FLAT_HEAD and len(parts) == 1
     if flat:
         head = split_flattened_head(CJK_GAP.sub("", parts[0]))  # '请　示　的　通　知国发〔1981〕172号'
@@ -300,16 +306,26 @@ def split_glued_heading(line: str) -> list[tuple[str, bool]]:
     return [(line, False)]
 
 
+WIDEST_WRAP = 120  # columns: a text cut wider than this is not hard-wrapped
+OVER_WRAP = 12  # columns past its width that no line of a hard-wrapped text reaches (but a tenth)
+
+
 def wrap_width(lines: list[str]) -> int | None:
     """The width a hard-wrapped text was cut at, or None when lines are not hard-wrapped."""
-    widths = [display_width(l) for l in lines if len(l) >= 8]
-    if len(widths) < 8:
+    lines = [l for l in lines if len(l) >= 8]
+    # A line takes at least a column per character: one of more characters than `longest` is too
+    # wide for any width, and when over a tenth are, there is none. Else they may count as just
+    # too wide, unmeasured (most of a text's characters): the width's bucket of four holds a
+    # quarter of the half of the lines near it at least, more than they are in any bucket of theirs.
+    longest = WIDEST_WRAP + OVER_WRAP
+    if len(lines) < 8 or sum(len(l) > longest for l in lines) > 0.1 * len(lines):
         return None
+    widths = [display_width(l) if len(l) <= longest else longest + 1 for l in lines]
     mode, _ = Counter(w // 4 for w in widths).most_common(1)[0]
     mode = mode * 4 + 2
     near = sum(1 for w in widths if abs(w - mode) <= 6)
-    wider = sum(1 for w in widths if w > mode + 12)  # a line far over the width was never cut at it
-    return mode if mode <= 120 and near >= 0.5 * len(widths) and wider <= 0.1 * len(widths) else None
+    wider = sum(1 for w in widths if w > mode + OVER_WRAP)  # a line far over the width was never cut at it
+    return mode if mode <= WIDEST_WRAP and near >= 0.5 * len(widths) and wider <= 0.1 * len(widths) else None
 
 
 def joins(block: str, last: str, nxt: str, wrap: int | None, opening: bool = False) -> bool:
@@ -328,9 +344,10 @@ def joins(block: str, last: str, nxt: str, wrap: int | None, opening: bool = Fal
         or DOC_NUMBER.fullmatch(prev)
     ):
         return False
-    if re.search(r"\d{4}\s*年\s*\d{1,2}\s*月?\s*\d{0,2}$", prev) and re.match(r"[月日]", nxt):
+    # (the next line first: searching the whole block for a date at its end is the slow part)
+    if re.match(r"[月日]", nxt) and re.search(r"\d{4}\s*年\s*\d{1,2}\s*月?\s*\d{0,2}$", prev):
         return True  # a line broken inside a date: '2014年9月26' + '日…'
-    if re.search(r"\d{4}\s*年$", prev) and re.match(r"\d{1,2}\s*月", nxt):
+    if re.match(r"\d{1,2}\s*月", nxt) and re.search(r"\d{4}\s*年$", prev):
         return True  # '…批准的1994年' + '9月24日青岛市…会议…修正'
     if prev.startswith(("——", "--")) or FIELD.match(prev) or DATE_LINE.match(prev):
         return False  # a date line under the title, a 'label：value' line

@@ -264,6 +264,43 @@ def test_repair_is_idempotent_on_random_text(text):
     assert shape(repair(rejoin(blocks))) == shape(blocks)
 
 
+def measured_wrap_width(lines: list[str]) -> int | None:
+    """repair.wrap_width as its rule reads, every line measured: the mode of the widths (in buckets
+    of four) when it is at most 120 columns, half the lines lie within 6 of it and a tenth at
+    most lie over 12 beyond it."""
+    from policysearch.text import display_width
+
+    widths = [display_width(l) for l in lines if len(l) >= 8]
+    if len(widths) < 8:
+        return None
+    mode = Counter(w // 4 for w in widths).most_common(1)[0][0] * 4 + 2
+    near = sum(abs(w - mode) <= 6 for w in widths)
+    wider = sum(w > mode + 12 for w in widths)
+    return mode if mode <= 120 and near >= 0.5 * len(widths) and wider <= 0.1 * len(widths) else None
+
+
+# Lines of a hard-wrapped text (about as wide as each other), and others of any width, some too
+# wide to be measured (wrap_width leaves a line of more than 132 characters unmeasured).
+wrap_lines = st.one_of(
+    st.integers(14, 64).map(lambda n: "城" * n),
+    st.tuples(st.integers(0, 60), st.integers(0, 60)).map(lambda t: "城" * t[0] + "a" * t[1]),
+    st.integers(120, 300).map(lambda n: "城a" * (n // 2)),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=st.lists(wrap_lines, min_size=6, max_size=40))
+@example(lines=["城" * 35] * 20 + ["城" * 150] * 2)  # a hard-wrapped text with two long paragraphs
+@example(lines=["城" * 35] * 19 + ["城" * 150] * 3)  # more than a tenth too long: not hard-wrapped
+@example(lines=["城" * 35] * 4 + ["城" * n for n in (10, 15, 20, 25, 45)] + ["城" * 150])  # under half near 70
+def test_wrap_width_is_its_rule_with_every_line_measured(lines):
+    """wrap_width measures only the lines that could be as wide as a text is wrapped at; the
+    width it finds must be the one that measuring every line gives."""
+    from policysearch.repair import wrap_width
+
+    assert wrap_width(lines) == measured_wrap_width(lines)
+
+
 def report_ids(paths) -> dict:
     out = {}
     for path in paths:
