@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -56,13 +57,15 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
     paths = [" ".join(p.section) for p in report.paragraphs]
     headings = {h: gram_tokens(h) or RUN_START for h in set(paths)}
     starts = [headings[h] if i == 0 or h != paths[i - 1] else "" for i, h in enumerate(paths)]
-    forms = [match_form(p.text) for p in report.paragraphs]
+    # NFKC once: match_form and the cut normalize again, which for a normal text is a quick check
+    texts = [unicodedata.normalize("NFKC", p.text) for p in report.paragraphs]
+    forms = [match_form(t) for t in texts]
     return Prepared(
         path,
         overrides,
         origin,
         report,
-        [word_counts(index_words(p.text)) for p in report.paragraphs],
+        [word_counts(index_words(t)) for t in texts],
         forms,
         [(form_grams(f), heading) for f, heading in zip(forms, starts)],
         paragraphs=len(report.paragraphs),

@@ -34,6 +34,7 @@ import json
 import os
 import sqlite3
 import sys
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -169,13 +170,13 @@ def char_sets(rows, common: frozenset[str]) -> dict[str, BitMap]:
     the rows that hold it; HEADING_RUNS -> those that start a heading run. A body is its
     bigrams, two characters and a space each (text.gram_tokens), so every third character is the
     match form's next one."""
-    numbers: dict[str, list[int]] = {HEADING_RUNS: [n for n, _, heading in rows if heading]}
+    numbers: dict[str, list[int]] = defaultdict(list)
+    numbers[HEADING_RUNS] = [n for n, _, heading in rows if heading]
     for n, body, _ in rows:
-        for ch in set(body[::3]).union(common.intersection(body.split(" "))):
-            if ch in numbers:
-                numbers[ch].append(n)
-            else:
-                numbers[ch] = [n]
+        for ch in set(body[::3]):
+            numbers[ch].append(n)
+        for gram in common.intersection(body.split(" ")):
+            numbers[gram].append(n)
     return {ch: BitMap(ns) for ch, ns in numbers.items() if ns}
 
 

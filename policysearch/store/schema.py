@@ -29,6 +29,7 @@ REPORT_FIELDS = (*PLACE_LEVELS, "place_code", "doc_type", "year", "date", *PARTI
 # short when the last document of a segment lacks it, and reading that document then fails.
 EMPTY_COLUMNS = {"date": "", "position": 0}
 STOP_WORDS = frozenset("的了和与及在是")
+NOT_COUNTED = STOP_WORDS | {""}  # "": what a split finds before a leading space or after a trailing one
 SPACES = re.compile(r"[ \t\r\n]+")  # what Whoosh's SpaceSeparatedTokenizer splits at
 
 
@@ -61,7 +62,10 @@ def word_counts(value: str) -> Counter:
     """The words of a text cut by index_words as the index counts them (lowercased, stop words
     left out: as Whoosh's SpaceSeparatedTokenizer | LowercaseFilter | StopFilter would, tested),
     with how often each occurs. They are kept in the segment's forms (forms.py), not in Whoosh."""
-    return Counter(w for w in SPACES.split(value.lower()) if w and w not in STOP_WORDS)
+    counts = Counter(SPACES.split(value.lower()))
+    for w in NOT_COUNTED.intersection(counts):
+        del counts[w]
+    return counts
 
 
 def paragraph_documents(report: Report, words: list[Counter], forms: list[str]) -> list[dict]:
