@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import sqlite3
 from dataclasses import replace
 
 import pytest
@@ -464,3 +465,14 @@ def test_add_of_many_files_writes_a_segment_per_run_and_equals_a_build(built, tm
     for q in ('"改过一次"', '"副本的标记"', "城中村改造", '"村" town:车墩镇', "发展"):
         a, b = built.search(q, limit=None), whole.search(q, limit=None)
         assert (a.total, a.facets, [h.id for h in a.hits]) == (b.total, b.facets, [h.id for h in b.hits]), q
+    # the build's phrase table merges as FTS5 does by default; what adds write, less often
+    from policysearch.store.phrases import ADD_MERGE, PHRASES_FILE
+
+    def merge_setting(ix):
+        db = sqlite3.connect(os.path.join(ix.folder.generation(), PHRASES_FILE))
+        try:
+            return dict(db.execute("SELECT k, v FROM grams_config")).get("automerge")
+        finally:
+            db.close()
+
+    assert (merge_setting(built), merge_setting(whole)) == (ADD_MERGE, None)
