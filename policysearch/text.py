@@ -151,25 +151,20 @@ def jieba_module():
 class Lexicon:
     """jieba's dictionary in a SQLite file: the words a text holds are looked up on demand, so a
     query is cut exactly as jieba cuts it without loading 350,000 words (0.7 s) per process.
-    `get` answers as a Cutter's dictionary does (log_probabilities)."""
+    `get` answers as jieba's FREQ does: a word's frequency, 0 for a beginning of words that is no
+    word itself, None for neither."""
 
     def __init__(self, path: str):
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self.total = int(self.db.execute("SELECT f FROM meta WHERE k = 'total'").fetchone()[0])
-        self.logtotal = log(self.total)
-        self.cache: dict[str, float | None] = {}
+        self.cache: dict[str, int | None] = {}
         self.lock = threading.Lock()
 
     def get(self, word):
         if word not in self.cache:
             with self.lock:
                 row = self.db.execute("SELECT w, f FROM freq WHERE w >= ? ORDER BY w LIMIT 1", (word,)).fetchone()
-            # None: no word starts so; 0.0: a prefix of words but no word itself
-            self.cache[word] = (
-                None
-                if row is None or not row[0].startswith(word)
-                else (log(row[1]) - self.logtotal if row[0] == word else 0.0)
-            )
+            self.cache[word] = None if row is None or not row[0].startswith(word) else (row[1] if row[0] == word else 0)
         return self.cache[word]
 
     @staticmethod
@@ -216,11 +211,10 @@ SKIP = re.compile("(\r\n|\\s)", re.U)  # jieba's re_skip_default
 
 class Cutter:
     """jieba's precise-mode cut with its HMM, as jieba.lcut (Tokenizer.cut, jieba 0.42), over a
-    dictionary of log probabilities (log_probabilities of jieba's loaded one, or a Lexicon). jieba
-    is imported for the HMM only."""
+    dictionary: jieba's loaded one (FREQ) or a Lexicon. jieba is imported for the HMM only."""
 
-    def __init__(self, logp, total: int):
-        self.logp, self.logtotal = logp, log(total)
+    def __init__(self, freq, total: int):
+        self.FREQ, self.logtotal = freq, log(total)
         self.hmm_cut: Callable | None = None
 
     def lcut(self, sentence: str) -> list[str]:
@@ -245,22 +239,13 @@ class Cutter:
         return self.hmm_cut(run)
 
 
-def log_probabilities(freq: dict[str, int], total: int) -> dict[str, float]:
-    """jieba's FREQ (word -> how often; 0 for a beginning of words that is no word itself) as the
-    log of each word's probability, which jieba takes at every step of a cut: 0.0 for a beginning
-    (a word's is below 0). jieba sums log(f) - log(total) and the rest of the path's, in that order,
-    and so does cut_dag: the same floating-point numbers, the same ties."""
-    logtotal = log(total)
-    return {w: log(f) - logtotal if f else 0.0 for w, f in freq.items()}
-
-
 def cutter(lexicon_path: str | None) -> Cutter:
     """The cut (see Cutter) with the dictionary at `lexicon_path`, or jieba's own loaded one when None."""
     key = lexicon_path
     if key not in _cutters:
         if lexicon_path is None:
             jieba = jieba_module()
-            _cutters[key] = Cutter(log_probabilities(jieba.dt.FREQ, jieba.dt.total), jieba.dt.total)
+            _cutters[key] = Cutter(jieba.dt.FREQ, jieba.dt.total)
         else:
             lexicon = Lexicon(lexicon_path)
             _cutters[key] = Cutter(lexicon, lexicon.total)
@@ -275,22 +260,22 @@ def cut_dag(self: Cutter, sentence: str, words: list[str]) -> None:
     words appended to `words`: the same words (tested against jieba.lcut) in half the time. jieba
     builds a graph of every dictionary word starting at each character, then looks each word up
     again and takes its log to find the likeliest path; here the path is found while the words
-    are looked up, once, in a dictionary of the logs (Cutter), and no generator passes them on."""
-    get, logtotal, n = self.logp.get, self.logtotal, len(sentence)
+    are looked up, once, and no generator passes them on."""
+    get, logtotal, n = self.FREQ.get, self.logtotal, len(sentence)
     # from each character on: the best path's log probability, and where its first word ends
     best, ends = [0.0] * (n + 1), [0] * (n + 1)
     for k in range(n - 1, -1, -1):
         top, end = NO_WORD, k + 1
-        p = get(sentence[k])
-        if p is not None:  # sentence[k:i] starts some word; p < 0: is one
-            if p:
-                top = p + best[k + 1]
+        f = get(sentence[k])
+        if f is not None:  # sentence[k:i] starts some word; f > 0: is one
+            if f:
+                top = log(f) - logtotal + best[k + 1]
             for i in range(k + 2, n + 1):
-                p = get(sentence[k:i])
-                if p is None:
+                f = get(sentence[k:i])
+                if f is None:
                     break
-                if p:
-                    score = p + best[i]
+                if f:
+                    score = log(f) - logtotal + best[i]  # jieba's sum, in jieba's order: the same floats
                     if score >= top:  # jieba's max((score, end - 1)): on a tie, the longer word
                         top, end = score, i
         # no word starts here: the character alone, as frequent as 1 (log 1 = 0)
@@ -315,7 +300,7 @@ def singles(tokenizer: Cutter, run: str, words: list[str]) -> None:
     dictionary stays characters; anything else goes to jieba's HMM, which finds unknown words."""
     if len(run) == 1:
         words.append(run)
-    elif not tokenizer.logp.get(run):
+    elif not tokenizer.FREQ.get(run):
         words += tokenizer.hmm(run)
     else:
         words += run
