@@ -282,7 +282,8 @@ def chain(text: str) -> list[list[Unit]]:
     """The run of unit names a name of an issuer starts with ('上海市闵行区吴泾镇人民政府',
     '中共杭州市委', '浙江省发展和改革委员会'), each narrowed to the units below the one before it:
     -> the candidates of each name. Empty when the text does not start with a unit."""
-    start = re.match(r"(?:中共|中国共产党)?", text).end()  # type: ignore[union-attr]  # matches the empty string too
+    # the Party's and the Youth League's committees of a unit are named after it ('共青团山东省委')
+    start = re.match(r"(?:中共|中国共产党|共青团|中国共产主义青年团)?", text).end()  # type: ignore[union-attr]  # matches the empty string too
     run: list[list[Unit]] = []
     while True:
         # a province's or city's short form counts after the name above it too ('湖北省荆州住房公积金中心')

@@ -37,6 +37,12 @@ def test_a_firm_s_report_has_no_place_a_government_s_notice_to_the_firm_keeps_it
     assert place("GovDocClassification/shandong_yellow_river_ice_notice.txt")[:2] == ("山东省", None)
 
 
+def test_a_youth_league_committee_is_its_unit_s_not_a_city_its_body_names():
+    # 共青团山东省省直机关工作委员会文件: the province's League committee; the body's example
+    # (济南市公安局…) and the contact's address (济南市纬…路) do not make it 济南市's
+    assert place("GovDocClassification/shandong_youth_league_notice.txt") == ("山东省", None, None, None)
+
+
 def test_a_news_item_s_opening_names_the_issuer():
     # '据山东省淄博市住房和城乡建设局5月22日消息', '今天(6月25日),苏州市公安局发布通知'
     estate = "China-Real-Estate-Policy-Database/"
