@@ -456,8 +456,19 @@ SELF_REFERENCES = [
 ]
 # A zone that calls itself 我区 and is no unit of the gazetteer.
 ZONE = re.compile(rf"[{HAN}]{{2,8}}?(?:新区|开发区|高新区|经开区|示范区|试验区|合作区|园区)")
-# A text that opens with a national issuer's title ('国务院关于…的批复'), not quoting one ('《国务院关于…》').
-NATIONAL_OPENING = re.compile(r"(?<![《“\"〈])(?:中共中央|国务院|[^\s，。、《]{2,10}部)(?:办公厅)?关于")
+# A text that opens with a national issuer's title ('国务院关于…的批复'), not quoting one ('《国务院关于…》')
+# nor following one in its preamble ('为深入贯彻党中央、国务院关于…的决策部署', '落实国务院关于…').
+NATIONAL_OPENING = re.compile(
+    r"(?<![《“\"〈、])(?<!贯彻)(?<!落实)(?<!根据)(?<!按照)(?<!依据)(?:中共中央|国务院|[^\s，。、《]{2,10}部)(?:办公厅)?关于"
+)
+# A news item whose first sentence has a national organ hold a meeting ('2月5日,住房城乡建设部在福建省福州市召开
+# …现场会'): the places it names are where, not who. Not one that opens with a national policy a city then
+# carries out ('8月25日,住房城乡建设部…联合印发了《…》', then 杭州's own measures).
+NATIONAL_LEAD = re.compile(
+    r"(?:\d{1,2}月\d{1,2}日|近日|日前)?[，,]?"
+    r"(?:中共中央|国务院|(?:中国)?人民银行|国家[^\s，,。、]{1,10}?(?:局|委|署)|[^\s省市区县，,。、]{2,10}部)(?:办公厅)?"
+    r"(?:[、和与及][^\s，,。]{2,16}?)*(?:在|召开|举行)"
+)
 # A company's name (国网湖北省电力有限公司, 陕西省地方电力（集团）有限公司): an issuer, or the opening of a text,
 # that is a firm's is no government's, whatever place its name starts with.
 COMPANY = re.compile(
@@ -593,7 +604,7 @@ def find_place(
             return None, []
         m = re.match(r"(?:中共)?([省市区县镇乡])(?:人民政府|政府|委|人大|党委)", name or "")
         level_word = level_word or (m and m.group(1))
-    if NATIONAL_OPENING.search(text[:300]):
+    if NATIONAL_OPENING.search(text[:300]) or NATIONAL_LEAD.match(text.lstrip()):
         return None, []
     for name in news_issuers(text):
         run = places.chain(name)

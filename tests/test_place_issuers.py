@@ -50,6 +50,21 @@ def test_a_news_item_s_opening_names_the_issuer():
     assert place(estate + "2024-06-25_POL_B9DFA738B3E7774E5E86.txt")[:2] == ("江苏省", "苏州市")
 
 
+def test_a_preamble_that_carries_out_the_state_council_s_policy_keeps_the_unit_s_place():
+    # '为深入贯彻党中央、国务院关于促进房地产市场…的决策部署': no national document; the title's
+    # 麻城市 is the county-level city the body calls 我市
+    estate = "China-Real-Estate-Policy-Database/"
+    assert place(estate + "2022-08-16_POL_E8B043DCC0028AA9E4FE.txt") == ("湖北省", "黄冈市", "麻城市", None)
+
+
+def test_a_ministry_s_meeting_in_a_city_is_not_the_city_s_a_city_carrying_out_its_policy_is():
+    estate = "China-Real-Estate-Policy-Database/"
+    # '2月5日,住房城乡建设部在福建省福州市召开…现场会': where, not who
+    assert place(estate + "2024-02-05_POL_F618514F067272D9961D.txt") == (None, None, None, None)
+    # '8月25日,住房城乡建设部…联合印发了《…》', then 杭州's own measures: 杭州市's
+    assert place(estate + "2023-09-05_POL_82B2D47F5AD80B2E2CB8.txt")[:2] == ("浙江省", "杭州市")
+
+
 def test_only_an_organ_that_starts_with_a_unit_is_a_news_item_s_issuer():
     suzhou = (REAL / "China-Real-Estate-Policy-Database/2024-06-25_POL_B9DFA738B3E7774E5E86.txt").read_text("utf-8")
     assert news_issuers(suzhou) == ["苏州市公安局"]
