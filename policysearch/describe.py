@@ -553,6 +553,33 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals) else None
 
 
+# Where a measure says it holds ('在叙州区范围内购买…', '购买万年县内新建商品住房', '结合长沙县实际,制定…',
+# '适用于…市行政区域内'): the unit whose own measure it is.
+TERRITORY = re.compile(
+    rf"(?:结合|立足)([{HAN}]{{2,20}}?)实际"
+    rf"|(?:在|购买|适用于)([{HAN}]{{2,20}}?)(?:城区|县城)?(?:行政区域|辖区|区域|范围|县域)?内"
+)
+
+
+def territory(text: str) -> Unit | None:
+    """For a text that says neither who issued it nor '我市': the one unit its phrases of where it
+    holds name, at any level (an excerpt of a county's measures names only its county there)."""
+    found = set()
+    for m in TERRITORY.finditer(text[:6000]):
+        name = m.group(1) or m.group(2)
+        named = places.mentions(name, short_at=(0,))
+        if (
+            named
+            and named[0][0] == 0
+            and named[-1][1] == len(name)
+            and all(a[1] == b[0] for a, b in zip(named, named[1:]))
+        ):
+            unit = places.decide(places.chain(name)[-1], text)
+            if unit:
+                found.add(unit)
+    return found.pop() if len(found) == 1 else None
+
+
 def scope(text: str) -> Unit | None:
     """For a text that says neither who issued it nor '我市' of a unit (an excerpt of a policy, a news
     item): the city or province it is about, named at least twice, its own districts' names
@@ -581,9 +608,9 @@ def find_place(
 ) -> tuple[Unit | None, list[str]]:
     """-> (the unit that issued the document, warnings). The first of these that names a unit
     decides: the issuer (the user's, then the document's), the congress that adopted it, the title,
-    the date line, the body's own references, last the city or province the body is about. A place
-    the body merely mentions (a city's notice naming its districts) is not the issuer; a ministry's,
-    the State Council's or a firm's document has no place."""
+    the date line, the body's own references, where its measures say they hold ('在叙州区范围内'), last
+    the city or province the body is about. A place the body merely mentions (a city's notice naming
+    its districts) is not the issuer; a ministry's, the State Council's or a firm's document has no place."""
     red, signed, speaker = issuers(head, foot, text)
     level_word = None
     # the date line is looked for in the opening lines whatever the head holds: a Markdown title may end it
@@ -610,7 +637,7 @@ def find_place(
         run = places.chain(name)
         if run:
             return settle(run[-1], text)
-    return self_reference(text, level_word) or scope(text), []
+    return self_reference(text, level_word) or territory(text) or scope(text), []
 
 
 # A news item's opening that says who issued the policy: '据山东省淄博市住房和城乡建设局5月22日消息',

@@ -4,7 +4,7 @@ the congress that adopted a regulation, a firm's own text, a former city, a news
 from pathlib import Path
 
 from policysearch import read_report
-from policysearch.describe import find_issuer, find_place, news_issuers
+from policysearch.describe import find_issuer, find_place, news_issuers, territory
 
 REAL = Path(__file__).parent / "fixtures" / "realdocs"
 
@@ -63,6 +63,22 @@ def test_a_ministry_s_meeting_in_a_city_is_not_the_city_s_a_city_carrying_out_it
     assert place(estate + "2024-02-05_POL_F618514F067272D9961D.txt") == (None, None, None, None)
     # '8月25日,住房城乡建设部…联合印发了《…》', then 杭州's own measures: 杭州市's
     assert place(estate + "2023-09-05_POL_82B2D47F5AD80B2E2CB8.txt")[:2] == ("浙江省", "杭州市")
+
+
+def test_an_excerpt_of_a_county_s_measures_is_the_county_s_where_it_says_it_holds():
+    estate = "China-Real-Estate-Policy-Database/"
+    # '在叙州区范围内购买…', '购买万年县内新建商品住房', '结合长沙县实际,制定…': no issuer, no 我县, only where
+    assert place(estate + "2023-12-25_POL_B21D8850E7C329087BE7.txt") == ("四川省", "宜宾市", "叙州区", None)
+    assert place(estate + "2024-02-01_POL_7FD2ED02E3D8871A9B99.txt") == ("江西省", "上饶市", "万年县", None)
+    assert place(estate + "2025-08-14_POL_C2C5F507881448A035DD.txt") == ("湖南省", "长沙市", "长沙县", None)
+
+
+def test_where_a_measure_holds_decides_only_when_one_unit_is_named_there():
+    assert territory("在路桥区范围内购买新建商品住房的,给予购房补贴。").name == "路桥区"
+    # two units' territories, a list of places, a word that is no unit's name: nothing decided
+    assert territory("在路桥区范围内购买的,或在黄岩区范围内购买的,给予补贴。") is None
+    assert territory("在北京市、河北省内购买自有住房的。") is None
+    assert territory("在城区范围内购买新建商品住房的。") is None
 
 
 def test_only_an_organ_that_starts_with_a_unit_is_a_news_item_s_issuer():
