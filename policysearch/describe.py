@@ -561,19 +561,22 @@ TERRITORY = re.compile(
 )
 
 
+def names_to_end(words: str) -> int | None:
+    """Where the run of unit names that ends `words` starts, when nothing stands between or after
+    them ('湖北省襄阳市南漳县'); None when the words do not end in unit names only."""
+    named = places.mentions(words, short_at=(0,))
+    if named and named[-1][1] == len(words) and all(a[1] == b[0] for a, b in zip(named, named[1:])):
+        return named[0][0]
+    return None
+
+
 def territory(text: str) -> Unit | None:
     """For a text that says neither who issued it nor '我市': the one unit its phrases of where it
     holds name, at any level (an excerpt of a county's measures names only its county there)."""
     found = set()
     for m in TERRITORY.finditer(text[:6000]):
         name = m.group(1) or m.group(2)
-        named = places.mentions(name, short_at=(0,))
-        if (
-            named
-            and named[0][0] == 0
-            and named[-1][1] == len(name)
-            and all(a[1] == b[0] for a, b in zip(named, named[1:]))
-        ):
+        if names_to_end(name) == 0:
             unit = places.decide(places.chain(name)[-1], text)
             if unit:
                 found.add(unit)
@@ -674,15 +677,10 @@ def news_issuers(text: str) -> list[str]:
         if start is not None and NEWS_LEAD.fullmatch(org[:start]):
             out.append((m.start(1) + start, org[start:]))
     for m in NEWS_UNIT.finditer(opening):
-        named = places.mentions(m.group(1), short_at=(0,))
         # the words before the verb are the units' names and nothing else
-        if (
-            named
-            and NEWS_LEAD.fullmatch(m.group(1)[: named[0][0]])
-            and named[-1][1] == len(m.group(1))
-            and all(a[1] == b[0] for a, b in zip(named, named[1:]))
-        ):
-            out.append((m.start(1) + named[0][0], m.group(1)[named[0][0] :]))
+        start = names_to_end(m.group(1))
+        if start is not None and NEWS_LEAD.fullmatch(m.group(1)[:start]):
+            out.append((m.start(1) + start, m.group(1)[start:]))
     cited = [i for i, _ in out if opening[:i].count("《") > opening[:i].count("》")]
     return [name for i, name in sorted(out) if i not in cited]
 
