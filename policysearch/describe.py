@@ -371,9 +371,13 @@ def reported_title(lines: list[str]) -> str | None:
     for line in lines[:3]:
         for m in ISSUED.finditer(line):
             name = next(g for g in m.groups() if g)
-            if kind_of(name):
+            if kind_of(name) and not CITED_AFTER.match(line, m.end()):
                 return name
     return None
+
+
+# '根据…联合下发《…方案》(张市建〔2022〕241号)文件精神': a policy issued before, whose spirit this one follows
+CITED_AFTER = re.compile(r"\s*(?:[(（][^()（）]{0,30}[)）])?\s*(?:等|有关|相关)?(?:文件)?(?:精神|要求|规定)")
 
 
 def header_organ(line: str, below: str) -> bool:
@@ -555,10 +559,17 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
 
 # Where a measure says it holds ('在叙州区范围内购买…', '购买万年县内新建商品住房', '结合长沙县实际,制定…',
 # '适用于…市行政区域内'): the unit whose own measure it is.
-TERRITORY = re.compile(
-    rf"(?:结合|立足)([{HAN}]{{2,20}}?)实际"
-    rf"|(?:在|购买|适用于)([{HAN}]{{2,20}}?)(?:城区|县城)?(?:行政区域|辖区|区域|范围|县域)?内"
-)
+# Where a measure holds, around a run of unit names: after 在/购买/适用于 ('在叙州区范围内购买', '购买万年县内',
+# '适用于…行政区域内', '在江华县城区', '在甘州区城市规划区内', '在望城区购买'), after 结合/立足 ('结合长沙县实际',
+# '结合鄞州区房地产市场实际'), and the unit's 域 whatever stands before ('庆元县域范围内').
+HOLDS_LEAD = re.compile(r"结合|立足|在|购买|适用于")
+HOLDS_AFTER = {
+    "在": re.compile(r"(?:城区|县城)?(?:行政区域|辖区|区域|范围)?内|城区|(?:城市)?规划区内|购买|购置|域(?:范围)?内"),
+    "结合": re.compile(rf"[{HAN}]{{0,8}}实际|域(?:范围)?内"),
+    "": re.compile(r"域(?:范围)?内"),
+}
+HOLDS_AFTER["购买"] = HOLDS_AFTER["适用于"] = HOLDS_AFTER["在"]
+HOLDS_AFTER["立足"] = HOLDS_AFTER["结合"]
 
 
 def names_to_end(words: str) -> int | None:
@@ -571,16 +582,25 @@ def names_to_end(words: str) -> int | None:
 
 
 def territory(text: str) -> Unit | None:
-    """For a text that says neither who issued it nor '我市': the one unit its phrases of where it
-    holds name, at any level (an excerpt of a county's measures names only its county there)."""
+    """For a text that says neither who issued it nor '我市': the unit its phrases of where it
+    holds name, at any level (an excerpt of a county's measures names only its county there): one
+    unit, or one chain of them whose finest is taken ('在广州市内已购有…', '在南沙区范围内购买…')."""
+    opening = text[:6000]
+    leads = {m.end(): m.group() for m in HOLDS_LEAD.finditer(opening)}
+    runs: list[list[int]] = []  # [start, end] of each run of names back to back
+    for start, end, _ in places.mentions(opening, short_at=tuple(leads)):
+        if runs and runs[-1][1] == start:
+            runs[-1][1] = end
+        else:
+            runs.append([start, end])
     found = set()
-    for m in TERRITORY.finditer(text[:6000]):
-        name = m.group(1) or m.group(2)
-        if names_to_end(name) == 0:
-            unit = places.decide(places.chain(name)[-1], text)
+    for start, end in runs:
+        if HOLDS_AFTER[leads.get(start, "")].match(opening, end):
+            unit = places.decide(places.chain(opening[start:end])[-1], text)
             if unit:
                 found.add(unit)
-    return found.pop() if len(found) == 1 else None
+    finest = max(found, key=lambda u: len(u.code), default=None)
+    return finest if finest and all(finest.within(u) for u in found) else None
 
 
 def scope(text: str) -> Unit | None:

@@ -73,12 +73,33 @@ def test_an_excerpt_of_a_county_s_measures_is_the_county_s_where_it_says_it_hold
     assert place(estate + "2025-08-14_POL_C2C5F507881448A035DD.txt") == ("湖南省", "长沙市", "长沙县", None)
 
 
+def test_an_excerpt_says_where_it_holds_in_the_genre_s_other_phrases():
+    estate = "China-Real-Estate-Policy-Database/"
+    # '在望城区购买新建商品房', '1.庆元县域范围内取得…', '结合鄞州区房地产市场实际,特制定本办法'
+    assert place(estate + "2023-09-28_POL_61D1E9E0D662BB4F55D5.txt") == ("湖南省", "长沙市", "望城区", None)
+    assert place(estate + "2022-10-01_POL_99216CC55A0C0BE79F7C.txt") == ("浙江省", "丽水市", "庆元县", None)
+    assert place(estate + "2023-10-23_POL_ACE8C91DBF9C3EE1709A.txt") == ("浙江省", "宁波市", "鄞州区", None)
+    # '在南沙区范围内购买…' three times, '(在广州市内已购有首套商品房的除外)' once: the district within the city
+    assert place(estate + "2019-12-10_POL_FE9CED1FD6C0C2EC8A88.txt") == ("广东省", "广州市", "南沙区", None)
+
+
+def test_a_policy_whose_spirit_an_excerpt_follows_is_not_its_title():
+    # '根据…市住建局、市财政局联合下发《张掖市2022年阶段性住房支持政策实施方案》(张市建〔2022〕241号)文件精神':
+    # cited, not reported; the excerpt is 甘州区's ('在甘州区城市规划区内购买新建商品住宅')
+    r = read_report(REAL / "China-Real-Estate-Policy-Database/2022-11-22_POL_5F6B9A385680123DB503.txt")
+    assert r.title is None
+    assert (r.province, r.city, r.district) == ("甘肃省", "张掖市", "甘州区")
+
+
 def test_where_a_measure_holds_decides_only_when_one_unit_is_named_there():
     assert territory("在路桥区范围内购买新建商品住房的,给予购房补贴。").name == "路桥区"
     # two units' territories, a list of places, a word that is no unit's name: nothing decided
     assert territory("在路桥区范围内购买的,或在黄岩区范围内购买的,给予补贴。") is None
     assert territory("在北京市、河北省内购买自有住房的。") is None
     assert territory("在城区范围内购买新建商品住房的。") is None
+    # a unit and one below it: the finer; a unit and one elsewhere: nothing
+    assert territory("在台州市内已有住房的,在路桥区范围内购买新建商品住房的。").name == "路桥区"
+    assert territory("在宁波市内已有住房的,在路桥区范围内购买新建商品住房的。") is None
 
 
 def test_only_an_organ_that_starts_with_a_unit_is_a_news_item_s_issuer():
