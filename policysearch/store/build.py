@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import PolicySearchError
 from ..model import AddOutcome, Report
-from ..text import cutter, form_grams, gram_tokens, index_words, match_form
+from ..text import form_grams, gram_tokens, index_words, match_form
 from .phrases import COMMON_GRAMS, RUN_START, char_sets
 from .schema import paragraph_documents, report_document, word_counts
 from .segments import SegmentBuilder, abandon
@@ -199,8 +199,6 @@ def files_written(folder: str, items: list) -> Iterator[tuple[Written, Prepared]
     as segments by as many workers as there are CPUs (few files: here)."""
     processes = CPUS if len(items) >= PARALLEL_FROM else 0
     jobs = [(folder, run) for run in runs_of_files(items, processes)]
-    if processes:
-        cutter(None)  # jieba's dictionary, loaded once for the workers forked next (not once in each)
     for written in in_workers(write_segment, jobs, processes):
         for prep in written.files:
             yield written, prep
