@@ -481,9 +481,9 @@ COMPANY = re.compile(
 )
 FIRM_TAIL = re.compile(r"[^\s，。、,;；:：《》“”（）()]{0,12}?(?:有限责任公司|有限公司|股份公司|集团|公司)")
 # A national organ's office in a place is that place's (国家金融监督管理总局珠海监管分局, 中国人民银行四川省分行,
-# 国家税务总局重庆市税务局, 国家统计局湖南调查总队).
+# 国家税务总局重庆市税务局, 国家统计局湖南调查总队, 中国银保监会北京监管局).
 LOCAL_OFFICE = re.compile(
-    rf"(?:总局|统计局|银行|总署)([{HAN}]{{2,8}}?)(?:监管分局|监管局|税务局|分行|中心支行|支行|调查总队|调查队|海关)$"
+    rf"(?:总局|统计局|银行|总署|监会)([{HAN}]{{2,8}}?)(?:监管分局|监管局|税务局|分行|中心支行|支行|调查总队|调查队|海关)$"
 )
 # An issuer of the whole country: the Party's centre, the State Council, the NPC, a ministry or national agency.
 NATIONAL = re.compile(
@@ -560,11 +560,13 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
 # Where a measure says it holds ('在叙州区范围内购买…', '购买万年县内新建商品住房', '结合长沙县实际,制定…',
 # '适用于…市行政区域内'): the unit whose own measure it is.
 # Where a measure holds, around a run of unit names: after 在/购买/适用于 ('在叙州区范围内购买', '购买万年县内',
-# '适用于…行政区域内', '在江华县城区', '在甘州区城市规划区内', '在望城区购买'), after 结合/立足 ('结合长沙县实际',
+# '适用于…行政区域内', '在江华县城区', '在甘州区城市规划区内', '在望城区购买', '在台州市区'), after 结合/立足 ('结合长沙县实际',
 # '结合鄞州区房地产市场实际'), and the unit's 域 whatever stands before ('庆元县域范围内').
 HOLDS_LEAD = re.compile(r"结合|立足|在|购买|适用于")
 HOLDS_AFTER = {
-    "在": re.compile(r"(?:城区|县城)?(?:行政区域|辖区|区域|范围)?内|城区|(?:城市)?规划区内|购买|购置|域(?:范围)?内"),
+    "在": re.compile(
+        r"(?:城区|县城)?(?:行政区域|辖区|区域|范围)?内|城区|(?:城市)?规划区内|购买|购置|域(?:范围)?内|(?<=市)区"
+    ),
     "结合": re.compile(rf"[{HAN}]{{0,8}}实际|域(?:范围)?内"),
     "": re.compile(r"域(?:范围)?内"),
 }

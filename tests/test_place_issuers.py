@@ -83,6 +83,14 @@ def test_an_excerpt_says_where_it_holds_in_the_genre_s_other_phrases():
     assert place(estate + "2019-12-10_POL_FE9CED1FD6C0C2EC8A88.txt") == ("广东省", "广州市", "南沙区", None)
 
 
+def test_a_national_regulator_s_office_and_a_city_s_urban_area_give_the_place():
+    estate = "China-Real-Estate-Policy-Database/"
+    # signed first by '中国银保监会北京监管局', then 北京市's bodies: Beijing's
+    assert place(estate + "2023-03-31_POL_23D0631DCD79B03ED30C.txt") == ("北京市", "北京市", None, None)
+    # '本通知实施之日起在台州市区新购买的住房…': where it holds
+    assert place(estate + "2020-11-02_POL_A109CE60F8A617ADA875.txt") == ("浙江省", "台州市", None, None)
+
+
 def test_a_policy_whose_spirit_an_excerpt_follows_is_not_its_title():
     # '根据…市住建局、市财政局联合下发《张掖市2022年阶段性住房支持政策实施方案》(张市建〔2022〕241号)文件精神':
     # cited, not reported; the excerpt is 甘州区's ('在甘州区城市规划区内购买新建商品住宅')
