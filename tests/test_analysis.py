@@ -21,7 +21,7 @@ from helpers import CORPUS, scan_form
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from policysearch import QueryError, read_report
+from policysearch import Index, QueryError, read_report
 from policysearch.cli import main
 
 REPORTS = [read_report(os.path.join(CORPUS, name)) for name in sorted(os.listdir(CORPUS))]
@@ -475,3 +475,21 @@ def test_kwic_counts_what_it_would_list(form, terms):
     from policysearch.query.analyze import occurrence_counter, occurrences
 
     assert occurrence_counter(terms)(form) == len(occurrences(form, terms))
+
+
+def test_kwic_total_counts_no_occurrence_across_two_paragraphs(tmp_path):
+    """A heading that ends in '城中' above a paragraph that starts with '村', both holding 城中村: no
+    occurrence between them, with a limit too (the total is then counted over a segment's forms
+    joined in one string)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notice.txt").write_text(
+        "关于城中村改造的通知\n\n各镇人民政府:\n\n推进城中村改造,是今年的重点工作。\n\n"
+        "一、城中村改造这一段在末尾写到城中\n\n村民参与城中村改造,是第二段的开头。\n",
+        encoding="utf-8",
+    )
+    ix = Index(tmp_path / "index")
+    ix.build(corpus)
+    whole = ix.kwic('"城中村"')
+    assert whole["total"] == len(whole["lines"]) == 4  # the title, the third paragraph, heading, paragraph
+    assert ix.kwic('"城中村"', limit=1)["total"] == 4

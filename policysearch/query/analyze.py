@@ -146,11 +146,19 @@ def occurrences(form: str, terms: list[str]) -> list[tuple[int, int]]:
     return kept
 
 
-def occurrence_counter(terms: list[str]) -> Callable[[str], int]:
-    """A match form -> len(occurrences(form, terms)), counted in C where that is the same: one
-    term that cannot overlap itself (no start of it is also its end)."""
+def countable(terms: list[str]) -> str | None:
+    """The term whose occurrences str.count counts as occurrences() does: one term that cannot
+    overlap itself (no start of it is also its end) and holds no NUL (Forms.joined_forms)."""
     term = terms[0]
-    if len(terms) == 1 and not any(term.endswith(term[:k]) for k in range(1, len(term))):
+    if len(terms) == 1 and "\0" not in term and not any(term.endswith(term[:k]) for k in range(1, len(term))):
+        return term
+    return None
+
+
+def occurrence_counter(terms: list[str]) -> Callable[[str], int]:
+    """A match form -> len(occurrences(form, terms)), counted in C where that is the same."""
+    term = countable(terms)
+    if term is not None:
         return lambda form: form.count(term)
     return lambda form: len(occurrences(form, terms))
 
@@ -192,14 +200,22 @@ def kwic(
         hits, order = report_order(snapshot, found, sort)
         if limit is not None:
             # lines sort by their paragraph's key: count every paragraph's, make those of the first only
-            count = occurrence_counter(terms)
-            counts = [count(form) for _, form in forms.match_forms(found)]  # in reading order, as hits
-            total, first, kept = sum(counts), [], 0
-            for i in order:
-                if kept >= limit:
-                    break
-                first.append(i)
-                kept += counts[i]
+            count, term = occurrence_counter(terms), countable(terms)
+            if term is not None:  # a segment's forms in one string, counted in C
+                total = sum(joined.count(term) for joined in forms.joined_forms(found))
+            else:
+                total = sum(count(form) for _, form in forms.match_forms(found))
+            first: list[int] = []
+            kept, at = 0, 0
+            while kept < limit and at < len(order):  # the paragraphs in key order, a batch at a time
+                batch = order[at : at + limit]
+                at += limit
+                batch_forms = dict(forms.match_forms(DocSet(hits[i] for i in batch)))
+                for i in batch:
+                    if kept >= limit:
+                        break
+                    first.append(i)
+                    kept += count(batch_forms[hits[i]])
             order = first
         rank = {hits[i]: k for k, i in enumerate(order)}  # a paragraph -> its place in the order of keys
         found = DocSet(rank) if limit is not None else found

@@ -365,6 +365,23 @@ class Forms:
         for number, segment, doc in self.located(numbers):
             yield number, segment.form(doc)
 
+    def joined_forms(self, numbers) -> Iterator[str]:
+        """The match forms of a set of documents (a DocSet), each segment's in one string with a NUL
+        between them (no form holds one): one decode per segment, and str.count counts in C."""
+        import numpy as np
+
+        every = np.frombuffer(numbers.to_array(), dtype=np.uint32)
+        bounds = np.searchsorted(every, [end for _, end, _ in self.segments])
+        for (base, _, segment), start, stop in zip(self.segments, [0, *bounds[:-1]], bounds):
+            if start == stop:
+                continue
+            docs = every[start:stop].astype(np.int64) - base
+            ends = segment.numpy("form_ends")
+            stops = (2 * ends[docs].astype(np.int64)).tolist()
+            starts = (2 * np.where(docs > 0, ends[docs - 1], 0).astype(np.int64)).tolist()
+            blob = segment.forms
+            yield utf_16_le_decode(b"\0\0".join([blob[a:b] for a, b in zip(starts, stops)]))[0]
+
     def texts(self, numbers: Iterable[int]) -> Iterator[tuple[int, dict[str, Any]]]:
         """(number, shown fields) of each paragraph among the (sorted) document numbers."""
         for number, segment, doc in self.located(numbers):
