@@ -320,6 +320,20 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def paragraph_bytes(folder: str) -> int:
+    """The UTF-8 bytes of the paragraphs of the readable files in a folder, as read_report gives them."""
+    from policysearch import read_report
+    from policysearch.errors import PolicySearchError
+
+    total = 0
+    for name in os.listdir(folder):
+        try:
+            total += sum(len(p.text.encode("utf-8")) for p in read_report(os.path.join(folder, name)).paragraphs)
+        except PolicySearchError:
+            pass  # fails in the add too, with its message
+    return total
+
+
 def folder_bytes(path: str) -> int:
     return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(path) for f in files)
 
@@ -881,6 +895,9 @@ def main(argv=None) -> int:
             with open(os.path.join(many_dir, f"{k:05d}{os.path.splitext(source)[1]}"), "w", encoding="utf-8") as f:
                 f.write(f"基准测试加入的第{k}份\n" + text)
         many_bytes = folder_bytes(many_dir)
+        # per MB of paragraph text, as the build's rate is judged: the folder holds text files only,
+        # the collection also HTML, whose markup is bytes of file that are read but never cut
+        many_text = paragraph_bytes(many_dir)
         t0 = time.perf_counter()
         outcomes = ix.add_files([many_dir]).outcomes
         many_s = time.perf_counter() - t0
@@ -890,6 +907,7 @@ def main(argv=None) -> int:
             {
                 "files": len(outcomes),
                 "bytes": many_bytes,
+                "text_bytes": many_text,
                 "s": many_s,
                 "added": sum(o.status == "added" for o in outcomes),
             }
@@ -1110,9 +1128,11 @@ def markdown(R: dict, corpus: str) -> str:
             f"≤ {TARGETS['add_s']:g} s | {ok(R['add']['median'] <= TARGETS['add_s'])} |",
             *(
                 f"| ours | `Index.add` of a folder of {m['files']} files ({mb(m['bytes'])}) | "
-                f"{m['s']:.1f} s ({m['bytes'] / 1e6 / m['s']:.2f} MB/s) | "
+                f"{m['s']:.1f} s ({m['bytes'] / 1e6 / m['s']:.2f} MB/s of files, "
+                f"{m['text_bytes'] / 1e6 / m['s']:.2f} MB/s of paragraph text) | "
                 + (
-                    f"≥ the build's {text_mb / b['build_s']:.2f} MB/s | {ok(m['bytes'] / m['s'] >= text_mb * 1e6 / b['build_s'])} |"
+                    f"≥ the build's {R['text_bytes'] / 1e6 / b['build_s']:.2f} MB/s of paragraph text | "
+                    f"{ok(m['text_bytes'] / m['s'] >= R['text_bytes'] / b['build_s'])} |"
                     if m is R["add_many"][-1]
                     else "(fixed costs weigh most) | |"
                 )
