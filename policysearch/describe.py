@@ -583,10 +583,11 @@ def names_to_end(words: str) -> int | None:
     return None
 
 
-def territory(text: str) -> Unit | None:
+def territory(text: str) -> tuple[Unit | None, list[str]]:
     """For a text that says neither who issued it nor '我市': the unit its phrases of where it
     holds name, at any level (an excerpt of a county's measures names only its county there): one
-    unit, or one chain of them whose finest is taken ('在广州市内已购有…', '在南沙区范围内购买…')."""
+    unit, or one chain of them whose finest is taken ('在广州市内已购有…', '在南沙区范围内购买…'). A name
+    that several units have and nothing decides gives the levels they share, and a warning."""
     opening = text[:6000]
     leads = {m.end(): m.group() for m in HOLDS_LEAD.finditer(opening)}
     runs: list[list[int]] = []  # [start, end] of each run of names back to back
@@ -595,14 +596,21 @@ def territory(text: str) -> Unit | None:
             runs[-1][1] = end
         else:
             runs.append([start, end])
-    found = set()
+    found, warnings = set(), {}
     for start, end in runs:
         if HOLDS_AFTER[leads.get(start, "")].match(opening, end):
-            unit = places.decide(places.chain(opening[start:end])[-1], text)
+            name, named = opening[start:end], places.chain(opening[start:end])[-1]
+            if len(name) > 2:
+                unit, why = settle(named, text, "place where the text holds")
+            else:  # 城区, 郊区, 矿区: plain words as often as names, decided by the text or nothing
+                unit, why = places.decide(named, text), []
             if unit:
                 found.add(unit)
+            warnings.update(dict.fromkeys(why))
     finest = max(found, key=lambda u: len(u.code), default=None)
-    return finest if finest and all(finest.within(u) for u in found) else None
+    if finest and all(finest.within(u) for u in found):
+        return finest, list(warnings)
+    return None, list(warnings) if not found else []
 
 
 def scope(text: str) -> Unit | None:
@@ -662,7 +670,14 @@ def find_place(
         run = places.chain(name)
         if run:
             return settle(run[-1], text)
-    return self_reference(text, level_word) or territory(text) or scope(text), []
+    unit = self_reference(text, level_word)
+    if unit:
+        return unit, []
+    unit, warnings = territory(text)
+    if unit:
+        return unit, warnings
+    unit = scope(text)
+    return unit, [] if unit else warnings
 
 
 # A news item's opening that says who issued the policy: '据山东省淄博市住房和城乡建设局5月22日消息',

@@ -100,14 +100,29 @@ def test_a_policy_whose_spirit_an_excerpt_follows_is_not_its_title():
 
 
 def test_where_a_measure_holds_decides_only_when_one_unit_is_named_there():
-    assert territory("在路桥区范围内购买新建商品住房的,给予购房补贴。").name == "路桥区"
+    assert territory("在路桥区范围内购买新建商品住房的,给予购房补贴。")[0].name == "路桥区"
     # two units' territories, a list of places, a word that is no unit's name: nothing decided
-    assert territory("在路桥区范围内购买的,或在黄岩区范围内购买的,给予补贴。") is None
-    assert territory("在北京市、河北省内购买自有住房的。") is None
-    assert territory("在城区范围内购买新建商品住房的。") is None
+    assert territory("在路桥区范围内购买的,或在黄岩区范围内购买的,给予补贴。") == (None, [])
+    assert territory("在北京市、河北省内购买自有住房的。") == (None, [])
+    assert territory("在城区范围内购买新建商品住房的。") == (None, [])
     # a unit and one below it: the finer; a unit and one elsewhere: nothing
-    assert territory("在台州市内已有住房的,在路桥区范围内购买新建商品住房的。").name == "路桥区"
-    assert territory("在宁波市内已有住房的,在路桥区范围内购买新建商品住房的。") is None
+    assert territory("在台州市内已有住房的,在路桥区范围内购买新建商品住房的。")[0].name == "路桥区"
+    assert territory("在宁波市内已有住房的,在路桥区范围内购买新建商品住房的。") == (None, [])
+    # a name several units have, which nothing in the text decides: the levels they share, and why
+    unit, why = territory("在向阳区范围内购买新建商品住房的,给予购房补贴。")  # 佳木斯市's and 鹤岗市's
+    assert unit.name == "黑龙江省" and "向阳区" in why[0] and "黑龙江省" in why[0]
+    assert territory("在朝阳区范围内购买新建商品住房的。")[0] is None  # 北京市's and 长春市's
+    assert "朝阳区" in territory("在朝阳区范围内购买新建商品住房的。")[1][0]
+
+
+def test_an_excerpt_that_holds_in_a_shared_name_says_why_it_has_no_place(tmp_path):
+    excerpt = tmp_path / "excerpt.txt"
+    excerpt.write_text(
+        "一、在朝阳区范围内购买新建商品住房的,给予契税补贴。\n二、补贴资金由区财政承担。\n", encoding="utf-8"
+    )
+    r = read_report(excerpt)
+    assert (r.province, r.city, r.district) == (None, None, None)
+    assert [w for w in r.warnings if "朝阳区" in w and "no place given" in w]
 
 
 def test_only_an_organ_that_starts_with_a_unit_is_a_news_item_s_issuer():
