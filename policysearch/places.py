@@ -30,6 +30,13 @@ AUTONOMOUS_CITY = re.compile(
 )
 # 'Xx新区' -> 'Xx' (浦东), 'Xx县'/'Xx区'/'Xx市'/'Xx旗' -> 'Xx': only where no other unit shares it.
 SHORT_DISTRICT = re.compile(r"(?:新区|区|县|市|旗)$")
+# '江华瑶族自治县' -> '江华县', '积石山保安族东乡族撒拉族自治县' -> '积石山县': an autonomous county as its
+# own papers and its neighbours' name it (the peoples of China's autonomous units, longest first)
+AUTONOMOUS_COUNTY = re.compile(
+    r"^(.{2,}?)(?:(?:柯尔克孜|维吾尔|哈萨克|塔吉克|达斡尔|鄂温克|蒙古|土家|布依|朝鲜|哈尼|傈僳|拉祜|东乡|纳西"
+    r"|景颇|仫佬|布朗|撒拉|毛南|仡佬|锡伯|普米|独龙|保安|裕固|回|藏|苗|彝|壮|满|侗|瑶|白|傣|黎|佤|畲|水|土|羌|怒|各)族?)+"
+    r"自治县$"
+)
 TOWNSHIP = re.compile(r"(?:镇|乡|街道|苏木)$")
 # A district that may have been the 县 or county-level 市 of its stem (崇明区: 崇明县), unlike 新区, 城区, 矿区, 郊区.
 DISTRICT_OF_STEM = re.compile(r"[^新城矿郊]区$")
@@ -122,8 +129,8 @@ class Gazetteer:
             if len(targets) != 1:
                 raise ValueError(f"former_names.json: {former} -> {now} in {within} is not one unit")
             _add(names, former, targets[0])
-        # A 县 or county-level 市 turned into a 区 of the same stem (崇明县 -> 崇明区, 从化市 -> 从化区), where
-        # no unit of today has that name.
+        # A 县 or county-level 市 turned into a 区 of the same stem (崇明县 -> 崇明区, 从化市 -> 从化区), and an
+        # autonomous county by its short name, where no unit of today has that name.
         derived: set[str] = set()
         for code, name in [(c, n) for c, n in self.names_by_code.items() if len(c) == 6]:
             if len(name) >= 3 and DISTRICT_OF_STEM.search(name):
@@ -131,6 +138,10 @@ class Gazetteer:
                     if former not in names or former in derived:
                         derived.add(former)
                         _add(names, former, code)
+            short = AUTONOMOUS_COUNTY.match(name)  # a derived name two units may have (连山县: 连山区 too)
+            if short and (short.group(1) + "县" not in names or short.group(1) + "县" in derived):
+                derived.add(short.group(1) + "县")
+                _add(names, short.group(1) + "县", code)
         return names
 
     @cached_property

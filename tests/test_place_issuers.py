@@ -91,6 +91,12 @@ def test_a_national_regulator_s_office_and_a_city_s_urban_area_give_the_place():
     assert place(estate + "2020-11-02_POL_A109CE60F8A617ADA875.txt") == ("浙江省", "台州市", None, None)
 
 
+def test_an_excerpt_of_an_autonomous_county_by_its_short_name():
+    # '在江华县城区购买新建商品房…': 江华瑶族自治县, in 永州市
+    place_of = place("China-Real-Estate-Policy-Database/2024-02-07_POL_7D41C4178946ECA2FAC8.txt")
+    assert place_of == ("湖南省", "永州市", "江华瑶族自治县", None)
+
+
 def test_a_policy_whose_spirit_an_excerpt_follows_is_not_its_title():
     # '根据…市住建局、市财政局联合下发《张掖市2022年阶段性住房支持政策实施方案》(张市建〔2022〕241号)文件精神':
     # cited, not reported; the excerpt is 甘州区's ('在甘州区城市规划区内购买新建商品住宅')

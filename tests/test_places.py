@@ -117,6 +117,16 @@ def test_short_forms_only_where_one_unit_has_them():
     assert places.mentions("近日上海发布") == []  # short forms count at the start only
 
 
+def test_an_autonomous_county_by_the_short_name_its_papers_use():
+    # '江华瑶族自治县' is '江华县' in its own notices; '长白朝鲜族自治县' is 长白县, not 长县 (白 is a people too)
+    assert places.resolve("江华县").name == "江华瑶族自治县"
+    assert places.resolve("长白县").name == "长白朝鲜族自治县" and places.units("长县") == []
+    # a short name that a former county has too (连山县: 葫芦岛's 连山区 was one) is decided by the text
+    assert places.resolve("连山县") is None
+    unit = places.decide(places.units("连山县"), "广东省清远市连山县人民政府")
+    assert unit.name == "连山壮族瑶族自治县"
+
+
 def test_same_named_towns_are_decided_by_a_higher_level_name():
     found = places.units("城关镇")
     assert len(found) == 88 and places.resolve("城关镇") is None
