@@ -11,7 +11,7 @@ from collections import Counter
 
 from . import places
 from .places import Unit
-from .repair import ARTICLE, DOC_NUMBER, FURNITURE_FIELD, YEAR_BRACKETS, number_start
+from .repair import ARTICLE, DOC_NUMBER, FURNITURE_FIELD, MARKER, YEAR_BRACKETS, number_start
 
 HAN = r"\u4e00-\u9fff"
 # Kinds of document by the word a title ends with; the first that fits wins, longer words first.
@@ -353,7 +353,23 @@ def find_title(head: list[str]) -> str | None:
         if after.startswith("的") and kind_of(after) and len(after) <= 30 or TITLE_TAIL.fullmatch(after):
             title += after
         return title
-    return reported_title(head) or (candidates[0][1] if candidates else None)
+    return reported_title(head) or (candidates[0][1] if candidates and headline(candidates[0][1]) else None)
+
+
+SALUTED = re.compile(r"^[省市区县镇乡]?各[^。]{0,60}(?:单位|部门|政府|机关|处室|办事处|委员会)$")
+
+
+def headline(line: str) -> bool:
+    """Could the first short line of a text that names no kind be its headline? Not a tag
+    ('【热点聚焦】'), a place's name alone ('富阳区'), a salutation that lost its colon ('市各有关单位'),
+    a numbered item ('01不断优化住宅供给', '一、…') or a word broken off ('为')."""
+    return (
+        len(line) >= 4
+        and not re.fullmatch(r"【[^】]*】", line)
+        and names_to_end(line) != 0
+        and not SALUTED.match(line)
+        and not (MARKER.match(line) or re.match(r"0\d", line))
+    )
 
 
 # A report on a policy names it as issued: '…联合印发《关于…的通知》', '营口市发布关于…的通知。',

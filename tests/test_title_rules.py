@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from policysearch import read_report
+from policysearch.describe import headline
 
 REAL = os.path.join(os.path.dirname(__file__), "fixtures", "realdocs")
 HOUSING = os.path.join(REAL, "China-Real-Estate-Policy-Database")
@@ -251,3 +252,14 @@ def test_a_page_s_counter_and_font_size_switch_are_furniture_not_the_title():
     assert r.title == "南通通州:购买首套或改善性二套新房,最高可补贴房款总额的1.5%"
     assert {"+1", "字号"} <= set(r.dropped)
     assert not any(p.text in ("+1", "字号") for p in r.paragraphs)
+
+
+def test_an_excerpt_that_opens_with_a_fragment_has_no_title():
+    # '01不断优化住宅供给' over '一是优化住宅用地供应结构…'; '市各有关单位' (a salutation without its colon)
+    assert housing("2024-10-13_POL_DDFA28D12B2144955C91.txt").title is None
+    r = housing("2024-09-30_POL_7CC9DE743DEB74ABD77C.txt")
+    assert r.title is None and (r.province, r.city) == ("江苏省", "镇江市")
+    for line in ["为", "【热点聚焦】", "富阳区", "各镇人民政府、街道办事处", "一、补贴范围", "(一)补贴对象"]:
+        assert not headline(line), line
+    # a news item's headline that names no kind of document stays its title
+    assert headline("杭州新增3个街道放宽住房限购") and headline("我市调整部分住房公积金贷款政策")
