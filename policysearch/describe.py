@@ -410,7 +410,9 @@ def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], lis
     # a flattened text's letterhead, glued to its mark or title ('山东省发展和改革委员会特提关于…的函')
     red += [m.group(1) for m in map(LETTERHEAD.match, head) if m]
     signed = [org for line in foot for org in line.split() if SIGN_OFF_ORG.match(org)]
-    if not signed:
+    if compiled_from(text):
+        signed = []  # several units' notices, each signed: none of them issued the whole
+    elif not signed:
         # a notice that issues a plan signs off above its date before the plan ('…请认真贯彻落实。',
         # '晋城市人民政府办公室', '2023年6月30日', then the plan), joint issuers one a line
         lines = [line.strip() for line in text.split("\n")]
@@ -423,6 +425,21 @@ def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], lis
         signed = lines[start:end]
     m = re.search(rf"我代表([{HAN}]{{2,20}}?人民政府)", text[:3000])
     return red, signed, [m.group(1)] if m else []
+
+
+def compiled_from(text: str) -> Unit | None:
+    """A compilation of several units' notices, each signed over its date ('杭州市富阳区商务局', then
+    '杭州市临安区商务局' … '建德市商务局'): the unit they all lie in. None for one unit's document,
+    however many of its own bodies sign in it."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    units = set()
+    for i in range(1, len(lines)):
+        if re.fullmatch(DATE_TEXT, lines[i]) and SIGN_OFF_ORG.match(lines[i - 1]):
+            run = places.chain(lines[i - 1])
+            unit = places.decide(run[-1], text) if run else None
+            if unit:
+                units.add(unit)
+    return places.common(list(units)) if len(units) > 1 else None
 
 
 def title_issuer(title: str | None) -> str | None:
@@ -661,6 +678,9 @@ def find_place(
     the city or province the body is about. A place the body merely mentions (a city's notice naming
     its districts) is not the issuer; a ministry's, the State Council's or a firm's document has no place."""
     red, signed, speaker = issuers(head, foot, text)
+    compiled = compiled_from(text)
+    if compiled:  # the names of its path chain back to it ('浙江省杭州市')
+        signed = ["".join(u.name for u in compiled.path)]
     level_word = None
     # the date line is looked for in the opening lines whatever the head holds: a Markdown title may end it
     opening = [line.strip() for line in text.split("\n")[:15] if line.strip()]

@@ -4,7 +4,7 @@ the congress that adopted a regulation, a firm's own text, a former city, a news
 from pathlib import Path
 
 from policysearch import read_report
-from policysearch.describe import find_issuer, find_place, news_issuers, territory
+from policysearch.describe import compiled_from, find_issuer, find_place, news_issuers, territory
 
 REAL = Path(__file__).parent / "fixtures" / "realdocs"
 
@@ -95,6 +95,16 @@ def test_an_excerpt_of_an_autonomous_county_by_its_short_name():
     # '在江华县城区购买新建商品房…': 江华瑶族自治县, in 永州市
     place_of = place("China-Real-Estate-Policy-Database/2024-02-07_POL_7D41C4178946ECA2FAC8.txt")
     assert place_of == ("湖南省", "永州市", "江华瑶族自治县", None)
+
+
+def test_a_compilation_of_several_units_notices_is_the_unit_they_lie_in():
+    # five notices, each signed over its date: 杭州市富阳区商务局, 杭州市临安区商务局, 桐庐县商务局,
+    # 淳安县经济信息化和科学技术局, 建德市商务局 (the last signs the foot): 杭州市's, issued by none of them
+    r = read_report(REAL / "China-Real-Estate-Policy-Database/2025-10-24_POL_C6C147BEB4A078A58EF8.txt")
+    assert (r.province, r.city, r.district, r.issuer) == ("浙江省", "杭州市", None, None)
+    # a notice and the plan it issues, signed by two bodies of one city: no compilation
+    one_city = "关于印发方案的通知\n请认真贯彻落实。\n晋城市人民政府办公室\n2023年6月30日\n方案\n一、目标。\n晋城市住房和城乡建设局\n2023年6月30日"
+    assert compiled_from(one_city) is None
 
 
 def test_a_policy_whose_spirit_an_excerpt_follows_is_not_its_title():
