@@ -594,14 +594,16 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
 # '适用于…市行政区域内'): the unit whose own measure it is.
 # Where a measure holds, around a run of unit names: after 在/购买/适用于 ('在叙州区范围内购买', '购买万年县内',
 # '适用于…行政区域内', '在江华县城区', '在甘州区城市规划区内', '在望城区购买', '在台州市区'), after 结合/立足 ('结合长沙县实际',
-# '结合鄞州区房地产市场实际'), and the unit's 域 whatever stands before ('庆元县域范围内').
-HOLDS_LEAD = re.compile(r"结合|立足|在|购买|适用于")
+# '结合鄞州区房地产市场实际'), after 现就 ('现就临海市促进…政策提出如下意见'), and the unit's 域 whatever stands
+# before ('庆元县域范围内').
+HOLDS_LEAD = re.compile(r"结合|立足|在|购买|适用于|现就")
 HOLDS_AFTER = {
     "在": re.compile(
         r"(?:城区|县城)?(?:行政区域|辖区|区域|范围)?内|城区|(?:城市)?规划区内|购买|购置|域(?:范围)?内|(?<=市)区"
     ),
     "结合": re.compile(rf"[{HAN}]{{0,8}}实际|域(?:范围)?内"),
     "": re.compile(r"域(?:范围)?内"),
+    "现就": re.compile(r"[^。，,；;]{0,40}?(?:提出|通知|规定)(?:如下|以下)"),  # '现就临海市促进…政策提出如下意见'
 }
 HOLDS_AFTER["购买"] = HOLDS_AFTER["适用于"] = HOLDS_AFTER["在"]
 HOLDS_AFTER["立足"] = HOLDS_AFTER["结合"]
@@ -625,7 +627,7 @@ def territory(text: str) -> tuple[Unit | None, list[str]]:
     leads = {m.end(): m.group() for m in HOLDS_LEAD.finditer(opening)}
     runs: list[list[int]] = []  # [start, end] of each run of names back to back
     for start, end, _ in places.mentions(opening, short_at=tuple(leads)):
-        if runs and runs[-1][1] == start:
+        if runs and runs[-1][1] == start and end - start > 2:  # '丰县城区': 城区 goes on no run of names
             runs[-1][1] = end
         else:
             runs.append([start, end])

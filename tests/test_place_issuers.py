@@ -79,6 +79,10 @@ def test_an_excerpt_says_where_it_holds_in_the_genre_s_other_phrases():
     assert place(estate + "2023-09-28_POL_61D1E9E0D662BB4F55D5.txt") == ("湖南省", "长沙市", "望城区", None)
     assert place(estate + "2022-10-01_POL_99216CC55A0C0BE79F7C.txt") == ("浙江省", "丽水市", "庆元县", None)
     assert place(estate + "2023-10-23_POL_ACE8C91DBF9C3EE1709A.txt") == ("浙江省", "宁波市", "鄞州区", None)
+    # '购买丰县城区新建商品住房的' (城区 is three units' name too, and no name of a run here); '经西双版纳州
+    # 住房公积金管理委员会同意,现就西双版纳州住房公积金…通知如下'
+    assert place(estate + "2022-10-11_POL_693D7D07C624A3284002.txt") == ("江苏省", "徐州市", "丰县", None)
+    assert place(estate + "2024-10-10_POL_149CE7836A423B9EAF6F.txt") == ("云南省", "西双版纳傣族自治州", None, None)
     # '在南沙区范围内购买…' three times, '(在广州市内已购有首套商品房的除外)' once: the district within the city
     assert place(estate + "2019-12-10_POL_FE9CED1FD6C0C2EC8A88.txt") == ("广东省", "广州市", "南沙区", None)
 
