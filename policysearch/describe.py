@@ -590,8 +590,6 @@ def self_reference(text: str, level_word: str | None = None) -> Unit | None:
     return unit if unit and top >= 2 * rivals and (top >= 2 or not rivals) else None
 
 
-# Where a measure says it holds ('在叙州区范围内购买…', '购买万年县内新建商品住房', '结合长沙县实际,制定…',
-# '适用于…市行政区域内'): the unit whose own measure it is.
 # Where a measure holds, around a run of unit names: after 在/购买/适用于 ('在叙州区范围内购买', '购买万年县内',
 # '适用于…行政区域内', '在江华县城区', '在甘州区城市规划区内', '在望城区购买', '在台州市区'), after 结合/立足 ('结合长沙县实际',
 # '结合鄞州区房地产市场实际'), after 现就 ('现就临海市促进…政策提出如下意见'), and the unit's 域 whatever stands
