@@ -325,14 +325,28 @@ def find_title(head: list[str]) -> str | None:
             continue
         if re.search(r"[。；;！!]$|[:：]$", line):
             break
-        number = DOC_NUMBER.match(line)
-        if number and number_start(number) == 0:
-            line = line[number.end() :].strip()  # '巴住公管委〔2022〕7号巴中市…委员会' + '关于…的批复'
-        header = GLUED_HEADER.match(line)  # matches at least the empty string
-        if header and header.end() and "关于" not in header.group() and kind_of(line[header.end() :]):
-            line = line[header.end() :]
+        # what a flattened head glues before its title, in either order: a 文号 ('巴住公管委〔2022〕7号巴中市
+        # …委员会' + '关于…的批复'), a letterhead and its marks ('…发电等级特急，明电鲁办发电（2020）164号鲁机发
+        # 4043号中共山东省委办公厅…关于…的通知')
+        while True:
+            number = DOC_NUMBER.match(line)
+            header = GLUED_HEADER.match(line)  # matches at least the empty string
+            if number and number_start(number) == 0:
+                line = line[number.end() :].strip()
+            elif header and header.end() and "关于" not in header.group() and kind_of(line[header.end() :]):
+                line = line[header.end() :]
+            else:
+                break
         candidates.append((i, line))
-    body = next((i for i, line in enumerate(head) if len(line) > 80 and re.search(r"[，,。]", line)), len(head))
+    unglued = dict(candidates)
+    body = next(
+        (
+            i
+            for i, line in enumerate(head)
+            if len(unglued.get(i, line)) > 80 and re.search(r"[，,。]", unglued.get(i, line))
+        ),
+        len(head),
+    )
     candidates = [(i, line) for i, line in candidates if i < body]  # a subheading of the body is no title
     for n, (i, line) in enumerate(candidates):
         if not kind_of(line):

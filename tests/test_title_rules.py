@@ -179,6 +179,14 @@ def test_the_signer_after_a_flattened_doc_number_is_not_the_title():
     assert (r.doc_type, r.doc_number) == ("报告", "后勤中心办〔2021〕13号")
 
 
+def test_a_flattened_telegram_s_marks_and_numbers_before_its_title_are_not_the_title():
+    # '中共山东省委办公厅发电等级特急，明电鲁办发电（2020）164号鲁机发4043号中共山东省委办公厅…关于召开…的通知
+    # 各市党委和人民政府，…:': the letterhead and its marks, the 文号, the 机要 number, then the title
+    r = flattened("train_0088.txt")
+    assert r.title == "中共山东省委办公厅山东省人民政府办公厅关于召开山东省抗击新冠肺炎疫情表彰大会的通知"
+    assert (r.doc_type, r.province) == ("通知", "山东省")
+
+
 def test_a_flattened_request_ends_its_title_at_qingshi():
     # '…签发人：XXX中共国网渭南供电公司委员会关于推荐XXX同志参选…代表的请示中共国网陕西省电力有限公司委员会：…'
     r = flattened("weinan_party_request_signer.txt")
