@@ -488,10 +488,12 @@ class Forms:
 
         using = np.zeros(len(self.vocabulary()[0]), dtype=np.int64)
         for run in runs:
-            keep = wanted[run.words][run.ids]
-            report = np.repeat(np.searchsorted(reports, run.numbers), run.lengths)[keep]
-            if not len(report):
+            keep = np.flatnonzero(wanted[run.words][run.ids])
+            if not len(keep):
                 continue
+            # each kept word's document, by where it falls among the runs' ends (the wanted words are few:
+            # a search per kept one, not a report number repeated for every word of the set)
+            report = np.searchsorted(reports, run.numbers)[np.searchsorted(np.cumsum(run.lengths), keep, side="right")]
             # each (report, word) once: the pairs as (report within the segment, word) in one number,
             # sorted, and the first of each run of equal ones kept (a sort of pairs that come report
             # by report is ten times as fast as np.unique's hashing)
