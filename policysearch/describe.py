@@ -339,14 +339,8 @@ def find_title(head: list[str]) -> str | None:
                 break
         candidates.append((i, line))
     unglued = dict(candidates)
-    body = next(
-        (
-            i
-            for i, line in enumerate(head)
-            if len(unglued.get(i, line)) > 80 and re.search(r"[，,。]", unglued.get(i, line))
-        ),
-        len(head),
-    )
+    lines = [unglued.get(i, line) for i, line in enumerate(head)]  # the candidates without what was glued
+    body = next((i for i, line in enumerate(lines) if len(line) > 80 and re.search(r"[，,。]", line)), len(head))
     candidates = [(i, line) for i, line in candidates if i < body]  # a subheading of the body is no title
     for n, (i, line) in enumerate(candidates):
         if not kind_of(line):
@@ -416,15 +410,17 @@ def header_organ(line: str, below: str) -> bool:
     return bool(SIGN_OFF_ORG.match(line)) and "关于" not in line and not below.startswith("关于")
 
 
-def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], list[str], list[str]]:
+def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], list[str], list[str], Unit | None]:
     """Who the document says issued it, most trusted first: the red header (…人民政府文件) or letterhead, the
     sign-off above the date (each issuer of a joint one; the foot's, else the first in the text),
-    '我代表…人民政府' of a work report."""
+    '我代表…人民政府' of a work report; and, for a compilation of several units' notices (no one
+    signer), the unit they lie in (compiled_from)."""
     red = [line[:-2].strip() for line in head if line.endswith("文件") and len(line) <= 30]
     # a flattened text's letterhead, glued to its mark or title ('山东省发展和改革委员会特提关于…的函')
     red += [m.group(1) for m in map(LETTERHEAD.match, head) if m]
     signed = [org for line in foot for org in line.split() if SIGN_OFF_ORG.match(org)]
-    if compiled_from(text):
+    compiled = compiled_from(text)
+    if compiled:
         signed = []  # several units' notices, each signed: none of them issued the whole
     elif not signed:
         # a notice that issues a plan signs off above its date before the plan ('…请认真贯彻落实。',
@@ -438,7 +434,7 @@ def issuers(head: list[str], foot: list[str], text: str) -> tuple[list[str], lis
             start -= 1
         signed = lines[start:end]
     m = re.search(rf"我代表([{HAN}]{{2,20}}?人民政府)", text[:3000])
-    return red, signed, [m.group(1)] if m else []
+    return red, signed, [m.group(1)] if m else [], compiled
 
 
 def compiled_from(text: str) -> Unit | None:
@@ -691,8 +687,7 @@ def find_place(
     the date line, the body's own references, where its measures say they hold ('在叙州区范围内'), last
     the city or province the body is about. A place the body merely mentions (a city's notice naming
     its districts) is not the issuer; a ministry's, the State Council's or a firm's document has no place."""
-    red, signed, speaker = issuers(head, foot, text)
-    compiled = compiled_from(text)
+    red, signed, speaker, compiled = issuers(head, foot, text)
     if compiled:  # the names of its path chain back to it ('浙江省杭州市')
         signed = ["".join(u.name for u in compiled.path)]
     level_word = None
@@ -813,7 +808,7 @@ def find_issuer(head: list[str], foot: list[str], text: str) -> str | None:
         m = re.match(r"(?:发布机构|发文机关|发文单位|发布单位)[:：]\s*(\S{2,30})$", line)
         if m:
             return m.group(1)
-    red, signed, speaker = issuers(head, foot, text)
+    red, signed, speaker, _ = issuers(head, foot, text)
     return red[0] if red else "、".join(signed) if signed else speaker[0] if speaker else None
 
 

@@ -365,17 +365,23 @@ class Forms:
         for number, segment, doc in self.located(numbers):
             yield number, segment.form(doc)
 
+    def in_segments(self, numbers) -> Iterator[tuple[int, SegmentForms, Any, Any]]:
+        """Per segment that holds some of a set of documents (a DocSet): its place in `segments`,
+        its forms, the set's numbers there (numpy uint32) and their numbers within it (int64)."""
+        import numpy as np
+
+        every = np.frombuffer(numbers.to_array(), dtype=np.uint32)
+        bounds = np.searchsorted(every, [end for _, end, _ in self.segments])
+        for at, ((base, _, segment), start, stop) in enumerate(zip(self.segments, [0, *bounds[:-1]], bounds)):
+            if start < stop:
+                yield at, segment, every[start:stop], every[start:stop].astype(np.int64) - base
+
     def joined_forms(self, numbers) -> Iterator[str]:
         """The match forms of a set of documents (a DocSet), each segment's in one string with a NUL
         between them (no form holds one): one decode per segment, and str.count counts in C."""
         import numpy as np
 
-        every = np.frombuffer(numbers.to_array(), dtype=np.uint32)
-        bounds = np.searchsorted(every, [end for _, end, _ in self.segments])
-        for (base, _, segment), start, stop in zip(self.segments, [0, *bounds[:-1]], bounds):
-            if start == stop:
-                continue
-            docs = every[start:stop].astype(np.int64) - base
+        for _, segment, _, docs in self.in_segments(numbers):
             ends = segment.numpy("form_ends")
             stops = (2 * ends[docs].astype(np.int64)).tolist()
             starts = (2 * np.where(docs > 0, ends[docs - 1], 0).astype(np.int64)).tolist()
@@ -450,15 +456,8 @@ class Forms:
         maps = self.vocabulary()[1]
         if self.numpy_maps is None:  # an index of the machine's own width moves counts twice as fast
             self.numpy_maps = [np.frombuffer(kept, np.uint32).astype(np.intp) for kept in maps]
-        every = np.frombuffer(numbers.to_array(), dtype=np.uint32)
-        bounds = np.searchsorted(every, [end for _, end, _ in self.segments])
         out = []
-        for (base, _, segment), to_global, start, stop in zip(
-            self.segments, self.numpy_maps, [0, *bounds[:-1]], bounds
-        ):
-            if start == stop:
-                continue
-            docs = every[start:stop].astype(np.int64) - base
+        for k, segment, there, docs in self.in_segments(numbers):
             ends = segment.numpy("word_ends").astype(np.int64)
             lengths = ends[docs] - np.where(docs > 0, ends[docs - 1], 0)
             ids, times = segment.numpy("word_ids"), segment.numpy("word_counts")
@@ -468,7 +467,7 @@ class Forms:
                 before = np.cumsum(lengths) - lengths
                 at = np.repeat(ends[docs] - lengths - before, lengths) + np.arange(lengths.sum())
                 ids, times = ids[at], times[at]
-            out.append(Runs(to_global, ids, times, lengths, every[start:stop]))
+            out.append(Runs(self.numpy_maps[k], ids, times, lengths, there))
         return out
 
     def word_counts(self, runs: list[Runs]):
