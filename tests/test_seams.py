@@ -1,5 +1,5 @@
 """The private internals of Whoosh and jieba that policysearch relies on, one test per entry point
-(store/segments.py and text.py name them). Each fails if the dependency changes what we use; the
+(store/segments.py and text.py name them), and where jieba-rs may stand in for jieba. Each fails if the dependency changes what we use; the
 segment writer's entry points are also proven byte for byte by test_index's
 test_a_build_writes_the_segment_whoosh_would, and the cut by test_properties' cut equality."""
 
@@ -165,6 +165,29 @@ def test_our_cut_is_jiebas_precise_mode_step_for_step():
     text.jieba_module()
     mixed = "推进城中村改造项目，G60科创走廊 2024年\r\n完成“一网通办”改革  abc-def 3.5% 车墩镇联东U谷"
     assert text.cutter(None).lcut(mixed) == jieba.lcut(mixed)
+
+
+def test_jieba_rs_cuts_for_jieba_where_their_patterns_agree_and_nowhere_else():
+    """Indexing hands jieba-rs (rjieba) the texts and runs free of text.APART: there its words are
+    jieba's. Where APART finds something, the two part, so those go through cut_dag instead."""
+    from importlib.metadata import version
+
+    import jieba
+    import rjieba
+
+    from policysearch import text
+
+    pin = re.search(r'"rjieba==([\d.]+)"', open(os.path.join(ROOT, "pyproject.toml")).read())
+    assert pin and version("rjieba") == pin.group(1)
+    text.jieba_module()
+    cut = text.cutter(None)
+    assert cut.compiled is rjieba.cut
+    agree = "推进城中村改造项目，完成G60科创走廊“一网通办”改革，车墩镇联东U谷2024年"
+    assert not text.APART.search(agree) and rjieba.cut(agree) == jieba.lcut(agree)
+    for apart in ("第2-3条", "网址www.shandong.cn", "上涨3.5%", "㐀㐁城中村", "城中村 改造"):
+        assert text.APART.search(apart)
+        assert cut.lcut(apart) == jieba.lcut(apart), apart
+    assert all(rjieba.cut(t) != jieba.lcut(t) for t in ("第2-3条", "网址www.shandong.cn", "㐀㐁城中村"))
 
 
 def test_segment_files_are_named_as_whoosh_names_its_segments_files(tmp_path):
