@@ -254,18 +254,23 @@ class Cutter:
         return self.hmm_cut(run)
 
 
-def cutter(lexicon_path: str | None) -> Cutter:
-    """The cut (see Cutter) with the dictionary at `lexicon_path`, or jieba's own loaded one when None."""
-    key = lexicon_path
+def cutter(lexicon_path: str | None, compiled: bool = False) -> Cutter:
+    """The cut (see Cutter) with the dictionary at `lexicon_path`, or jieba's own loaded one when
+    None; `compiled`: with jieba-rs. One per process: a forked worker opens the SQLite file anew."""
+    key = (lexicon_path, compiled, os.getpid())
     if key not in _cutters:
         if lexicon_path is None:
+            jieba = jieba_module()
+            freq, total = jieba.dt.FREQ, jieba.dt.total
+        else:
+            freq = Lexicon(lexicon_path)
+            total = freq.total
+        if compiled:
             import rjieba
 
-            jieba = jieba_module()
-            _cutters[key] = Cutter(jieba.dt.FREQ, jieba.dt.total, rjieba.cut)
+            _cutters[key] = Cutter(freq, total, rjieba.cut)
         else:
-            lexicon = Lexicon(lexicon_path)
-            _cutters[key] = Cutter(lexicon, lexicon.total)
+            _cutters[key] = Cutter(freq, total)
     return _cutters[key]
 
 
@@ -323,12 +328,13 @@ def singles(tokenizer: Cutter, run: str, words: list[str]) -> None:
         words += run
 
 
-def segment(text: str, lexicon_path: str | None = None) -> list[str]:
+def segment(text: str, lexicon_path: str | None = None, compiled: bool = False) -> list[str]:
     """jieba's precise-mode words of the normalized text, punctuation and spaces left out."""
-    words = map(str.strip, cutter(lexicon_path).lcut(unicodedata.normalize("NFKC", text)))
+    words = map(str.strip, cutter(lexicon_path, compiled).lcut(unicodedata.normalize("NFKC", text)))
     return [w for w in words if w.isalnum() or (w and not PUNCT_WORD.match(w))]  # most are all letters
 
 
-def index_words(text: str) -> str:
-    """The words of a paragraph for the index, space-separated (cut once, at indexing time)."""
-    return " ".join(segment(text))
+def index_words(text: str, lexicon_path: str) -> str:
+    """The words of a paragraph for the index, space-separated (cut once, at indexing time, by
+    jieba-rs and the index's Lexicon: a writer never loads jieba's dictionary, 0.7 s and 80 MB)."""
+    return " ".join(segment(text, lexicon_path, compiled=True))

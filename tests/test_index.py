@@ -313,6 +313,7 @@ def test_a_build_writes_the_segment_whoosh_would(tmp_path, monkeypatch):
     from policysearch.store import build as build_module
     from policysearch.store import schema as schema_module
     from policysearch.store import segments
+    from policysearch.text import Lexicon
 
     class Frozen(datetime):  # the time a report was added is stored with it
         @classmethod
@@ -326,12 +327,15 @@ def test_a_build_writes_the_segment_whoosh_would(tmp_path, monkeypatch):
     for folder in (whoosh_way, ours):
         os.makedirs(folder)
         whoosh_index.create_in(folder, schema_module.schema())
+    lexicon = str(tmp_path / "lexicon.sqlite")
+    Lexicon.write(lexicon)
     writer, first = segments.open_writer(whoosh_way), 0
-    for prep in map(build_module.prepare, items):
+    for item in items:
+        prep = build_module.prepare(item, lexicon)
         build_module.write_report(writer, prep, first)
         first += len(prep.grams) + 1
     writer.commit()
-    segments.list_segments(ours, [build_module.write_segment((ours, items)).segment])
+    segments.list_segments(ours, [build_module.write_segment((ours, items, lexicon)).segment])
 
     def segment_files(folder):
         """{file name without the segment's id: bytes} of the one segment."""

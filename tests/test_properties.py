@@ -599,7 +599,8 @@ cut_texts = st.one_of(
 @example("")
 def test_our_jieba_cut_gives_jiebas_words(lexicon, text):
     """Indexing and queries cut words with a faster path through jieba's precise mode (cut_dag),
-    with jieba's loaded dictionary or the copy beside an index; the words must be jieba.lcut's."""
+    with jieba's loaded dictionary or the copy beside an index, indexing with jieba-rs for most
+    text; the words must be jieba.lcut's."""
     import jieba
 
     from policysearch.text import cutter, jieba_module
@@ -608,3 +609,4 @@ def test_our_jieba_cut_gives_jiebas_words(lexicon, text):
     want = jieba.lcut(text)
     assert cutter(None).lcut(text) == want
     assert cutter(lexicon).lcut(text) == want
+    assert cutter(lexicon, compiled=True).lcut(text) == want

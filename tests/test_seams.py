@@ -180,7 +180,7 @@ def test_jieba_rs_cuts_for_jieba_where_their_patterns_agree_and_nowhere_else():
     pin = re.search(r'"rjieba==([\d.]+)"', open(os.path.join(ROOT, "pyproject.toml")).read())
     assert pin and version("rjieba") == pin.group(1)
     text.jieba_module()
-    cut = text.cutter(None)
+    cut = text.cutter(None, compiled=True)
     assert cut.compiled is rjieba.cut
     agree = "推进城中村改造项目，完成G60科创走廊“一网通办”改革，车墩镇联东U谷2024年"
     assert not text.APART.search(agree) and rjieba.cut(agree) == jieba.lcut(agree)

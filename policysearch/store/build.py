@@ -21,7 +21,7 @@ from .segments import SegmentBuilder, abandon
 
 CPUS = os.cpu_count() or 1
 SEGMENT_BYTES = 2_500_000  # of files, per segment of a build: about 5,000 paragraphs, whose postings a worker holds
-PARALLEL_FROM = 8  # files; fewer are read and written in the writer's own process (a worker loads jieba: 0.7 s)
+PARALLEL_FROM = 8  # files; fewer are read and written in the writer's own process (forking costs more)
 
 
 @dataclass
@@ -45,7 +45,8 @@ class Prepared:
         return AddOutcome(self.path, status, self.report, message or self.error, self.paragraphs, self.headings)
 
 
-def prepare(item: tuple[str, dict, str]) -> Prepared:
+def prepare(item: tuple[str, dict, str], lexicon: str) -> Prepared:
+    """A file read and cut, with the index's dictionary at `lexicon` (Folder.save_lexicon)."""
     from ..report import read_report  # the reading stages load only when something is read
 
     path, overrides, origin = item
@@ -65,7 +66,7 @@ def prepare(item: tuple[str, dict, str]) -> Prepared:
         overrides,
         origin,
         report,
-        [word_counts(index_words(t)) for t in texts],
+        [word_counts(index_words(t, lexicon)) for t in texts],
         forms,
         [(form_grams(f), heading) for f, heading in zip(forms, starts)],
         paragraphs=len(report.paragraphs),
@@ -144,14 +145,14 @@ class Written:
             self.segment.delete_document(d)
 
 
-def write_segment(job: tuple[str, list]) -> Written:
+def write_segment(job: tuple[str, list, str]) -> Written:
     """Read, cut and write files into a new segment of the Whoosh index in `folder` (not yet in
     its table of contents: the build adds it, in order, when every file before is in)."""
-    folder, items = job
+    folder, items, lexicon = job
     files, writer, rows = [], None, []
     try:
         for item in items:
-            prep = prepare(item)
+            prep = prepare(item, lexicon)
             if prep.report is not None:
                 if writer is None:
                     writer = SegmentBuilder(folder)
@@ -194,11 +195,11 @@ def runs_of_files(items: list, processes: int) -> list[list]:
     return runs + [run] if run else runs
 
 
-def files_written(folder: str, items: list) -> Iterator[tuple[Written, Prepared]]:
+def files_written(folder: str, items: list, lexicon: str) -> Iterator[tuple[Written, Prepared]]:
     """(segment written, file) for every file, in order: runs of files are read, cut and written
     as segments by as many workers as there are CPUs (few files: here)."""
     processes = CPUS if len(items) >= PARALLEL_FROM else 0
-    jobs = [(folder, run) for run in runs_of_files(items, processes)]
+    jobs = [(folder, run, lexicon) for run in runs_of_files(items, processes)]
     for written in in_workers(write_segment, jobs, processes):
         for prep in written.files:
             yield written, prep

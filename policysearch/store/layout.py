@@ -84,10 +84,13 @@ class Folder:
         path = os.path.join(self.path, LEXICON_FILE)
         return path if os.path.exists(path) else None
 
-    def save_lexicon(self) -> None:
-        """Called by writers, which have jieba loaded anyway."""
-        if not os.path.exists(os.path.join(self.path, LEXICON_FILE)):
-            Lexicon.write(os.path.join(self.path, LEXICON_FILE))
+    def save_lexicon(self) -> str:
+        """jieba's dictionary beside the index, written by a writer before it cuts: it cuts with it."""
+        path = os.path.join(self.path, LEXICON_FILE)
+        if not os.path.exists(path):
+            os.makedirs(self.path, exist_ok=True)
+            Lexicon.write(path)
+        return path
 
     def new_generation(self) -> str:
         os.makedirs(self.path, exist_ok=True)

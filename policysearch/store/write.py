@@ -96,26 +96,26 @@ def add_files(
         start = starting_state(before)
         many = len(items) >= PARALLEL_FROM
         known = Known(before, many)
+        lexicon = folder.save_lexicon()
         if many:
-            summary.outcomes += add_in_runs(folder, items, known, progress)
+            summary.outcomes += add_in_runs(folder, items, known, lexicon, progress)
         else:
-            stream = map(prepare, items)
+            stream = (prepare(item, lexicon) for item in items)
             for prep in progress(stream) if progress else stream:
                 summary.outcomes.append(add_one(folder, prep, known))
         if any(o.status in ("added", "replaced") for o in summary.outcomes):
-            folder.save_lexicon()
             save_facets(snapshots, start)
     return summary
 
 
-def add_in_runs(folder: Folder, items: list, known: Known, progress: Progress) -> list[AddOutcome]:
+def add_in_runs(folder: Folder, items: list, known: Known, lexicon: str, progress: Progress) -> list[AddOutcome]:
     """Many files: runs of them written as segments by workers in a scratch index inside the
     index folder (removed at the end), each run committed when its last file has come back."""
     scratch = scratch_index(folder.path)
     outcomes: list[AddOutcome] = []
     try:
         run: tuple[Written, list[Prepared]] | None = None
-        stream = files_written(scratch, items)
+        stream = files_written(scratch, items, lexicon)
         for written, prep in progress(stream) if progress else stream:
             if run is not None and run[0] is not written:
                 outcomes += add_run(folder, scratch, *run, known)
@@ -259,6 +259,7 @@ def build(
         segments: list = []
         known: dict = {}
         try:
+            lexicon = folder.save_lexicon()
             generation = folder.new_generation()
             gen_path = os.path.join(folder.path, generation)
             phrases = PhraseIndex(gen_path)
@@ -266,7 +267,7 @@ def build(
             docnum = 0  # the first document of the next segment, in the order they are listed
             with sqlite_errors():
                 phrases.db.execute("BEGIN IMMEDIATE")
-                stream = files_written(gen_path, items)
+                stream = files_written(gen_path, items, lexicon)
                 for written, prep in progress(stream) if progress else stream:
                     if written.segment is not None and (not segments or segments[-1] is not written.segment):
                         segments.append(written.segment)
@@ -294,7 +295,5 @@ def build(
                 folder.drop(generation)
             raise
         folder.switch(generation)
-        if known:
-            folder.save_lexicon()
         save_facets(snapshots)
     return summary
