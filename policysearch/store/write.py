@@ -224,12 +224,16 @@ def remove(folder: Folder, snapshots: Snapshots, report_ids: list[str]) -> list[
     phrase rows stay until the next build: nothing below the mark is seen unless Whoosh has it.)"""
     with folder.writing():
         snap = snapshots.current()
-        there = [rid for rid in dict.fromkeys(report_ids) if snap.report(rid) is not None]
+        # a report's documents from its id's posting lists, deleted by number: Whoosh's
+        # delete_by_term searches every segment again (15 ms a report at a million paragraphs)
+        docs = {rid: snap.documents(doc_id=rid) for rid in dict.fromkeys(report_ids)}
+        there = [rid for rid, numbers in docs.items() if numbers]
         if there:
             start = starting_state(snap)
             with whoosh_writer(folder) as (w, _, _):
                 for rid in there:
-                    w.delete_by_term("doc_id", rid)
+                    for number in docs[rid]:
+                        w.delete_document(number)
             save_facets(snapshots, start)
     return there
 
