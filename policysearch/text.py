@@ -6,12 +6,12 @@
 - Words: jieba's precise-mode words, for BM25 ranking (store/schema.py indexes them, cut once at
   indexing time). jieba's own ChineseAnalyzer stores character offsets as positions and emits
   overlapping search-mode tokens, which breaks phrase queries; here phrases never depend on words.
-This is the one module that imports jieba, and only for what needs it: its dictionary (writers) and
-its HMM (a run of characters that no word of the dictionary covers); writers cut most text with
-jieba-rs, the same cut compiled (Cutter). A query cuts its words with
-jieba's precise mode as written here (Cutter) over the dictionary saved beside the index (Lexicon),
-so most queries never import jieba. The cut follows jieba's own step for step, so jieba's version
-is pinned (JIEBA_VERSION) and checked when jieba is imported.
+This is the one module that imports jieba, and only for what needs it: its dictionary (to save it
+as a Lexicon, once per machine) and its HMM (a run of characters that no word of the dictionary
+covers). Writers and queries cut with jieba's precise mode as written here (Cutter) over the
+dictionary saved beside the index (Lexicon), writers with most text handed to jieba-rs, the same
+cut compiled; so most queries never import jieba. The cut follows jieba's own step for step, so
+jieba's version is pinned (JIEBA_VERSION) and checked when jieba is imported.
 """
 
 from __future__ import annotations
@@ -265,12 +265,12 @@ def cutter(lexicon_path: str | None, compiled: bool = False) -> Cutter:
         else:
             freq = Lexicon(lexicon_path)
             total = freq.total
+        compiled_cut = None
         if compiled:
             import rjieba
 
-            _cutters[key] = Cutter(freq, total, rjieba.cut)
-        else:
-            _cutters[key] = Cutter(freq, total)
+            compiled_cut = rjieba.cut
+        _cutters[key] = Cutter(freq, total, compiled_cut)
     return _cutters[key]
 
 

@@ -2,7 +2,7 @@
 
 policysearch.json   what built it (schema and analyzer versions) and which generation is current
 .lock               held (flock) by the one writer at a time; the kernel drops it if the writer dies
-lexicon.sqlite      jieba's dictionary, for cutting queries without loading it (text.Lexicon)
+lexicon.sqlite      jieba's dictionary, for cutting queries and indexed text without loading it (text.Lexicon)
 gen-000001/         a Whoosh index (one document per paragraph, plus one per report), beside each
                     segment its forms (forms.py), and phrases.sqlite (phrases.py); `build` writes a
                     new generation beside the current one and switches the pointer with an atomic
