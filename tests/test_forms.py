@@ -16,12 +16,15 @@ Whoosh's postings and jieba, and from which every paragraph is shown (Whoosh sto
 
 import json
 import os
+from array import array
 from collections import Counter
 from dataclasses import asdict
 
 import pytest
 from click.testing import CliRunner
 from helpers import CORPUS, scan_form, words_of
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh.util.numeric import length_to_byte
 
 from policysearch import Index, IndexStateError, read_report
@@ -29,7 +32,16 @@ from policysearch.cli import main
 from policysearch.query.keywords import shown
 from policysearch.store import forms as forms_module
 from policysearch.store import segments
-from policysearch.store.forms import FORMS_SUFFIX, MAGIC, VOCABULARY_FILE, VOCABULARY_FORMAT, padded, posting_arrays
+from policysearch.store.forms import (
+    FORMS_SUFFIX,
+    MAGIC,
+    VOCABULARY_FILE,
+    VOCABULARY_FORMAT,
+    extended_holders,
+    holders,
+    padded,
+    posting_arrays,
+)
 from policysearch.store.layout import load_pickle, save_pickle
 from policysearch.store.phrases import PhraseIndex
 from policysearch.text import match_form
@@ -337,3 +349,16 @@ def test_an_index_without_documents_has_no_forms_and_answers_nothing(tmp_path):
     assert ix.search("城中村").hits == [] and ix.paragraphs("r") == [] and ix.context("r-0000") is None
     result = ix.keywords("town:车墩镇")
     assert result["keywords"] == [] and result["focus"]["words"] == result["reference"]["words"] == 0
+
+
+@given(st.lists(st.lists(st.integers(0, 60), max_size=25, unique=True), min_size=1, max_size=6), st.data())
+def test_a_kept_inverse_extended_by_later_segments_equals_the_inverse_counted_afresh(segment_words, data):
+    """An add extends the kept inverse of the merge (holders) with its new segments' words rather
+    than sorting every segment's again: the same arrays, for words new or known, in segments
+    with words or none."""
+    index: dict[int, int] = {}
+    maps = [array("I", (index.setdefault(w, len(index)) for w in words)) for words in segment_words]
+    kept = data.draw(st.integers(1, len(maps)))
+    known = len({w for words in segment_words[:kept] for w in words})
+    extended = extended_holders(holders(maps[:kept], known), maps[kept:], kept, len(index))
+    assert [list(a) for a in extended] == [list(a) for a in holders(maps, len(index))]

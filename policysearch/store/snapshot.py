@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyroaring import BitMap
 
@@ -97,20 +97,29 @@ class Snapshot:
         """The paragraphs that are there: live in the searcher's snapshot and below the mark."""
         return self.kinds()[0]
 
-    def kinds(self) -> tuple[DocSet, DocSet]:
+    def kinds(self, before: Start | None = None) -> tuple[DocSet, DocSet]:
         """(the paragraphs, the report documents) that are there (see kinds_of), read once."""
         if "kinds" not in self.cache:
-            self.cache["kinds"] = kinds_of(self)
+            self.cache["kinds"] = kinds_of(self, before)
         return self.cache["kinds"]
+
+    def deleted(self) -> DocSet:
+        """The deleted documents that the snapshot's segments still hold."""
+        if "deleted" not in self.cache:
+            self.cache["deleted"] = DocSet(deleted_documents(self.reader))
+        return self.cache["deleted"]
+
+    def start(self) -> Start:
+        """What a writer starts from, read before it writes (a snapshot's searcher is closed when the
+        next one opens): see facets_of."""
+        return Start(self.facets(), self.end, self.kinds(), self.deleted())
 
     def live(self, found: DocSet, within: DocSet | None) -> DocSet:
         """The documents of `found` (all below the end) that are there: within `within`, else not
         deleted (phrase rows stay for deleted paragraphs; there are no rows for reports)."""
         if within is not None:
             return found & within
-        if "deleted" not in self.cache:
-            self.cache["deleted"] = DocSet(deleted_documents(self.reader))
-        deleted = self.cache["deleted"]
+        deleted = self.deleted()
         return found - deleted if deleted and not found.isdisjoint(deleted) else found
 
     def phrase_rows(self, query: str, within: DocSet | None) -> DocSet:
@@ -300,16 +309,41 @@ def posting_set(reader, fieldname: str, text) -> DocSet:
     return found
 
 
-def kinds_of(snap: Snapshot) -> tuple[DocSet, DocSet]:
+class Start(NamedTuple):
+    """The state a writer started from: its facets, end, kinds and deleted documents."""
+
+    facets: Mapping[str, dict[Any, DocSet]]
+    end: int
+    kinds: tuple[DocSet, DocSet]
+    deleted: DocSet
+
+
+def written_since(snap: Snapshot, start: int) -> list[tuple[Any, int]]:
+    """(segment reader, its first number) of the segments that hold documents from `start` on."""
+    return [(leaf, base) for leaf, base in snap.reader.leaf_readers() if base + leaf.doc_count_all() > start]
+
+
+def kinds_of(snap: Snapshot, before: Start | None = None) -> tuple[DocSet, DocSet]:
     """(the paragraphs, the report documents) of a snapshot, live and below its end: two posting
     lists that grow with the index, read a block of every segment at a time (kind:p holds every
-    paragraph: 0.1 s at a million), so read once per index state and kept as the facets are."""
+    paragraph: 0.1 s at a million), so read once per index state and kept as the facets are. A
+    writer gives `before`: then the sets it started from lose what was deleted since and gain
+    what the segments written since hold."""
     key = (FACETS_FORMAT, snap.reader.generation(), snap.covered)
     path = os.path.join(snap.folder, KINDS_FILE)
     saved = load_pickle(path, key)
     if saved is None:
         below = DocSet(range(snap.end))
-        saved = (snap.postings("kind", "p") & below, snap.postings("kind", "r") & below)
+        if before is None:
+            saved = (snap.postings("kind", "p") & below, snap.postings("kind", "r") & below)
+        else:
+            gone, since = snap.deleted() - before.deleted, written_since(snap, before.end)
+            written = [
+                DocSet.union(DocSet(), *(posting_set(leaf, "kind", k).shift(base) for leaf, base in since))
+                for k in "pr"
+            ]
+            paragraphs, reports = ((kept - gone) | (new & below) for kept, new in zip(before.kinds, written))
+            saved = (paragraphs, reports)
         save_pickle(path, key, saved)
     return saved
 
@@ -334,28 +368,28 @@ class SavedFacets(Mapping):
         return len(self.saved)
 
 
-def facets_of(
-    snap: Snapshot, before: tuple[Mapping[str, dict[Any, DocSet]], int] | None = None
-) -> Mapping[str, dict[Any, DocSet]]:
+def facets_of(snap: Snapshot, before: Start | None = None) -> Mapping[str, dict[Any, DocSet]]:
     """{facet: {value: DocSet}} of a snapshot. Reading every facet value's posting list takes
     about 0.3 s at 100,000 paragraphs, more than the rest of a query: it is done once per index
     state (by the writer after it commits, else by the first reader) and kept in the generation
     folder, keyed by the Whoosh commit and the covered mark, each field pickled apart; other
     processes load the fields they use (SavedFacets) in ms.
-    A writer gives `before`, the facets of the state it started from and that state's end: then
-    only the segments written since are read, and the older sets lose what is no longer there
-    (the same sets as reading everything, in a time that does not grow with the index)."""
+    A writer gives `before`, the state it started from: then only the segments written since are
+    read, and the older sets lose what was deleted since (the same sets as reading everything,
+    in a time that does not grow with the index)."""
     key = (FACETS_FORMAT, snap.reader.generation(), snap.covered)
     path = os.path.join(snap.folder, FACETS_FILE)
     saved = load_pickle(path, key)
     if saved is not None:
         return SavedFacets(saved)
-    old, start = before or ({}, 0)
-    universe = snap.universe
-    facets = {name: {v: s & universe for v, s in old.get(name, {}).items()} for name in FILTER_FIELDS}
-    for leaf, base in snap.reader.leaf_readers():
-        if base + leaf.doc_count_all() <= start:
-            continue  # counted in `before`
+    universe = snap.kinds(before)[0]
+    old, start = (before.facets, before.end) if before else ({}, 0)
+    gone = snap.deleted() - before.deleted if before else DocSet()
+    facets = {
+        name: {v: s - gone if gone and not s.isdisjoint(gone) else s for v, s in old.get(name, {}).items()}
+        for name in FILTER_FIELDS
+    }
+    for leaf, base in written_since(snap, start):
         for name in FILTER_FIELDS:
             spec, values = snap.searcher.schema[name], facets[name]
             for btext in spec.sortable_terms(leaf, name):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from ..model import METADATA_KEYS, AddOutcome, ReportEntry, RunSummary
@@ -18,7 +18,7 @@ from .build import PARALLEL_FROM, Prepared, Written, files_written, prepare, wri
 from .layout import Folder
 from .phrases import COMMON_GRAMS, PhraseIndex, SpanWriter, sqlite_errors
 from .segments import abandon, commit, list_segments, open_writer, scratch_index
-from .snapshot import Snapshot, Snapshots, facets_of
+from .snapshot import Snapshot, Snapshots, Start, facets_of
 
 Progress = Callable[[Iterable], Iterable] | None
 OnWait = Callable[[str], None] | None
@@ -59,13 +59,7 @@ def whoosh_writer(
         phrases.close()
 
 
-def starting_state(snap: Snapshot) -> tuple[Mapping, int]:
-    """The facets and the end of the state a writer starts from, read before it writes (a
-    snapshot's searcher is closed when the next one opens)."""
-    return snap.facets(), snap.end
-
-
-def save_facets(snapshots: Snapshots, before: tuple[Mapping, int] | None = None) -> None:
+def save_facets(snapshots: Snapshots, before: Start | None = None) -> None:
     """Count the new state's facets once, for every reader to load: from those of the state the
     writer started from and what was written since; and keep its merged vocabulary (forms.py),
     which every ranked query reads (a second to merge at a million paragraphs)."""
@@ -93,7 +87,7 @@ def add_files(
     items = [(path, overrides, "add") for path in walk(paths)]
     with folder.writing(on_wait=on_wait):
         before = snapshots.current()
-        start = starting_state(before)
+        start = before.start()
         many = len(items) >= PARALLEL_FROM
         known = Known(before, many)
         lexicon = folder.save_lexicon()
@@ -229,7 +223,7 @@ def remove(folder: Folder, snapshots: Snapshots, report_ids: list[str]) -> list[
         docs = {rid: snap.documents(doc_id=rid) for rid in dict.fromkeys(report_ids)}
         there = [rid for rid, numbers in docs.items() if numbers]
         if there:
-            start = starting_state(snap)
+            start = snap.start()
             with whoosh_writer(folder) as (w, _, _):
                 for rid in there:
                     for number in docs[rid]:
