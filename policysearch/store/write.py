@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 
 from ..model import METADATA_KEYS, AddOutcome, ReportEntry, RunSummary
 from .build import PARALLEL_FROM, Prepared, Written, files_written, prepare, write_report
@@ -171,16 +172,21 @@ class Known:
     run started from, looked up in its index as they are asked for (listing every report would
     take longer the larger the index), and those the run itself added or replaced. For a run of
     `many` files, the ids and sources the index holds terms of are read first (0.1 s at a
-    million paragraphs): a look-up in every segment, 3 ms there, is then made only for those."""
+    million paragraphs): a look-up in every segment, 3 ms there, is then made only for those,
+    and they are read when the first file comes back, not before the workers start."""
 
     def __init__(self, before: Snapshot, many: bool = False):
         self.before = before
+        self.many = many
         self.ids: dict[str, ReportEntry | None] = {}
         self.sources: dict[str, ReportEntry | None] = {}
-        self.held = {name: before.terms(name) for name in ("doc_id", "source")} if many else None
+
+    @cached_property
+    def held(self) -> dict[str, set]:
+        return {name: self.before.terms(name) for name in ("doc_id", "source")}
 
     def may_hold(self, fieldname: str, value: str) -> bool:
-        return self.held is None or value in self.held[fieldname]
+        return not self.many or value in self.held[fieldname]
 
     def by_id(self, report_id: str) -> ReportEntry | None:
         if report_id not in self.ids:
