@@ -911,10 +911,14 @@ def main(argv=None) -> int:
         # per MB of paragraph text, as the build's rate is judged: the folder holds text files only,
         # the collection also HTML, whose markup is bytes of file that are read but never cut
         many_text = paragraph_bytes(many_dir)
-        t0 = time.perf_counter()
-        outcomes = ix.add_files([many_dir]).outcomes
-        many_s = time.perf_counter() - t0
-        ix.remove(*(o.report.id for o in outcomes if o.status == "added" and o.report is not None))
+        # the tenth three times, its median judged: one 10-second run on a shared machine varied by a tenth
+        runs = []
+        for _ in range(3 if share == 10 else 1):
+            t0 = time.perf_counter()
+            outcomes = ix.add_files([many_dir]).outcomes
+            runs.append(time.perf_counter() - t0)
+            ix.remove(*(o.report.id for o in outcomes if o.status == "added" and o.report is not None))
+        many_s = statistics.median(runs)
         alone_s = None
         if share == 10:  # the same files built into an index of their own, in the same minutes of the machine
             alone = os.path.join(work, "index-add-many")
@@ -930,6 +934,7 @@ def main(argv=None) -> int:
                 "bytes": many_bytes,
                 "text_bytes": many_text,
                 "s": many_s,
+                "runs": runs,
                 "built_alone_s": alone_s,
                 "added": sum(o.status == "added" for o in outcomes),
             }
@@ -1150,7 +1155,12 @@ def markdown(R: dict, corpus: str) -> str:
             f"≤ {TARGETS['add_s']:g} s | {ok(R['add']['median'] <= TARGETS['add_s'])} |",
             *(
                 f"| ours | `Index.add` of a folder of {m['files']} files ({mb(m['bytes'])}) | "
-                f"{m['s']:.1f} s ({m['bytes'] / 1e6 / m['s']:.2f} MB/s of files, "
+                + (
+                    f"median {m['s']:.1f} s of {', '.join(f'{r:.1f}' for r in m['runs'])} "
+                    if len(m.get("runs", [])) > 1
+                    else f"{m['s']:.1f} s "
+                )
+                + f"({m['bytes'] / 1e6 / m['s']:.2f} MB/s of files, "
                 f"{m['text_bytes'] / 1e6 / m['s']:.2f} MB/s of paragraph text) | "
                 + (
                     f"≥ the build's {R['text_bytes'] / 1e6 / b['build_s']:.2f} MB/s of paragraph text | "
