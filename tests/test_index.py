@@ -335,7 +335,7 @@ def test_a_build_writes_the_segment_whoosh_would(tmp_path, monkeypatch):
         build_module.write_report(writer, prep, first)
         first += len(prep.grams) + 1
     writer.commit()
-    segments.list_segments(ours, [build_module.write_segment((ours, items, lexicon)).segment])
+    segments.list_segments(ours, [build_module.write_segment((ours, items, lexicon, False)).segment])
 
     def segment_files(folder):
         """{file name without the segment's id: bytes} of the one segment."""

@@ -145,10 +145,11 @@ class Written:
             self.segment.delete_document(d)
 
 
-def write_segment(job: tuple[str, list, str]) -> Written:
+def write_segment(job: tuple[str, list, str, bool]) -> Written:
     """Read, cut and write files into a new segment of the Whoosh index in `folder` (not yet in
-    its table of contents: the build adds it, in order, when every file before is in)."""
-    folder, items, lexicon = job
+    its table of contents: the build adds it, in order, when every file before is in). The
+    reports come back without their paragraphs unless `keep` (an add of a few, here)."""
+    folder, items, lexicon, keep = job
     files, writer, rows = [], None, []
     try:
         for item in items:
@@ -159,7 +160,8 @@ def write_segment(job: tuple[str, list, str]) -> Written:
                 prep.first = writer.docnum
                 prep.rows = write_report(writer, prep, writer.docnum)
                 rows += prep.rows
-                prep.report = replace(prep.report, paragraphs=[])  # the writer holds no paragraph of the collection
+                if not keep:  # the writer holds no paragraph of the collection
+                    prep.report = replace(prep.report, paragraphs=[])
                 prep.words, prep.forms, prep.grams = [], [], []
             files.append(prep)
         segment = writer.finish() if writer is not None else None
@@ -195,11 +197,16 @@ def runs_of_files(items: list, processes: int) -> list[list]:
     return runs + [run] if run else runs
 
 
-def files_written(folder: str, items: list, lexicon: str) -> Iterator[tuple[Written, Prepared]]:
+def files_written(folder: str, items: list, lexicon: str, alone: bool = False) -> Iterator[tuple[Written, Prepared]]:
     """(segment written, file) for every file, in order: runs of files are read, cut and written
-    as segments by as many workers as there are CPUs (few files: here)."""
+    as segments by as many workers as there are CPUs (few files: here, each file `alone` in a
+    segment of its own if asked, and given back with its paragraphs, as Index.add returns it)."""
     processes = CPUS if len(items) >= PARALLEL_FROM else 0
-    jobs = [(folder, run, lexicon) for run in runs_of_files(items, processes)]
+    alone = alone and not processes
+    jobs = [
+        (folder, run, lexicon, alone)
+        for run in ([[item] for item in items] if alone else runs_of_files(items, processes))
+    ]
     for written in in_workers(write_segment, jobs, processes):
         for prep in written.files:
             yield written, prep

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from ..model import METADATA_KEYS, AddOutcome, ReportEntry, RunSummary
-from .build import PARALLEL_FROM, Prepared, Written, files_written, prepare, write_report
+from .build import PARALLEL_FROM, Prepared, Written, files_written
 from .layout import Folder
 from .phrases import COMMON_GRAMS, PhraseIndex, SpanWriter, sqlite_errors
 from .segments import abandon, commit, list_segments, open_writer, scratch_index
@@ -77,10 +77,10 @@ def add_files(
     progress: Progress = None,
     on_wait: OnWait = None,
 ) -> RunSummary:
-    """Add files and folders. A few are read here and committed a report at a time; many are
-    read, cut and written as segments by worker processes, as a build does, and each segment is
-    committed on its own: a crash loses at most the reports of the commit being made, never
-    part of one. Failures are collected, not raised."""
+    """Add files and folders, read, cut and written as segments as a build writes them: many in
+    runs by worker processes, a few here, each in a segment of its own. Each segment is committed
+    on its own: a crash loses at most the reports of the commit being made, never part of one.
+    Failures are collected, not raised."""
     overrides = {k: v for k, v in (overrides or {}).items() if k in METADATA_KEYS and v not in (None, "")}
     from ..readers import walk  # the reading stages load only when something is read
 
@@ -92,25 +92,20 @@ def add_files(
         many = len(items) >= PARALLEL_FROM
         known = Known(before, many)
         lexicon = folder.save_lexicon()
-        if many:
-            summary.outcomes += add_in_runs(folder, items, known, lexicon, progress)
-        else:
-            stream = (prepare(item, lexicon) for item in items)
-            for prep in progress(stream) if progress else stream:
-                summary.outcomes.append(add_one(folder, prep, known))
+        summary.outcomes += add_in_runs(folder, items, known, lexicon, progress)
         if any(o.status in ("added", "replaced") for o in summary.outcomes):
             save_facets(snapshots, start)
     return summary
 
 
 def add_in_runs(folder: Folder, items: list, known: Known, lexicon: str, progress: Progress) -> list[AddOutcome]:
-    """Many files: runs of them written as segments by workers in a scratch index inside the
+    """Runs of files written as segments (by workers, for many) in a scratch index inside the
     index folder (removed at the end), each run committed when its last file has come back."""
     scratch = scratch_index(folder.path)
     outcomes: list[AddOutcome] = []
     try:
         run: tuple[Written, list[Prepared]] | None = None
-        stream = files_written(scratch, items, lexicon)
+        stream = files_written(scratch, items, lexicon, alone=True)
         for written, prep in progress(stream) if progress else stream:
             if run is not None and run[0] is not written:
                 outcomes += add_run(folder, scratch, *run, known)
@@ -202,21 +197,6 @@ class Known:
         if old is not None:
             self.ids[old.id] = None
         self.ids[info.id] = self.sources[info.source] = info
-
-
-def add_one(folder: Folder, prep: Prepared, known: Known) -> AddOutcome:
-    """A file read here, in a commit of its own."""
-    outcome = judge(prep, known)
-    report = prep.report
-    if report is None or outcome.status == "skipped":
-        return outcome
-    old = known.by_source(report.source)
-    with whoosh_writer(folder) as (w, first, rows):
-        if old:
-            w.delete_by_term("doc_id", old.id)
-        rows += write_report(w, prep, first)
-    known.added(ReportEntry(**report.metadata()), old)
-    return outcome
 
 
 def remove(folder: Folder, snapshots: Snapshots, report_ids: list[str]) -> list[str]:
