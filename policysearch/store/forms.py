@@ -169,36 +169,41 @@ def holders(maps: list[array], words: int) -> tuple[array, array, array]:
     that loads them need not import numpy (~0.15 s of a fresh process)."""
     import numpy as np
 
-    sizes = np.array([len(m) for m in maps], dtype=np.int64)
-    merged = (
-        np.concatenate([np.frombuffer(m, np.uint32) for m in maps]).astype(np.int64) if maps else np.zeros(0, np.int64)
-    )
-    order = np.argsort(merged, kind="stable")  # by word, and by segment within a word
-    segment = np.repeat(np.arange(len(maps)), sizes)[order]
-    local = order - (np.cumsum(sizes) - sizes)[segment]
+    merged, _, segment, local = sorted_holders(maps, 0)
     ends = np.cumsum(np.bincount(merged, minlength=words))
     return tuple(array("I", a.astype(np.uint32).tobytes()) for a in (ends, segment, local))  # type: ignore[return-value]
 
 
-def extended_holders(kept: tuple[array, array, array], maps: list[array], first: int, words: int) -> tuple:
+def sorted_holders(maps: list[array], first: int) -> tuple:
+    """The words of maps of segments numbered from `first` (numpy int64, in the maps' order), the
+    order that sorts them by word and by segment within a word, and the segment and number there
+    of each in that order."""
+    import numpy as np
+
+    sizes = np.array([len(m) for m in maps], dtype=np.int64)
+    merged = (
+        np.concatenate([np.frombuffer(m, np.uint32) for m in maps]).astype(np.int64) if maps else np.zeros(0, np.int64)
+    )
+    order = np.argsort(merged, kind="stable")
+    segment = np.repeat(np.arange(len(maps)), sizes)[order]
+    local = order - (np.cumsum(sizes) - sizes)[segment]
+    return merged, order, segment + first, local
+
+
+def extended_holders(
+    kept: tuple[array, array, array], maps: list[array], first: int, words: int
+) -> tuple[array, array, array]:
     """holders(all maps, words) from the kept inverse of the maps before `first` and the maps from
     there on: each word's new holders go after its kept ones (they are of later segments), so
     only the new segments' words are sorted (holders sorts all: a quarter of a second at a million
     paragraphs, paid by every add)."""
     import numpy as np
 
-    if not maps:
-        return kept
-    sizes = np.array([len(m) for m in maps], dtype=np.int64)
-    merged = np.concatenate([np.frombuffer(m, np.uint32) for m in maps]).astype(np.int64)
-    order = np.argsort(merged, kind="stable")
-    word = merged[order]
-    segment = np.repeat(np.arange(first, first + len(maps)), sizes)[order]
-    local = order - (np.cumsum(sizes) - sizes)[segment - first]
+    merged, order, segment, local = sorted_holders(maps, first)
     old_ends = np.frombuffer(kept[0], np.uint32).astype(np.int64)
     old_ends = np.concatenate([old_ends, np.full(words - len(old_ends), old_ends[-1] if len(old_ends) else 0)])
-    ends = old_ends + np.cumsum(np.bincount(word, minlength=words))
-    at = old_ends[word] + np.arange(len(word))  # after the word's kept holders and the new ones before it
+    ends = old_ends + np.cumsum(np.bincount(merged, minlength=words))
+    at = old_ends[merged[order]] + np.arange(len(order))  # after the word's kept holders and the new ones before it
     out = []
     for old, new in ((kept[1], segment), (kept[2], local)):
         both = np.empty(len(old) + len(new), np.uint32)
@@ -206,7 +211,7 @@ def extended_holders(kept: tuple[array, array, array], maps: list[array], first:
         fresh[at] = True
         both[fresh], both[~fresh] = new, np.frombuffer(old, np.uint32)
         out.append(array("I", both.tobytes()))
-    return (array("I", ends.astype(np.uint32).tobytes()), *out)
+    return array("I", ends.astype(np.uint32).tobytes()), out[0], out[1]
 
 
 def posting_arrays(runs: list[tuple[int, Any, Any]]) -> tuple[Any, Any]:
