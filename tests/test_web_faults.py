@@ -108,7 +108,7 @@ def test_serving_goes_on_while_the_index_is_rebuilt(live, tmp_path):
 @pytest.mark.slow
 def test_serving_goes_on_when_a_writer_is_killed_mid_add(live, tmp_path):
     rng = random.Random(1717)
-    paths = make_reports(tmp_path / "new", "K", 40, tasks=150)  # ~0.2 s a report to add, not 0.04 s
+    paths = make_reports(tmp_path / "new", "K", 40, tasks=2400)  # ~0.2 s a report to add, not 0.03 s
     counts = paragraph_counts(paths)
     order = list(counts)
     prober = Prober(live)
