@@ -480,3 +480,21 @@ def test_add_of_many_files_writes_a_segment_per_run_and_equals_a_build(built, tm
             db.close()
 
     assert (merge_setting(built), merge_setting(whole)) == (ADD_MERGE, None)
+
+
+def test_an_add_commits_each_run_when_its_last_file_is_back_not_when_the_next_one_is(built, tmp_path, monkeypatch):
+    """A few files go in a run each: a file's report is in the index (another reader sees it)
+    before the next file is read, not only once that one has been written too."""
+    from policysearch.store import build as build_module
+
+    paths = [str(new_report(tmp_path, f"n{k}.txt", f"第{k}份新增的段落，用于检查提交的时刻。")) for k in range(3)]
+    seen = {}
+    prepare = build_module.prepare
+
+    def noting(item, lexicon):
+        seen[item[0]] = {r.source for r in Index(built.path).reports()}  # before this file is read
+        return prepare(item, lexicon)
+
+    monkeypatch.setattr(build_module, "prepare", noting)
+    assert [o.status for o in built.add_files(paths).outcomes] == ["added"] * 3
+    assert [paths[k - 1] in seen[paths[k]] for k in (1, 2)] == [True, True]

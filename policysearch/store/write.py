@@ -104,26 +104,20 @@ def add_in_runs(folder: Folder, items: list, known: Known, lexicon: str, progres
     scratch = scratch_index(folder.path)
     outcomes: list[AddOutcome] = []
     try:
-        run: tuple[Written, list[Prepared]] | None = None
         stream = files_written(scratch, items, lexicon, alone=True)
         for written, prep in progress(stream) if progress else stream:
-            if run is not None and run[0] is not written:
-                outcomes += add_run(folder, scratch, *run, known)
-                run = None
-            run = run or (written, [])
-            run[1].append(prep)
-        if run is not None:
-            outcomes += add_run(folder, scratch, *run, known)
+            if prep is written.files[-1]:  # not when the next run's first file comes back
+                outcomes += add_run(folder, scratch, written, known)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return outcomes
 
 
-def add_run(folder: Folder, scratch: str, written: Written, files: list[Prepared], known: Known) -> list[AddOutcome]:
+def add_run(folder: Folder, scratch: str, written: Written, known: Known) -> list[AddOutcome]:
     """A worker's segment in one commit: its reports that are there already (the same content)
     deleted from it, and the older versions of those it replaces deleted from the index."""
     outcomes, fresh, replaced = [], [], []
-    for prep in files:
+    for prep in written.files:
         report = prep.report
         outcome = judge(prep, known)
         outcomes.append(outcome)
