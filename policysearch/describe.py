@@ -11,7 +11,7 @@ from collections import Counter
 
 from . import places
 from .places import Unit
-from .repair import ARTICLE, DOC_NUMBER, FURNITURE_FIELD, MARKER, YEAR_BRACKETS, number_start
+from .repair import ARTICLE, DOC_NUMBER, FURNITURE_FIELD, MARKER, PURPOSE, YEAR_BRACKETS, number_start
 
 HAN = r"\u4e00-\u9fff"
 # Kinds of document by the word a title ends with; the first that fits wins, longer words first.
@@ -58,6 +58,8 @@ KINDS = [
     ("议案", "议案"),
     ("答复", "答复"),
     ("规则", "规则"),
+    ("指引", "指引"),
+    ("指南", "指南"),
     ("章程", "章程"),
 ]
 # What may follow a title's kind word: bracketed tails (（试行）（2021年修订）（2026—2030年）) and a 文号.
@@ -112,7 +114,7 @@ def find_doc_number(lines: list[str]) -> str | None:
 
 
 FACT_KEYS = [
-    ("date", re.compile(r"日期|时间")),
+    ("date", re.compile(r"(?<!废止)(?<!失效)日期|时间")),  # not the day it lapses
     ("doc_number", re.compile(r"文号|字号|编号")),
     ("issuer", re.compile(r"机构|机关|单位|来源")),
     ("title", re.compile(r"名称|标题")),
@@ -127,7 +129,7 @@ def furniture_facts(dropped: list[str]) -> dict:
         m = FURNITURE_FIELD.match(line)
         if not m:
             continue
-        label, text = m.group(), line[m.end() :].strip()
+        label, text = re.sub(r"\s", "", m.group()), line[m.end() :].strip()
         key = next((k for k, pattern in FACT_KEYS if pattern.search(label)), None)
         value: str | None = text
         if key == "date":
@@ -255,6 +257,8 @@ def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[
     and its foot (sign-off lines after the last sentence)."""
     head = []
     for i, line in enumerate(lines):
+        if i == 0 and re.fullmatch(r"附件\s*\d*[:：]?", line):
+            continue  # an attachment printed alone: its title follows the label
         if line == first_heading or i >= 12 and not DATE_LINE.match(line):  # a law's history may run on
             break
         head.append(line[:200])
@@ -323,8 +327,10 @@ def find_title(head: list[str]) -> str | None:
     for i, line in enumerate(head):
         if not title_line(line):
             continue
-        if re.search(r"[。；;！!]$|[:：]$", line):
-            break
+        if i == 0 and re.search(r"[！!]$", line):
+            continue  # a page's headline over the document ('…发布最新通知!购买新房政府有补贴!')
+        if re.search(r"[。；;！!]$|[:：]$", line) or re.match(PURPOSE, line) and re.search(r"[，,]", line):
+            break  # a sentence: the body has begun ('为…，…')
         # what a flattened head glues before its title, in either order: a 文号 ('巴住公管委〔2022〕7号巴中市
         # …委员会' + '关于…的批复'), a letterhead and its marks ('…发电等级特急，明电鲁办发电（2020）164号鲁机发
         # 4043号中共山东省委办公厅…关于…的通知')
@@ -357,11 +363,30 @@ def find_title(head: list[str]) -> str | None:
         ):
             start -= 1
         title = "".join(c for _, c in candidates[start : n + 1])
+        lead = re.match(r".*》[^《》]*[，,](?=[^，,]{8,}$)", title)
+        if lead and kind_of(title[lead.end() :]) and title[: lead.end()].count("《") == title[: lead.end()].count("》"):
+            title = title[
+                lead.end() :
+            ]  # a news lead glued before the title: '该市日前修订的《…》明确,' + '台州市…细则'
         after = candidates[n + 1][1] if n + 1 < len(candidates) and candidates[n + 1][0] == i + 1 else ""
         if after.startswith("的") and kind_of(after) and len(after) <= 30 or TITLE_TAIL.fullmatch(after):
             title += after
         return title
-    return reported_title(head) or (candidates[0][1] if candidates and headline(candidates[0][1]) else None)
+    if reported := reported_title(head):
+        return reported
+    if not candidates or not headline(candidates[0][1]):
+        return None
+    (i, first), rest = candidates[0], candidates[1:2]
+    if (
+        rest
+        and len(first) <= 10  # a short first line, not a headline with its byline under it
+        and rest[0][0] == i + 1
+        and headline(rest[0][1])
+        and len(rest[0][1]) <= 40
+        and not re.search(r"[，,。；;：:]", rest[0][1])
+    ):
+        return first + rest[0][1]  # a headline broken over two lines: '我县综合施策' + '促进房地产市场平稳健康发展'
+    return first
 
 
 SALUTED = re.compile(r"^[省市区县镇乡]?各[^。]{0,60}(?:单位|部门|政府|机关|处室|办事处|委员会)$")
@@ -374,6 +399,7 @@ def headline(line: str) -> bool:
     return (
         len(line) >= 4
         and not re.fullmatch(r"【[^】]*】", line)
+        and not (len(line) <= 8 and line.endswith("背景"))  # an explainer's part: '政策出台背景'
         and names_to_end(line) != 0
         and not SALUTED.match(line)
         and not (MARKER.match(line) or re.match(r"0\d", line))
@@ -389,9 +415,16 @@ ISSUED = re.compile(
 )
 
 
+# A wire's headline in brackets before its dateline: '【郑州保交楼出台新举措:交房即发证】财联社9月20日电,…'
+WIRE_HEADLINE = re.compile(r"^【([^【】]{6,60})】(?=[^，,。]{0,12}?\d{1,2}月\d{1,2}日(?:电|讯))")
+
+
 def reported_title(lines: list[str]) -> str | None:
-    """For a text without a title line (a news report, an excerpt): the policy its opening (a 文号 and a
-    salutation may stand before it) names as issued."""
+    """For a text without a title line (a news report, an excerpt): the headline of a wire, or the
+    policy its opening (a 文号 and a salutation may stand before it) names as issued."""
+    wire = WIRE_HEADLINE.match(lines[0]) if lines else None
+    if wire:
+        return wire.group(1)
     for line in lines[:3]:
         for m in ISSUED.finditer(line):
             name = next(g for g in m.groups() if g)

@@ -60,18 +60,24 @@ DEBRIS = re.compile(
 NOTE_LABELS = (
     "原文链接|原文地址|原文网址|链接|网址|来源网址|页面地址|检索时间|检索关键词|关键词|抓取时间|采集时间|爬取时间"
     "|下载时间|法宝引证码|引证码|浏览次数|访问量|点击数|阅读数|责任编辑|编辑|作者|索引号|主题分类|主题词|分类"
-    "|体裁分类|组配分类|服务对象|有效性|时效性|文档类型|文件类型|文档|标题|名称|信息名称|文件名称|文件标题|文档名称"
+    "|体裁分类|组配分类|服务对象|有效性|时效性|废止日期|失效日期|备案登记号|文档类型|文件类型|文档|标题|名称|信息名称|文件名称|文件标题|文档名称"
 )
 FACT_LABELS = (
     "信息来源|来源|发布机构|发文机关|发文单位|发布单位|发布日期|发布时间|成文日期|发文日期|印发日期|日期|时间"
     "|发文字号|文号|文件编号"
 )
+# The value of a page's 时效性 field, on a line of its own once the table is flattened.
+VALIDITY = re.compile(r"^(?:现行)?有效$|^(?:已)?(?:失效|废止)$")
 # A collector's heading over its facts ('### 基本信息' above '- **发布机构**：…'), in the head only.
 FACTS_HEADING = re.compile(r"^(?:基本信息|文档信息|文件信息|文件属性|元数据|元信息)[:：]?$")
 
 
 def field_line(labels: str) -> re.Pattern:
-    return re.compile(rf"^(?:【(?:{labels})】\s*[:：]?|(?:{labels})\s*[:：])")
+    """A 'label: value' line; a page's table spaces its labels out ('索 引 号：', '标 题：') and may
+    print the time of posting first ('2023-02-0808:41来源：…')."""
+    spaced = "|".join(r"\s*".join(label) for label in labels.split("|"))
+    posted = r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*)?"
+    return re.compile(rf"^{posted}(?:【(?:{spaced})】\s*[:：]?|(?:{spaced})\s*[:：])")
 
 
 FURNITURE_FIELD, FACT_FIELD = field_line(f"{NOTE_LABELS}|{FACT_LABELS}"), field_line(FACT_LABELS)
@@ -120,7 +126,7 @@ def take_furniture(text: str, keep_facts: bool = False) -> tuple[str, list[str]]
             or (in_head or i in foot)
             and (line.startswith(">") and in_head or FURNITURE_FIELD.match(bare) or BARE_LINK.match(line))
             or in_head
-            and FACTS_HEADING.match(bare)
+            and (FACTS_HEADING.match(bare) or VALIDITY.match(bare))
         )
         shown = re.sub(r"\s+", " ", bare) if furniture or in_head else ""  # as a dropped line is noted
         if furniture and not (keep_facts and FACT_FIELD.match(bare)):
@@ -242,6 +248,12 @@ def number_start(number: re.Match) -> int:
 SIGNER = re.compile(r"\s*签发人\s*[:：]\s*(?:[A-Za-z]{1,4}|[\u4e00-\u9fff]{2,3}?)(?=\s*[\u4e00-\u9fff]{0,30}?关于)")
 
 
+# How a document's opening sentence starts: its purpose or its basis.
+PURPOSE = (
+    "为了|为(?:进一步|加强|加快|推进|推动|规范|贯彻|落实|促进|保障|提高|做好|深入|切实|全面|支持|优化)|根据|按照|依据"
+)
+
+
 def split_flattened_head(text: str) -> list[str]:
     """'国务院关于…的批复国发〔1980〕156号石油部并各省…：国务院同意…' -> title, 文号, salutation, body.
     The 文号 is looked for near the start; the salutation is the first run without a full stop that
@@ -262,11 +274,16 @@ def split_flattened_head(text: str) -> list[str]:
             pieces.append(signer.group())
             text = text[signer.end() :]
     titled = bool(number) and bool(TITLE_END.search(pieces[0]))
-    # '关于…的报告一、基本情况…': a title run straight into the first heading.
+    # '关于…的报告一、基本情况…': a title run straight into the first heading, or into the opening
+    # sentence that gives its purpose or basis ('…暂行规定(试行)为了进一步发挥…').
     headed = (
         None
         if titled
-        else re.match(rf"[^。！？:：，,]{{4,120}}?(?:{TITLE_WORDS})(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)])", text)
+        else re.match(
+            rf"[^。！？:：，,]{{4,120}}?(?:{TITLE_WORDS})(?:[（(][^（()）]{{2,12}}[）)])?"
+            rf"(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|{PURPOSE})",
+            text,
+        )
     )
     if headed:
         return [p.strip() for p in pieces + [headed.group(), text[headed.end() :]] if p.strip()]
@@ -393,6 +410,8 @@ def repair_once(text: str) -> list[Block]:
         line, md_heading = strip_markdown(line)
         if not line or PAGE_NUMBER.match(line) or DEBRIS.match(line):
             continue
+        if line.startswith("、") and lines and re.fullmatch(f"[{CN_NUM}]+", lines[-1][0]):
+            line = lines.pop()[0] + line  # a heading's number broken off its line: '一' + '、工作目标'
         for part in split_run_together(line, first=not lines):
             for piece, glued in split_glued_heading(part.strip()):
                 lines.append((piece, md_heading or glued))

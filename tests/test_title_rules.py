@@ -271,3 +271,64 @@ def test_an_excerpt_that_opens_with_a_fragment_has_no_title():
         assert not headline(line), line
     # a news item's headline that names no kind of document stays its title
     assert headline("杭州新增3个街道放宽住房限购") and headline("我市调整部分住房公积金贷款政策")
+
+
+def test_a_sites_spaced_out_fact_table_is_furniture_and_gives_its_facts():
+    # '索 引 号:…主题分类:' / '发文机关:…成文日期:…' / '标 题:…' / '文 号:…发布日期:…' / '备案登记号:' /
+    # '废止日期:时 效 性:' / '有效', then the notice itself
+    r = housing("2026-07-02_POL_08DAB107CC0E8BFDE780.txt")
+    assert r.title == "海南省住房公积金管理局关于进一步优化调整住房公积金贷款政策的通知"
+    assert r.doc_number == "琼公积金贷〔2026〕10号" and r.date == "2026-07-02"
+    assert "有效" in r.dropped and any(d.startswith("标 题:") for d in r.dropped)
+    assert not any(p.text.startswith(("索引号", "标题", "有效")) for p in r.paragraphs)
+
+
+def test_a_posting_time_before_the_source_line_is_furniture_and_an_exclaimed_headline_is_not_the_title():
+    # '义安区发布最新通知!购买新房政府有补贴!' / '2023-02-0808:41来源:“魅力义安”微信公众号【字号:小中大】打印' /
+    # '关于印发义安区促进房地产市场' + '平稳健康发展若干措施的通知'
+    r = housing("2023-02-07_POL_8B2FED8BD99510CCC4A8.txt")
+    assert r.title == "关于印发义安区促进房地产市场平稳健康发展若干措施的通知" and r.doc_type == "通知"
+    assert any("来源" in d for d in r.dropped)
+
+
+def test_an_attachment_printed_alone_is_titled_under_its_label():
+    # '附件' / '佛山市关于推进“好房子”建设的' / '实施指引' / '一' / '、工作目标'
+    r = housing("2026-02-26_POL_927DAD6C04E834B9DCC5.txt")
+    assert r.title == "佛山市关于推进“好房子”建设的实施指引" and r.doc_type == "指引"
+    assert "一、工作目标" in [p.text for p in r.paragraphs if p.heading]
+
+
+def test_a_flattened_title_run_into_its_opening_sentence_comes_apart():
+    # '…暂行规定(试行)为了进一步发挥住房公积金制度保障作用,…'
+    r = housing("2023-01-05_POL_8A9136120FF1CB4B3A82.txt")
+    assert r.title == "兰州住房公积金管理中心商业性个人住房贷款转住房公积金个人住房贷款暂行规定(试行)"
+    assert r.doc_type == "规定" and r.paragraphs[1].text.startswith("为了进一步发挥")
+    # '…评选方案依据《…办法》(国家电网企管〔2018〕1225号)…': the 文号 cited is not the document's
+    r = read_report(os.path.join(REAL, "GovDocClassification", "val_0009.txt"))
+    assert r.title == "国网陕西省电力有限公司2021年度先进集体、先进个人评选方案"
+    assert r.doc_number is None and r.year == 2021
+
+
+def test_a_wires_bracketed_headline_is_its_title():
+    # '【郑州保交楼出台新举措:交房即发证】财联社9月20日电,…'
+    assert housing("2022-09-20_POL_7A52D15C8D5DBDCA60FE.txt").title == "郑州保交楼出台新举措:交房即发证"
+
+
+def test_a_news_lead_glued_before_the_title_is_not_part_of_it():
+    # '该市日前修订的《住房公积金个人住房贷款管理实施细则》明确,' + '台州市住房公积金个人住房贷款管理实施细则'
+    r = housing("2022-04-12_POL_C8DB13F82F2AB581E11F.txt")
+    assert r.title == "台州市住房公积金个人住房贷款管理实施细则" and r.doc_type == "细则"
+
+
+def test_an_opening_sentence_or_an_explainers_part_is_no_title():
+    # '为深入贯彻落实…,适应…,全面落实…的政策措施' broken off its line: a sentence, though it ends like a title
+    assert housing("2024-09-25_POL_EF5CAC643414D667622C.txt").title is None
+    # '政策出台背景' over the explainer's first paragraph
+    assert housing("2022-06-24_POL_6DE6F26DE274AF5F03FA.txt").title is None
+    assert not headline("政策出台背景") and headline("我县综合施策")
+
+
+def test_a_short_headline_broken_over_two_lines_is_joined():
+    # '我县综合施策' / '' / '促进房地产市场平稳健康发展' / '' / '为贯彻落实…'
+    r = housing("2023-09-22_POL_D771228A8ADB9C544F8A.txt")
+    assert r.title == "我县综合施策促进房地产市场平稳健康发展"
