@@ -215,10 +215,10 @@ def test_segment_files_are_named_as_whoosh_names_its_segments_files(tmp_path):
         assert os.path.exists(path) and pattern.match(os.path.basename(path)).group(1) == leaf.segment().segment_id()
 
 
-def test_a_segment_written_in_a_scratch_index_is_moved_in_and_listed_last(tmp_path):
-    """commit(writer, segment, scratch): a worker's segment (SegmentBuilder in the scratch index)
-    goes into the index's folder under its own name and is listed after the index's segments,
-    with the documents the scratch index gave it; nothing of it is left in the scratch index."""
+def test_segments_written_in_a_scratch_index_are_moved_in_and_listed_last(tmp_path):
+    """commit(writer, segments, scratch): workers' segments (SegmentBuilder in the scratch index)
+    go into the index's folder under their own names and are listed after the index's segments,
+    in order, with the documents the scratch index gave them; nothing of them is left there."""
     from policysearch.store.schema import schema
 
     gen = str(tmp_path / "gen")
@@ -232,10 +232,50 @@ def test_a_segment_written_in_a_scratch_index_is_moved_in_and_listed_last(tmp_pa
     for n in range(3):
         builder.add_document(kind="p", doc_id=f"b{n}")
     segment = builder.finish()
+    builder = segments.SegmentBuilder(scratch)
+    builder.add_document(kind="p", doc_id="c0")
+    second = builder.finish()
     writer = segments.open_writer(gen)
-    assert segments.commit(writer, segment, scratch) == 3
+    assert segments.commit(writer, [segment, second], scratch) == 4
     searcher = segments.whoosh_index.open_dir(gen).searcher()
-    assert [leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers()][-1] == segment.segment_id()
-    assert [searcher.document_number(doc_id=i) for i in ["a", "b0", "b1", "b2"]] == [0, 1, 2, 3]
-    assert not [f for f in os.listdir(scratch) if f.startswith(segment.segment_id())]
+    listed = [leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers()]
+    assert listed[-2:] == [segment.segment_id(), second.segment_id()]
+    assert [searcher.document_number(doc_id=i) for i in ["a", "b0", "b1", "b2", "c0"]] == [0, 1, 2, 3, 4]
+    assert not [f for f in os.listdir(scratch) if f.startswith((segment.segment_id(), second.segment_id()))]
     searcher.close()
+
+
+def test_a_segments_deletions_are_kept_in_the_table_of_contents_as_runs(tmp_path):
+    """Whoosh pickles a segment (its _deleted set) into the table of contents that every reader
+    loads: ours keeps the deletions as runs, and they load back as the same set."""
+    import pickle
+
+    segment = segments.Codec().new_segment(None, "MAIN")
+    segment.set_doc_count(20_000)
+    whoosh_form = pickle.dumps(segment.__dict__ | {"_deleted": set(range(13_000)) | {15_000}})
+    for n in [*range(13_000), 15_000]:
+        segment.delete_document(n)
+    loaded = pickle.loads(pickle.dumps(segment))
+    assert len(pickle.dumps(segment)) < 400 < 30_000 < len(whoosh_form)
+    assert loaded.deleted_count() == 13_001 and set(loaded.deleted_docs()) == set(range(13_000)) | {15_000}
+    assert [loaded.is_deleted(n) for n in (0, 12_999, 13_000, 15_000)] == [True, True, False, True]
+    loaded.delete_document(13_000)  # deleted since it was loaded: the runs are made again
+    assert pickle.loads(pickle.dumps(loaded)).deleted_count() == 13_002
+    # an index's segments are ours, and a reader sees the deletions a writer made
+    gen = str(tmp_path / "gen")
+    os.makedirs(gen)
+    from policysearch.store.schema import schema
+
+    segments.whoosh_index.create_in(gen, schema())
+    writer = segments.open_writer(gen)
+    for n in range(5):
+        writer.add_document(kind="p", doc_id=f"d{n}")
+    segments.commit(writer)
+    writer = segments.open_writer(gen)
+    for n in (1, 2, 4):
+        writer.delete_document(n)
+    segments.commit(writer)
+    reader = segments.whoosh_index.open_dir(gen).reader()
+    assert isinstance(reader.segment(), segments.Segment)
+    assert sorted(segments.deleted_documents(reader)) == [1, 2, 4]
+    reader.close()
