@@ -297,6 +297,9 @@ def chain(text: str) -> list[list[Unit]]:
     start = re.match(r"(?:中共|中国共产党|共青团|中国共产主义青年团)?", text).end()  # type: ignore[union-attr]  # matches the empty string too
     run: list[list[Unit]] = []
     while True:
+        # a street office is named as the district government's ('上海市浦东新区人民政府陆家嘴街道办事处')
+        if run and text.startswith("人民政府", start) and re.match(r"\S{2,8}?街道", text[start + 4 :]):
+            start += 4
         # a province's or city's short form counts after the name above it too ('湖北省荆州住房公积金中心')
         hit = next(iter(mentions(text[start : start + 40], short_at=(0,))), None)
         if hit is None or hit[0] != 0:

@@ -196,3 +196,20 @@ NEWS = [
 @pytest.mark.parametrize(("opening", "issuers"), NEWS)
 def test_a_news_item_s_opening_names_its_issuer(opening: str, issuers: list[str]):
     assert news_issuers(opening) == issuers
+
+
+def test_a_street_office_named_as_its_district_governments_is_the_street_s(tmp_path):
+    # a 街道办事处 is the district government's agency and is often named so in its sign-off and seal
+    name = "上海市浦东新区人民政府陆家嘴街道办事处"
+    assert [[u.name for u in level] for level in places.chain(name)] == [["上海市"], ["浦东新区"], ["陆家嘴街道"]]
+    assert [[u.name for u in level] for level in places.chain("浦东新区人民政府关于加强街道工作的通知")] == [
+        ["浦东新区"]
+    ]
+    path = tmp_path / "notice.txt"
+    path.write_text(
+        "关于开展2023年度社区治理工作的通知\n\n各居民区党组织、居委会：\n\n为进一步加强社区治理，现将有关事项通知如下。\n\n"
+        f"{name}\n2023年5月30日\n",
+        encoding="utf-8",
+    )
+    r = read_report(path)
+    assert (r.province, r.city, r.district, r.town) == ("上海市", "上海市", "浦东新区", "陆家嘴街道")
