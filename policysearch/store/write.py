@@ -114,21 +114,21 @@ def add_in_runs(folder: Folder, items: list, known: Known, lexicon: str, progres
     """Runs of files written as segments (by workers, for many) in a scratch index inside the
     index folder (removed at the end). A few files are committed each as soon as it is back; the
     runs of many, once their last files are back, a few runs at a time (COMMIT_ROWS): each
-    commit reads the table of contents and ends a phrase transaction, a tenth of a second at a
-    million paragraphs."""
+    commit reads and writes the table of contents and ends a phrase transaction."""
     scratch = scratch_index(folder.path)
     outcomes: list[AddOutcome] = []
     back: list[Written] = []
-    few = len(items) < PARALLEL_FROM
+    rows, few = 0, len(items) < PARALLEL_FROM
     try:
         stream = files_written(scratch, items, lexicon, alone=True)
         for written, prep in progress(stream) if progress else stream:
             if prep is not written.files[-1]:  # not when the next run's first file comes back
                 continue
             back.append(written)
-            if few or sum(len(p.rows) for run in back for p in run.files) >= COMMIT_ROWS:
+            rows += sum(len(p.rows) for p in written.files)
+            if few or rows >= COMMIT_ROWS:
                 outcomes += add_runs(folder, scratch, back, known)
-                back = []
+                back, rows = [], 0
         if back:
             outcomes += add_runs(folder, scratch, back, known)
     finally:
