@@ -68,9 +68,6 @@ for line in sys.stdin:
     if pid == 0:
         code = 0
         try:
-            if "commit_rows" in job:  # how many paragraphs an add of many commits at a time, at least
-                import policysearch.store.write
-                policysearch.store.write.COMMIT_ROWS = job["commit_rows"]
             ix = Index(job["index"])
             summary = ix.add_files(job["paths"]) if job["op"] == "add" else ix.build(job["paths"][0])
             code = 1 if summary.failed else 0
@@ -199,8 +196,8 @@ class Zygote:
         self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
 
-    def start(self, op, index, paths, **settings) -> "Worker":
-        self._send(op=op, index=str(index), paths=[str(p) for p in paths], **settings)
+    def start(self, op, index, paths) -> "Worker":
+        self._send(op=op, index=str(index), paths=[str(p) for p in paths])
         return Worker(self, self._answer()["pid"])
 
     def close(self):
@@ -330,7 +327,7 @@ def test_add_killed_at_20_random_moments(sample_index, sample_expected, zygote, 
         if killed == KILLS or n == 2 * KILLS:
             break
         index, paths, variants = job(n)
-        hit = kill_at(zygote.start("add", index, paths, commit_rows=1), how, delay, current_generation(index))
+        hit = kill_at(zygote.start("add", index, paths), how, delay, current_generation(index))
         ids = check_index(index, sample_expected | variants)
         new = ids - set(sample_expected)
         # Reports go in one commit each, in order: what survived is the first k of them.
@@ -355,9 +352,9 @@ def test_add_killed_at_20_random_moments(sample_index, sample_expected, zygote, 
 
 @pytest.mark.slow
 def test_add_of_many_files_killed_at_random_moments(sample_index, sample_expected, zygote, tmp_path):
-    """An add of many files commits runs of them, written by workers in a scratch index (here a
-    run at a time, however short): killed at any moment it leaves whole reports only (whole
-    commits), never the workers' half-written segments; the next add cleans up and puts the rest in."""
+    """An add of many files commits a run of them at a time, written by workers in a scratch
+    index: killed at any moment it leaves whole reports only (whole commits), never the workers'
+    half-written segments; the next add cleans up and puts the rest in."""
     from policysearch.store import build as build_module
 
     rng = random.Random(20261201)
@@ -373,7 +370,7 @@ def test_add_of_many_files_killed_at_random_moments(sample_index, sample_expecte
         if killed == 8 or n == 16:
             break
         index, paths, variants = job(n)
-        hit = kill_at(zygote.start("add", index, paths, commit_rows=1), how, delay, current_generation(index))
+        hit = kill_at(zygote.start("add", index, paths), how, delay, current_generation(index))
         ids = check_index(index, sample_expected | variants)
         assert ids >= set(sample_expected), "a kill took away reports that were already in"
         killed += hit

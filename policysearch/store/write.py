@@ -13,7 +13,6 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from itertools import accumulate
 
 from ..model import METADATA_KEYS, AddOutcome, ReportEntry, RunSummary
 from .build import PARALLEL_FROM, Prepared, Written, files_written
@@ -22,22 +21,20 @@ from .phrases import COMMON_GRAMS, PhraseIndex, SpanWriter, sqlite_errors
 from .segments import abandon, commit, list_segments, open_writer, scratch_index
 from .snapshot import Snapshot, Snapshots, Start, facets_of
 
-COMMIT_ROWS = 40_000  # phrase rows (paragraphs) of an add of many that one commit takes in, at least
 Progress = Callable[[Iterable], Iterable] | None
 OnWait = Callable[[str], None] | None
 
 
 @contextmanager
 def whoosh_writer(
-    folder: Folder, written: list[Written] | None = None, scratch: str | None = None, counted: bool = True
+    folder: Folder, segment=None, scratch: str | None = None, chars: dict | None = None
 ) -> Iterator[tuple]:
     """A Whoosh writer on the current generation, the number its first document gets, and a
     list for the phrase rows of the documents added. What a crash left above the covered mark
     is deleted first. The Whoosh commit never merges segments, so document numbers stay put;
-    then the phrase rows go in and the mark moves past the new documents. With `written` (runs
-    of workers, in `scratch`), their segments are what the commit adds, in order; their
-    character sets as the workers `counted` them (numbered from 0; not if a file was dropped from
-    one since) spare counting them again here."""
+    then the phrase rows go in and the mark moves past the new documents. With `segment` (a
+    worker's, in `scratch`), that segment is what the commit adds; `chars`, its character sets
+    as the worker counted them (numbered from 0), spare counting them again here."""
     gen = folder.generation()
     phrases = PhraseIndex(gen)
     w = open_writer(gen)
@@ -49,27 +46,18 @@ def whoosh_writer(
             if not w.is_deleted(docnum):
                 w.delete_document(docnum)
         yield w, first, rows
-        added = commit(w, [run.segment for run in written or []], scratch)
+        added = commit(w, segment, scratch)
     except BaseException:
         abandon(w)
         phrases.close()
         raise
     try:
-        sets: dict | None = None  # counted again, unless the workers counted the grams this generation keeps
-        if written and counted and phrases.common == COMMON_GRAMS:
-            sets = {}
-            for run, base in zip(written, run_bases(written, first)):
-                for ch, docs in run.chars.items():
-                    docs = docs.shift(base)
-                    sets[ch] = sets[ch] | docs if ch in sets else docs
+        sets = None  # counted again, unless the worker counted the grams this generation keeps
+        if chars is not None and phrases.common == COMMON_GRAMS:
+            sets = {ch: docs.shift(first) for ch, docs in chars.items()}
         phrases.cover(rows, first + added, sets)
     finally:
         phrases.close()
-
-
-def run_bases(written: list[Written], first: int) -> list[int]:
-    """The number of each run's first document once its segment is listed after `first`."""
-    return list(accumulate((run.segment.doc_count_all() for run in written[:-1]), initial=first))
 
 
 def save_facets(snapshots: Snapshots, before: Start | None = None) -> None:
@@ -112,61 +100,44 @@ def add_files(
 
 def add_in_runs(folder: Folder, items: list, known: Known, lexicon: str, progress: Progress) -> list[AddOutcome]:
     """Runs of files written as segments (by workers, for many) in a scratch index inside the
-    index folder (removed at the end). A few files are committed each as soon as it is back; the
-    runs of many, once their last files are back, a few runs at a time (COMMIT_ROWS): each
-    commit reads and writes the table of contents and ends a phrase transaction."""
+    index folder (removed at the end), each run committed when its last file has come back."""
     scratch = scratch_index(folder.path)
     outcomes: list[AddOutcome] = []
-    back: list[Written] = []
-    rows, few = 0, len(items) < PARALLEL_FROM
     try:
         stream = files_written(scratch, items, lexicon, alone=True)
         for written, prep in progress(stream) if progress else stream:
-            if prep is not written.files[-1]:  # not when the next run's first file comes back
-                continue
-            back.append(written)
-            rows += sum(len(p.rows) for p in written.files)
-            if few or rows >= COMMIT_ROWS:
-                outcomes += add_runs(folder, scratch, back, known)
-                back, rows = [], 0
-        if back:
-            outcomes += add_runs(folder, scratch, back, known)
+            if prep is written.files[-1]:  # not when the next run's first file comes back
+                outcomes += add_run(folder, scratch, written, known)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return outcomes
 
 
-def add_runs(folder: Folder, scratch: str, back: list[Written], known: Known) -> list[AddOutcome]:
-    """Workers' segments in one commit: their reports that are there already (the same content)
-    deleted from them, and the older versions of those they replace deleted from the index."""
-    outcomes, written, fresh, replaced = [], [], [], []
-    counted = True
-    for run in back:
-        kept = []
-        for prep in run.files:
-            report = prep.report
-            outcome = judge(prep, known)
-            outcomes.append(outcome)
-            if report is None:
-                continue
-            if outcome.status == "skipped":
-                run.drop(prep)
-                counted = False  # the worker's character sets are of every file it wrote
-                continue
-            old = known.by_source(report.source)
-            if old is not None:
-                replaced.append(old.id)
-            known.added(ReportEntry(**report.metadata()), old)
-            kept.append(prep)
-        if kept:
-            written.append(run)
-            fresh.append(kept)
-    if written:
-        with whoosh_writer(folder, written, scratch, counted) as (w, first, rows):
+def add_run(folder: Folder, scratch: str, written: Written, known: Known) -> list[AddOutcome]:
+    """A worker's segment in one commit: its reports that are there already (the same content)
+    deleted from it, and the older versions of those it replaces deleted from the index."""
+    outcomes, fresh, replaced = [], [], []
+    for prep in written.files:
+        report = prep.report
+        outcome = judge(prep, known)
+        outcomes.append(outcome)
+        if report is None:
+            continue
+        if outcome.status == "skipped":
+            written.drop(prep)
+            continue
+        old = known.by_source(report.source)
+        if old is not None:
+            replaced.append(old.id)
+        known.added(ReportEntry(**report.metadata()), old)
+        fresh.append(prep)
+    if fresh:
+        dropped = any(o.status == "skipped" for o in outcomes)
+        chars = None if dropped else written.chars  # the worker's are of every file it wrote
+        with whoosh_writer(folder, written.segment, scratch, chars) as (w, first, rows):
             for old_id in replaced:
                 w.delete_by_term("doc_id", old_id)
-            for kept, base in zip(fresh, run_bases(written, first)):
-                rows += [(base + n, body, heading) for prep in kept for n, body, heading in prep.rows]
+            rows += [(first + n, body, heading) for prep in fresh for n, body, heading in prep.rows]
     return outcomes
 
 
