@@ -49,6 +49,7 @@ KINDS = [
     ("批复", "批复"),
     ("意见", "意见"),
     ("报告", "报告"),
+    ("汇报", "汇报"),
     ("纪要", "纪要"),
     ("函", "函"),
     ("公报", "公报"),
@@ -100,7 +101,7 @@ def normal_doc_number(text: str) -> str:
     return re.sub(YEAR_BRACKETS, r"〔\1〕", text)
 
 
-CITING = re.compile(r"(?:为了?|根据|按照|依据|依照|贯彻|落实)")
+CITING = re.compile(r"(?:为了?|根据|按照|依据|依照|遵照|参照|贯彻|落实)")
 
 
 def find_doc_number(lines: list[str]) -> str | None:
@@ -280,7 +281,7 @@ NOT_TITLE = re.compile(
 
 # What a flattened text glues before its title: the letterhead and its marks ('国家电网有限公司内部事项',
 # '…等级特急·明电'), a telegram's 机要 number ('鲁机发454号'), a red header ('…委员会办公室文件' + '关于…').
-MARKS = "内部事项|特急|特提|加急|平急|明电"  # of disclosure, urgency, a telegram
+MARKS = "内部事项|内部资料|特急|特提|加急|平急|明电"  # of disclosure, urgency, a telegram
 GLUED_HEADER = re.compile(
     rf"(?:.{{0,40}}?(?:{MARKS})·?)*(?:[{HAN}]{{1,2}}机[发字]?\d*号)?(?:[^，。]{{2,30}}文件(?=关于))?"
 )

@@ -35,7 +35,7 @@ FIELD = re.compile(
 DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
 SALUTATION = re.compile(r"^(?:各|尊敬的|同志们|女士们)[^。]{0,40}[:：]$")
 TITLE_WORDS = (
-    "通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|决定|公告|通告|批复|措施|请示|纪要|函"
+    "通知|通报|意见|方案|办法|规定|细则|条例|规划|纲要|计划|要点|总结|报告|汇报|决定|公告|通告|批复|措施|请示|纪要|函"
 )
 TITLE_END = re.compile(rf"(?:{TITLE_WORDS})[》」』”\"]?$")
 # A document number (文号) in any bracket form: 沪府办发〔2023〕12号, 粤建房字[2005]58号, 国发（2019）5号.
@@ -248,9 +248,10 @@ def number_start(number: re.Match) -> int:
 SIGNER = re.compile(r"\s*签发人\s*[:：]\s*(?:[A-Za-z]{1,4}|[\u4e00-\u9fff]{2,3}?)(?=\s*[\u4e00-\u9fff]{0,30}?关于)")
 
 
-# How a document's opening sentence starts: its purpose or its basis.
+# How a document's opening sentence starts: its purpose, its basis, the occasion, what it presents.
 PURPOSE = (
     "为了|为(?:进一步|加强|加快|推进|推动|规范|贯彻|落实|促进|保障|提高|做好|深入|切实|全面|支持|优化)|根据|按照|依据"
+    "|近期|近日|现将"
 )
 
 
@@ -259,6 +260,10 @@ def split_flattened_head(text: str) -> list[str]:
     The 文号 is looked for near the start; the salutation is the first run without a full stop that
     ends with a colon, and a title before it ends with the last word a title ends with."""
     pieces = []
+    attachment = re.match(r"附件\s*\d*[:：]?(?=\S)", text)  # an attachment printed alone, its label run in
+    if attachment:
+        pieces.append(attachment.group())
+        text = text[attachment.end() :]
     number = DOC_NUMBER.search(text[:200])
     if number and (
         re.search(r"[，。；,;]", text[: number_start(number)])
@@ -281,7 +286,7 @@ def split_flattened_head(text: str) -> list[str]:
         if titled
         else re.match(
             rf"[^。！？:：，,]{{4,120}}?(?:{TITLE_WORDS})(?:[（(][^（()）]{{2,12}}[）)])?"
-            rf"(?=[{CN_NUM}]+、|[（(][{CN_NUM}]+[）)]|{PURPOSE})",
+            rf"(?=[{CN_NUM}]+[、.．]|[（(][{CN_NUM}]+[）)]|{PURPOSE})",
             text,
         )
     )

@@ -332,3 +332,20 @@ def test_a_short_headline_broken_over_two_lines_is_joined():
     # '我县综合施策' / '' / '促进房地产市场平稳健康发展' / '' / '为贯彻落实…'
     r = housing("2023-09-22_POL_D771228A8ADB9C544F8A.txt")
     assert r.title == "我县综合施策促进房地产市场平稳健康发展"
+
+
+def test_a_flattened_internal_papers_title_comes_apart_at_its_occasion_its_heading_or_its_label():
+    flat = os.path.join(REAL, "GovDocClassification")
+    # '…专项补助的方案近期，陕西西安突发…': the occasion opens the text; '参照…《…》（财社〔2020〕2号）' is cited
+    r = read_report(os.path.join(flat, "val_0013.txt"))
+    assert r.title == "国网陕西省电力有限公司关于给予奋战在抗击新冠肺炎疫情一线有关人员专项补助的方案"
+    assert r.doc_type == "方案" and r.doc_number is None
+    # '…有关情况的报告一.2022年营销项目执行情况…': a heading numbered '一.'
+    r = read_report(os.path.join(flat, "val_0045.txt"))
+    assert r.title == "关于2022年投资调整及2023年投资安排有关情况的报告" and r.doc_type == "报告"
+    # '附件国网…服务保障工作方案根据…': an attachment's label run into its title
+    r = read_report(os.path.join(flat, "val_0021.txt"))
+    assert r.title == "国网陕西省电力有限公司2022年全国两会服务保障工作方案" and r.doc_type == "工作方案"
+    # '…评选工作方案的汇报现将…进行汇报。': a 汇报 is a kind of its own, what it presents opens the text
+    r = read_report(os.path.join(flat, "val_0020.txt"))
+    assert r.title == "关于国网陕西省电力有限公司2022年“巾帼建功标兵”评选工作方案的汇报" and r.doc_type == "汇报"
