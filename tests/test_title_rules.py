@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from policysearch import read_report
-from policysearch.describe import headline
+from policysearch.describe import headline, kind_of
 
 REAL = os.path.join(os.path.dirname(__file__), "fixtures", "realdocs")
 HOUSING = os.path.join(REAL, "China-Real-Estate-Policy-Database")
@@ -349,3 +349,14 @@ def test_a_flattened_internal_papers_title_comes_apart_at_its_occasion_its_headi
     # '…评选工作方案的汇报现将…进行汇报。': a 汇报 is a kind of its own, what it presents opens the text
     r = read_report(os.path.join(flat, "val_0020.txt"))
     assert r.title == "关于国网陕西省电力有限公司2022年“巾帼建功标兵”评选工作方案的汇报" and r.doc_type == "汇报"
+
+
+def test_an_explainer_a_speech_and_a_drafts_explanation_are_kinds_of_their_own():
+    # '《…九条措施》政策解读' over '来源:遂宁市住建局栏目:政策解读…': the explainer, not the measures it explains
+    r = housing("2022-05-20_POL_2386D20749D8D05D4893.txt")
+    assert r.title == "《遂宁市主城区促进房地产业平稳健康发展九条措施》政策解读" and r.doc_type == "解读"
+    r = housing("2023-02-03_POL_B7D1BEE11637DFACE02D.txt")
+    assert r.title == "关于《关于调整部分住房公积金使用政策的通知》的解读" and r.doc_type == "解读"
+    assert kind_of("在全市经济工作会议上的讲话") == "讲话"
+    assert kind_of("关于《杭州市物业管理条例（修订草案）》的说明") == "说明"
+    assert kind_of("杭州市2024年政府部门权责清单") == "清单"
