@@ -372,10 +372,9 @@ def find_title(head: list[str]) -> str | None:
             start -= 1
         title = "".join(c for _, c in candidates[start : n + 1])
         lead = re.match(r".*》[^《》]*[，,](?=[^，,]{8,}$)", title)
+        # a news lead glued before the title: '该市日前修订的《…》明确,' + '台州市…细则'
         if lead and kind_of(title[lead.end() :]) and title[: lead.end()].count("《") == title[: lead.end()].count("》"):
-            title = title[
-                lead.end() :
-            ]  # a news lead glued before the title: '该市日前修订的《…》明确,' + '台州市…细则'
+            title = title[lead.end() :]
         after = candidates[n + 1][1] if n + 1 < len(candidates) and candidates[n + 1][0] == i + 1 else ""
         if after.startswith("的") and kind_of(after) and len(after) <= 30 or TITLE_TAIL.fullmatch(after):
             title += after
