@@ -17,6 +17,7 @@ LEVELS = [
 # Kinds of document whose passages are typed as a work report's (the rest are 'other').
 REPORT_KINDS = (
     "工作报告",
+    "讲话",  # a leader's speech at a work conference reviews the year and sets the tasks as a report does
     "工作要点",
     "工作总结",
     "工作计划",

@@ -170,6 +170,17 @@ def test_report_from_another_province_gets_report_section_types():
     assert {"preamble", "review", "problems", "goals", "plan", "closing"} <= types
 
 
+def test_a_speech_at_a_work_conference_gets_report_section_types():
+    # '在全市经济工作会议上的讲话': a year reviewed, the next one's tasks set, the closing appeal
+    r = read_report(os.path.join(GENRE, "city_speech.txt"))
+    assert r.doc_type == "讲话"
+    assert [(s.heading, s.type) for s in r.sections] == [
+        ("一、2023年经济工作回顾", "review"),
+        ("二、2024年经济工作的重点任务", "plan"),
+    ]
+    assert [p.section_type for p in r.paragraphs if not p.heading][-1] == "closing"
+
+
 def test_notice_passages_are_other():
     r = read_report(os.path.join(GENRE, "chedun_notice.txt"))
     assert {p.section_type for p in r.paragraphs if p.section} == {"other"}
