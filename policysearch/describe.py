@@ -11,7 +11,7 @@ from collections import Counter
 
 from . import places
 from .places import Unit
-from .repair import ARTICLE, DOC_NUMBER, FURNITURE_FIELD, MARKER, PURPOSE, YEAR_BRACKETS, number_start
+from .repair import ARTICLE, ATTACHMENT, DOC_NUMBER, FURNITURE_FIELD, MARKER, PURPOSE, YEAR_BRACKETS, number_start
 
 HAN = r"\u4e00-\u9fff"
 # Kinds of document by the word a title ends with; the first that fits wins, longer words first.
@@ -265,7 +265,7 @@ def frame(lines: list[str], first_heading: str | None) -> tuple[list[str], list[
     and its foot (sign-off lines after the last sentence)."""
     head = []
     for i, line in enumerate(lines):
-        if i == 0 and re.fullmatch(r"附件\s*\d*[:：]?", line):
+        if i == 0 and re.fullmatch(ATTACHMENT, line):
             continue  # an attachment printed alone: its title follows the label
         if line == first_heading or i >= 12 and not DATE_LINE.match(line):  # a law's history may run on
             break

@@ -255,12 +255,16 @@ PURPOSE = (
 )
 
 
+# The label of an attachment printed alone, over its title ('附件', '附件2：').
+ATTACHMENT = r"附件\s*\d*[:：]?"
+
+
 def split_flattened_head(text: str) -> list[str]:
     """'国务院关于…的批复国发〔1980〕156号石油部并各省…：国务院同意…' -> title, 文号, salutation, body.
     The 文号 is looked for near the start; the salutation is the first run without a full stop that
     ends with a colon, and a title before it ends with the last word a title ends with."""
     pieces = []
-    attachment = re.match(r"附件\s*\d*[:：]?(?=\S)", text)  # an attachment printed alone, its label run in
+    attachment = re.match(rf"{ATTACHMENT}(?=\S)", text)  # its label run into its title
     if attachment:
         pieces.append(attachment.group())
         text = text[attachment.end() :]
